@@ -1,0 +1,3 @@
+from migration_checks.cli import main
+
+main()

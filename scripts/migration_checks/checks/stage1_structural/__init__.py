@@ -1,0 +1,1 @@
+"""Stage 1: structural validation of the migration PR directory."""

@@ -1,0 +1,481 @@
+"""Parse each artifact once, JSON or YAML, with hard limits, keeping a way back to file:line:col.
+
+Data comes from fast native parsers (stdlib ``json``; ``yaml-rs`` for YAML, which reads YAML 1.2
+core types, refuses duplicate keys and bounds alias expansion). Positions are computed lazily by
+``positions.PositionIndex``, only for files that have findings. Everything a parser accepts that
+is not plain JSON data is refused with a problem at its line: non-string keys, non-finite numbers,
+tags other than the core ones, merge keys, several documents in one file, nesting deeper than the
+limit. A parse failure is data (``DocumentError``), never an exception that escapes a check.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml_rs
+
+from migration_checks.fs import TooLarge, read_contained
+from migration_checks.model import Location
+from migration_checks.positions import PositionIndex, split_pointer
+
+Format = Literal["json", "yaml"]
+
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+) | frozenset(f"!!{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+# Cheap scans over the raw text that find where the precise (slower) positional parse is needed.
+_TAG_CANDIDATE = re.compile(r"(?m)(?:^|[:?,\[{-])[ \t]*(?:&\S+[ \t]+)?!")
+_DOC_MARKER = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n]|$)")
+# yaml-rs recurses natively and overflows the C stack on very deep block nesting (measured: a
+# crash at 20,000 levels). Block depth is bounded by the width of a line's indentation and
+# indicators, so any line with a prefix this wide goes to rapidyaml first, which is iterative.
+_DEEP_PREFIX = re.compile(r"(?m)^(?:[ \t]|[-?:](?=[ \t\r\n])|[&!][^ \t\r\n]*[ \t]){300}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
+_YAML_ERROR_AT = re.compile(r"at line (\d+), column (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one PR may make the suite read; the policy's ``limits`` overrides them."""
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_depth: int = 64
+    max_alias_events: int = 100_000
+    max_files: int = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class ParseProblem:
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class DocumentError(Exception):
+    def __init__(self, problems: list[ParseProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def format_of(path: str) -> Format | None:
+    lower = path.lower()
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".yml", ".yaml")):
+        return "yaml"
+    return None
+
+
+def escape_pointer_part(part: str | int) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*parts: str | int) -> str:
+    return "".join(f"/{escape_pointer_part(p)}" for p in parts)
+
+
+_MISSING = object()
+
+
+class Document:
+    """One parsed artifact: its data, its path and a lazy map from pointers to positions."""
+
+    __slots__ = ("_index", "_index_failed", "_source", "data", "format", "path")
+
+    def __init__(self, path: str, fmt: Format, data: Any, source: bytes) -> None:
+        self.path = path
+        self.format = fmt
+        self.data = data
+        self._source = source
+        self._index: PositionIndex | None = None
+        self._index_failed = False
+
+    @property
+    def positions(self) -> PositionIndex | None:
+        if self._index is None and not self._index_failed:
+            self._index = _index_or_none(self._source)
+            # A text the data parser accepted but rapidyaml does not: findings carry no line.
+            self._index_failed = self._index is None
+        return self._index
+
+    def at(self, ptr: str = "") -> Location:
+        index = self.positions
+        found = index.locate(ptr) if index is not None else None
+        if found is None:
+            return Location(path=self.path, pointer=ptr or None)
+        return Location(path=self.path, line=found[0], column=found[1], pointer=ptr or None)
+
+    def get(self, ptr: str, default: Any = None) -> Any:
+        node = self.data
+        for part in split_pointer(ptr):
+            if isinstance(node, dict):
+                node = node.get(part, _MISSING)
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return default
+            if node is _MISSING:
+                return default
+        return node
+
+
+def load_document(root: Path, rel: str, limits: Limits, *, plain_data: bool = True) -> Document:
+    """Read and parse ``rel`` inside ``root``. Raises FileNotFoundError, UnsafePath or DocumentError."""
+    fmt = format_of(rel)
+    if fmt is None:
+        raise ValueError(f"not a JSON or YAML file: {rel}")
+    try:
+        raw = read_contained(root, rel, limits.max_file_bytes)
+    except TooLarge as exc:
+        raise DocumentError(
+            [ParseProblem(f"{exc}; the policy's limits.max_file_bytes sets it")]
+        ) from None
+    return parse_document(rel, raw, fmt, limits, plain_data=plain_data)
+
+
+def parse_document(
+    path: str, raw: bytes, fmt: Format, limits: Limits, *, plain_data: bool = True
+) -> Document:
+    """Parse ``raw``. With ``plain_data`` (every artifact), anything but plain JSON data is refused;
+    without it (other files, such as a dbt project's YAML) only syntax, duplicates and limits count.
+    """
+    source = _strip_bom(raw)
+    text = _decode(source)
+    data = (
+        _parse_json(text, source)
+        if fmt == "json"
+        else _parse_yaml(text, source, limits, plain_data)
+    )
+    document = Document(path, fmt, data, source)
+    _check_values(document, limits, plain_data)
+    return document
+
+
+# decoding -------------------------------------------------------------------------------------
+
+
+def _strip_bom(raw: bytes) -> bytes:
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            raise DocumentError([ParseProblem(f"file is {name} encoded; save it as UTF-8", 1, 1)])
+    # A UTF-8 byte order mark is tolerated and ignored, as most editors on Windows write one.
+    return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+
+
+def _line_col(source: bytes, offset: int) -> tuple[int, int]:
+    line_start = source.rfind(b"\n", 0, offset) + 1
+    column = len(source[line_start:offset].decode("utf-8", "replace")) + 1
+    return source.count(b"\n", 0, offset) + 1, column
+
+
+def _decode(source: bytes) -> str:
+    nul = source.find(b"\x00")
+    if nul != -1:
+        raise DocumentError(
+            [
+                ParseProblem(
+                    "file contains a NUL byte; it is not a text file", *_line_col(source, nul)
+                )
+            ]
+        )
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(source, exc.start)
+        raise DocumentError(
+            [ParseProblem("invalid UTF-8; save the file as UTF-8", line, column)]
+        ) from None
+
+
+# JSON -----------------------------------------------------------------------------------------
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+class _NonFinite(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _parse_json(text: str, source: bytes) -> Any:
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            [ParseProblem(f"invalid JSON: {exc.msg.lower()}", exc.lineno, exc.colno)]
+        ) from None
+    except _DuplicateKey:
+        raise DocumentError(_duplicate_problems(source)) from None
+    except _NonFinite:
+        raise DocumentError(
+            [_problem_at_first(source, _is_plain({b"NaN", b"Infinity", b"-Infinity"}), _NON_FINITE)]
+        ) from None
+    except RecursionError:
+        raise DocumentError([ParseProblem("nesting is too deep to parse")]) from None
+    except ValueError:
+        # Python refuses integers of more than 4,300 digits (CVE-2020-10735 hardening).
+        raise DocumentError(
+            [_problem_at_first(source, _is_long_number, "integer has more than 4300 digits")]
+        ) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(data, source)
+    return data
+
+
+_NON_FINITE = "non-finite number (NaN or Infinity) is not allowed; JSON has no such values"
+
+
+def _refuse_lone_surrogates(data: Any, source: bytes) -> None:
+    def walk(node: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                found = walk(key, path) or walk(value, (*path, key))
+                if found is not None:
+                    return found
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                found = walk(value, (*path, i))
+                if found is not None:
+                    return found
+        return None
+
+    found = walk(data, ())
+    if found is not None:
+        problem = _problem_at_pointer(
+            source, pointer(*found), "string holds a lone UTF-16 surrogate (\\ud800-\\udfff)"
+        )
+        raise DocumentError([problem])
+
+
+# YAML -----------------------------------------------------------------------------------------
+
+
+def _parse_yaml(text: str, source: bytes, limits: Limits, plain_data: bool) -> Any:
+    if _DEEP_PREFIX.search(text):
+        _refuse_deep_yaml(source, limits)
+    if plain_data and _TAG_CANDIDATE.search(text):
+        _refuse_tags(source)
+    if plain_data and _DOC_MARKER.search(text):
+        _refuse_multiple_documents(text, source)
+    try:
+        return yaml_rs.loads(
+            text,
+            parse_datetime=False,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=limits.max_alias_events),
+            duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
+        )
+    except yaml_rs.YAMLDecodeError as exc:
+        raise DocumentError(_yaml_error_problems(str(exc), source, limits)) from None
+    except RecursionError:
+        raise DocumentError([ParseProblem("nesting is too deep to parse")]) from None
+
+
+def _yaml_error_problems(message: str, source: bytes, limits: Limits) -> list[ParseProblem]:
+    if message.startswith("duplicate mapping key"):
+        return _duplicate_problems(source)
+    if message.startswith("alias replay limit"):
+        return [
+            _problem_at_first(
+                source,
+                lambda index, node, depth: index.is_alias(node),
+                f"aliases expand to more than {limits.max_alias_events} nodes (limit "
+                "limits.max_alias_events); write the values out or raise the limit",
+            )
+        ]
+    where = _YAML_ERROR_AT.search(message)
+    # The parser's message quotes the offending source line; only its last line, the reason,
+    # is kept, so no file content reaches the report.
+    reason = message.strip().splitlines()[-1].strip() if message.strip() else "syntax error"
+    if where is None:
+        return [ParseProblem(f"invalid YAML: {reason}")]
+    return [ParseProblem(f"invalid YAML: {reason}", int(where.group(1)), int(where.group(2)))]
+
+
+def _refuse_deep_yaml(source: bytes, limits: Limits) -> None:
+    problem = _problem_at_first(
+        source,
+        lambda index, node, depth: depth > limits.max_depth,
+        f"nesting deeper than {limits.max_depth} levels",
+        missing_ok=True,
+    )
+    if problem is not None:
+        raise DocumentError([problem])
+
+
+def _refuse_tags(source: bytes) -> None:
+    index = _index_or_none(source)
+    if index is None:
+        return  # not parseable positionally: yaml-rs reports the syntax error itself
+    for tag, offset in index.tags():
+        if tag not in _CORE_TAGS:
+            line, column = index.line_column(offset) if offset is not None else (None, None)
+            raise DocumentError(
+                [
+                    ParseProblem(
+                        f'unsupported tag "{tag}": artifacts are plain data; remove the tag',
+                        line,
+                        column,
+                    )
+                ]
+            )
+
+
+def _refuse_multiple_documents(text: str, source: bytes) -> None:
+    index = _index_or_none(source)
+    if index is None or index.document_count() < 2:
+        return
+    markers = [m.start() for m in _DOC_MARKER.finditer(text) if text.startswith("---", m.start())]
+    # The second document starts at the last "---" that opens one; point there.
+    line = text.count("\n", 0, markers[-1]) + 1 if markers else None
+    raise DocumentError(
+        [
+            ParseProblem(
+                f"file holds {index.document_count()} YAML documents; an artifact is one document",
+                line,
+                1 if line else None,
+            )
+        ]
+    )
+
+
+# checks on the parsed values ------------------------------------------------------------------
+
+
+class _BadValue(Exception):
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def _check_values(document: Document, limits: Limits, plain_data: bool) -> None:
+    is_yaml = document.format == "yaml"
+    max_depth = limits.max_depth
+
+    def walk(node: Any, depth: int) -> None:
+        kind = type(node)
+        if kind is dict:
+            if depth >= max_depth:
+                raise _BadValue((), f"nesting deeper than {max_depth} levels")
+            for key, value in node.items():
+                if not plain_data:
+                    walk(value, depth + 1)
+                    continue
+                if type(key) is not str:
+                    raise _BadValue((), f"key {key!r} is not a string; quote it")
+                if is_yaml and key == "<<":
+                    raise _BadValue(
+                        (key,),
+                        "merge keys (<<) are a YAML 1.1 extension that YAML 1.2 readers do not "
+                        "apply; write the keys out",
+                    )
+                try:
+                    walk(value, depth + 1)
+                except _BadValue as bad:
+                    raise _BadValue((key, *bad.path), bad.message) from None
+        elif kind is list:
+            if depth >= max_depth:
+                raise _BadValue((), f"nesting deeper than {max_depth} levels")
+            for i, value in enumerate(node):
+                try:
+                    walk(value, depth + 1)
+                except _BadValue as bad:
+                    raise _BadValue((i, *bad.path), bad.message) from None
+        elif kind is float:
+            if plain_data and not math.isfinite(node):
+                raise _BadValue((), _NON_FINITE)
+        elif plain_data and node is not None and kind not in (str, int, bool):
+            raise _BadValue(
+                (),
+                f"a {kind.__name__} value is not plain data; use a string, number, list or mapping",
+            )
+
+    try:
+        walk(document.data, 0)
+    except _BadValue as bad:
+        location = document.at(pointer(*bad.path))
+        raise DocumentError([ParseProblem(bad.message, location.line, location.column)]) from None
+
+
+# locating problems on the error path ----------------------------------------------------------
+
+
+def _index_or_none(source: bytes) -> PositionIndex | None:
+    try:
+        return PositionIndex(source)
+    except Exception:
+        return None
+
+
+def _duplicate_problems(source: bytes) -> list[ParseProblem]:
+    index = _index_or_none(source)
+    problems = []
+    if index is not None:
+        for _, key, first, repeat in index.duplicate_keys():
+            first_line, _ = index.line_column(first)
+            line, column = index.line_column(repeat)
+            problems.append(
+                ParseProblem(f'duplicate key "{key}" (first at line {first_line})', line, column)
+            )
+    return problems or [ParseProblem("duplicate key in a mapping")]
+
+
+def _is_plain(values: set[bytes]) -> Any:
+    def predicate(index: PositionIndex, node: int, depth: int) -> bool:
+        return index.is_plain_scalar(node) and index.value_bytes(node) in values
+
+    return predicate
+
+
+def _is_long_number(index: PositionIndex, node: int, depth: int) -> bool:
+    value = index.value_bytes(node)
+    return value is not None and len(value) > 4300 and value.lstrip(b"-").isdigit()
+
+
+def _problem_at_first(
+    source: bytes, predicate: Any, message: str, *, missing_ok: bool = False
+) -> Any:
+    index = _index_or_none(source)
+    if index is not None:
+        found = index.first_node(lambda node, depth: predicate(index, node, depth))
+        if found is not None:
+            _, offset = found
+            if offset is None:
+                return ParseProblem(message)
+            return ParseProblem(message, *index.line_column(offset))
+    return None if missing_ok else ParseProblem(message)
+
+
+def _problem_at_pointer(source: bytes, ptr: str, message: str) -> ParseProblem:
+    index = _index_or_none(source)
+    found = index.locate(ptr) if index is not None else None
+    return ParseProblem(message, *found) if found else ParseProblem(message)

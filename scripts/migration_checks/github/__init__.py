@@ -1,0 +1,1 @@
+"""Talking to GitHub Actions (workflow commands, summary, outputs)."""

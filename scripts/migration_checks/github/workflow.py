@@ -1,0 +1,34 @@
+"""Writing a GitHub report where the runner reads it, through github-action-utils.
+
+github-action-utils escapes annotation data (``%``, CR, LF) and properties (also ``:`` and ``,``),
+so a file name cannot smuggle a workflow command into the log.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import github_action_utils as gha
+
+from migration_checks.reporters.github import GithubReport
+
+_EMITTERS = {"error": gha.error, "warning": gha.warning, "notice": gha.notice}
+
+
+def emit(report: GithubReport, *, summary_file: Path | None = None) -> None:
+    for annotation in report.annotations:
+        _EMITTERS[annotation.level](
+            annotation.message,
+            title=annotation.title,
+            file=annotation.file,
+            line=annotation.line,
+            col=annotation.col,
+        )
+    if summary_file is not None:
+        summary_file.write_text(report.summary, encoding="utf-8")
+    elif os.environ.get("GITHUB_STEP_SUMMARY"):
+        gha.append_job_summary(report.summary)
+    if os.environ.get("GITHUB_OUTPUT"):
+        for name, value in report.outputs.items():
+            gha.set_output(name, value)

@@ -1,0 +1,213 @@
+"""The data every part of the suite shares: stages, findings, outcomes and results.
+
+Checks yield ``Problem``s; only the runner turns them into ``Finding``s, stamping the
+check id, stage, severity and resolution, so a check cannot mislabel itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+from migration_checks.blockers import BlockerId
+
+
+class Stage(IntEnum):
+    STRUCTURAL = 1
+    POLICY = 2
+    CODE_QUALITY = 3
+    SECURITY = 4
+    DRY_RUN = 5
+    POST_EXECUTION = 6
+
+    @property
+    def title(self) -> str:
+        return _STAGE_TITLES[self]
+
+
+_STAGE_TITLES = {
+    Stage.STRUCTURAL: "structural validation",
+    Stage.POLICY: "policy compliance",
+    Stage.CODE_QUALITY: "code quality",
+    Stage.SECURITY: "security",
+    Stage.DRY_RUN: "dry run",
+    Stage.POST_EXECUTION: "post-execution",
+}
+
+
+class Severity(StrEnum):
+    """The three annotation levels GitHub knows, most severe first."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where a finding points: a path relative to the migration directory, 1-based line and column."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What a check yields: a message, the blocker it raises (if any) and where."""
+
+    message: str
+    blocker: BlockerId | None = None
+    location: Location | None = None
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    check: str
+    stage: int | None
+    blocker: BlockerId | None
+    severity: Severity
+    message: str
+    location: Location | None
+    resolution: str | None
+
+    @property
+    def sort_key(self) -> tuple[int, int, str, int, int, str]:
+        """Blockers first, then by severity, file and position."""
+        loc = self.location
+        return (
+            0 if self.blocker else 1,
+            self.severity.rank,
+            loc.path if loc else "",
+            (loc.line or 0) if loc else 0,
+            (loc.column or 0) if loc else 0,
+            self.message,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckOutcome:
+    check_id: str
+    stage: int
+    blocking: bool
+    status: Status
+    duration_ms: int
+    reason: str | None = None
+    findings: tuple[Finding, ...] = ()
+    # A skip explained by an earlier failure adds nothing; any other skip of a required check does.
+    skipped_after_failure: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationResult:
+    """Everything one ``migration-pr-*`` directory produced."""
+
+    path: str
+    project_id: str | None
+    state: str | None
+    target_state: str | None
+    outcomes: tuple[CheckOutcome, ...]
+    files_parsed: int
+    # Findings that belong to no single check, such as the judgement of ci_checks_required.
+    extra_findings: tuple[Finding, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        every = [f for outcome in self.outcomes for f in outcome.findings]
+        every.extend(self.extra_findings)
+        return tuple(sorted(every, key=lambda f: f.sort_key))
+
+    @property
+    def blockers(self) -> tuple[str, ...]:
+        return tuple(sorted({str(f.blocker) for f in self.findings if f.blocker is not None}))
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Examined:
+    """What a run looked at: every report states it, since examining nothing is no pass."""
+
+    migrations: int
+    files_parsed: int
+    checks_run: int
+    checks_passed: int
+    checks_failed: int
+    checks_skipped: int
+    checks_errored: int
+    checks_not_applicable: int
+
+    @property
+    def line(self) -> str:
+        dirs = "migration directory" if self.migrations == 1 else "migration directories"
+        files = "file" if self.files_parsed == 1 else "files"
+        return (
+            f"Examined {self.migrations} {dirs}, {self.files_parsed} {files} parsed; checks: "
+            f"{self.checks_run} run ({self.checks_passed} passed, {self.checks_failed} failed, "
+            f"{self.checks_errored} errored), {self.checks_skipped} skipped, "
+            f"{self.checks_not_applicable} not applicable"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    tool_version: str
+    policy_version: str | None
+    stages: tuple[int, ...]
+    roots: tuple[str, ...]
+    migrations: tuple[MigrationResult, ...]
+    # Findings about the run itself, such as "nothing to examine".
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def blockers(self) -> tuple[str, ...]:
+        ids = {b for m in self.migrations for b in m.blockers}
+        ids.update(str(f.blocker) for f in self.findings if f.blocker is not None)
+        return tuple(sorted(ids))
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+    @property
+    def examined(self) -> Examined:
+        statuses = [o.status for m in self.migrations for o in m.outcomes]
+        passed, failed, errored = (
+            statuses.count(s) for s in (Status.PASSED, Status.FAILED, Status.ERROR)
+        )
+        return Examined(
+            migrations=len(self.migrations),
+            files_parsed=sum(m.files_parsed for m in self.migrations),
+            checks_run=passed + failed + errored,
+            checks_passed=passed,
+            checks_failed=failed,
+            checks_skipped=statuses.count(Status.SKIPPED),
+            checks_errored=errored,
+            checks_not_applicable=statuses.count(Status.NOT_APPLICABLE),
+        )
+
+    def all_findings(self) -> list[tuple[MigrationResult | None, Finding]]:
+        """Every finding with its migration, run-level ones first, each group in priority order."""
+        pairs: list[tuple[MigrationResult | None, Finding]] = [(None, f) for f in self.findings]
+        pairs.extend((m, f) for m in self.migrations for f in m.findings)
+        pairs.sort(key=lambda pair: pair[1].sort_key[:2])
+        return pairs

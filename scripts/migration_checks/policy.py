@@ -1,0 +1,195 @@
+"""The policy: loaded once per run, validated against its schema, read through typed accessors.
+
+The policy holds the trust anchors (signing keys, roles), so it must come from outside the pull
+request: a file the caller names (checked out from the base branch), a git object at a base
+ref, or the default bundled with the suite.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migration_checks.documents import Document, DocumentError, Limits, format_of, parse_document
+from migration_checks.fs import TooLarge
+from migration_checks.resources import default_policy_bytes
+from migration_checks.validation import validate
+
+DEFAULT_SOURCE = "(default policy bundled with migration-checks)"
+_LABEL_DEFAULTS = {
+    "proposed": "migration/proposed",
+    "planned": "migration/planned",
+    "executing": "migration/executing",
+    "post_execution": "migration/post-execution",
+    "validated": "migration/validated",
+    "cutover_ready": "migration/cutover-ready",
+    "blocked": "blocked",
+    "needs_decision": "needs-decision",
+    "security_review": "security-review",
+}
+
+
+class PolicyError(Exception):
+    """The policy cannot be used; the CLI exits 2 with this message."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKey:
+    key_id: str
+    public_key: bytes  # the 32 raw bytes of an Ed25519 public key
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    source: str
+    document: Document
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.document.data
+        return data
+
+    def section(self, name: str) -> dict[str, Any]:
+        value: dict[str, Any] = self.data.get(name, {})
+        return value
+
+    @property
+    def version(self) -> str:
+        return str(self.data["policy_version"])
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(**self.section("limits"))
+
+    @property
+    def require_signature_verification(self) -> bool:
+        return bool(self.section("signing").get("require_verification", True))
+
+    @property
+    def trusted_keys(self) -> dict[str, TrustedKey]:
+        keys = {}
+        for entry in self.section("signing").get("trusted_keys", []):
+            keys[entry["key_id"]] = TrustedKey(
+                entry["key_id"], _decode_public_key(entry["public_key"])
+            )
+        return keys
+
+    @property
+    def required_evidence_kinds(self) -> list[str]:
+        return list(self.section("evidence").get("required_kinds", ["profiling_report"]))
+
+    @property
+    def runbook_per_dataset(self) -> bool:
+        return bool(self.section("runbooks").get("per_dataset", False))
+
+    @property
+    def min_parallel_runs(self) -> int:
+        return int(self.section("parallel_runs").get("min_required", 3))
+
+    def label(self, name: str) -> str:
+        return str(self.section("labels").get(name, _LABEL_DEFAULTS[name]))
+
+
+def _decode_public_key(text: str) -> bytes:
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) != 32:
+        raise ValueError(f"an Ed25519 public key is 32 bytes, this one is {len(raw)}")
+    return raw
+
+
+def load_policy(path: Path | None = None, *, git_ref: str | None = None) -> Policy:
+    """Load the policy from ``path`` (at ``git_ref`` when given), or the bundled default."""
+    limits = Limits()
+    if path is None:
+        source, raw, name = DEFAULT_SOURCE, default_policy_bytes(), "default_policy.json"
+    elif git_ref:
+        source, raw, name = f"{git_ref}:{path}", _read_git_object(git_ref, path), path.name
+    else:
+        source, raw, name = str(path), _read_file(path, limits), path.name
+    fmt = format_of(name) or "json"
+    try:
+        document = parse_document(source, raw, fmt, limits)
+    except DocumentError as exc:
+        raise PolicyError(
+            "\n".join(_where(source, p.line, p.column) + p.message for p in exc.problems)
+        ) from None
+    problems = [
+        _where(source, *_line_col(document, p.pointer)) + p.message
+        for p in validate("policy", document.data)
+    ]
+    if not problems:
+        problems = _semantic_problems(document, source)
+    if problems:
+        raise PolicyError("invalid policy:\n" + "\n".join(problems))
+    return Policy(source, document)
+
+
+def _read_file(path: Path, limits: Limits) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy {path}: {exc.strerror or exc}") from None
+    if len(raw) > limits.max_file_bytes:
+        raise PolicyError(f"{path}: {TooLarge(len(raw), limits.max_file_bytes)}")
+    return raw
+
+
+def _read_git_object(ref: str, path: Path) -> bytes:
+    spec = f"{ref}:{path.as_posix().removeprefix('./')}"
+    try:
+        done = subprocess.run(
+            ["git", "cat-file", "blob", spec], capture_output=True, check=False, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PolicyError(f"cannot run git to read the policy at {spec}: {exc}") from None
+    if done.returncode != 0:
+        raise PolicyError(
+            f"cannot read the policy at {spec}: git says "
+            f"{done.stderr.decode('utf-8', 'replace').strip() or 'no such object'}; fetch the base "
+            "commit (actions/checkout with fetch-depth: 0) or pass a policy file from outside the PR"
+        )
+    return done.stdout
+
+
+def _line_col(document: Document, ptr: str) -> tuple[int | None, int | None]:
+    location = document.at(ptr)
+    return location.line, location.column
+
+
+def _where(source: str, line: int | None, column: int | None) -> str:
+    if line is None:
+        return f"{source}: "
+    return f"{source}:{line}:{column or 1}: "
+
+
+def _semantic_problems(document: Document, source: str) -> list[str]:
+    problems = []
+    seen_ids: dict[str, int] = {}
+    seen_keys: dict[bytes, str] = {}
+    for i, entry in enumerate(document.get("/signing/trusted_keys", [])):
+        where = _where(source, *_line_col(document, f"/signing/trusted_keys/{i}/public_key"))
+        try:
+            raw = _decode_public_key(entry["public_key"])
+        except (binascii.Error, ValueError) as exc:
+            problems.append(
+                f"{where}/signing/trusted_keys/{i}/public_key: not a base64 Ed25519 public key ({exc})"
+            )
+            continue
+        key_id = entry["key_id"]
+        if key_id in seen_ids:
+            problems.append(
+                f'{where}/signing/trusted_keys/{i}/key_id: key id "{key_id}" is listed twice'
+            )
+        if raw in seen_keys:
+            # One key under two ids would let one signer count twice wherever signatures are counted.
+            problems.append(
+                f'{where}/signing/trusted_keys/{i}/public_key: the same key is already trusted as "{seen_keys[raw]}"'
+            )
+        seen_ids[key_id] = i
+        seen_keys[raw] = key_id
+    return problems

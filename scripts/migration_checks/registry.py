@@ -1,0 +1,106 @@
+"""The checks this version runs, as data: one explicit, ordered list built from the check modules.
+
+Each check module declares ``ID``, ``STAGE``, ``BLOCKING``, ``RAISES``, a docstring with
+``Passes:`` and ``Fails:`` sections, a ``check(ctx)`` generator and optionally ``applies(ctx)``.
+The list is validated when it is built, so a check cannot be registered under a wrong name or
+stage, or in disagreement with the catalogue of SPEC section 5 (``catalogue.SPEC_CHECKS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from migration_checks.blockers import BlockerId
+from migration_checks.catalogue import SPEC_CHECKS, STAGE_PACKAGES
+from migration_checks.checks.stage1_structural import (
+    evidence_completeness,
+    file_structure,
+    json_yaml_syntax,
+    metadata_consistency,
+    plan_signature,
+    schema_validation,
+)
+from migration_checks.model import Problem, Stage
+
+if TYPE_CHECKING:
+    from migration_checks.context import MigrationContext
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    stage: Stage
+    blocking: bool
+    raises: tuple[BlockerId, ...]
+    doc: str
+    run: Callable[[MigrationContext], Iterable[Problem]]
+    applies: Callable[[MigrationContext], str | None] | None = None
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].rstrip(".")
+
+    def section(self, title: str) -> str:
+        """The text of a docstring section such as ``Passes:`` or ``Fails:``."""
+        lines = self.doc.strip().splitlines()
+        collected: list[str] = []
+        inside = False
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith(f"{title}:"):
+                inside = True
+                stripped = stripped[len(title) + 1 :].strip()
+            elif (
+                inside and (not stripped or (stripped.endswith(":") and " " not in stripped))
+            ) or (inside and any(stripped.startswith(f"{t}:") for t in ("Passes", "Fails"))):
+                break
+            if inside and stripped:
+                collected.append(stripped)
+        return " ".join(collected)
+
+
+def _load(module: ModuleType) -> Check:
+    check_id: str = module.ID
+    stage = Stage(module.STAGE)
+    blocking = bool(module.BLOCKING)
+    raises = tuple(module.RAISES)
+    name = module.__name__
+    if name.rsplit(".", 1)[-1] != check_id:
+        raise RuntimeError(f"check module {name} declares ID {check_id!r}")
+    if name.rsplit(".", 2)[-2] != STAGE_PACKAGES[stage]:
+        raise RuntimeError(f"check {check_id} declares stage {stage} but lives in {name}")
+    if bool(raises) != blocking:
+        raise RuntimeError(f"check {check_id}: RAISES must be non-empty exactly when BLOCKING")
+    if check_id not in SPEC_CHECKS or SPEC_CHECKS[check_id] != (stage, blocking):
+        raise RuntimeError(f"check {check_id} does not match SPEC section 5")
+    return Check(
+        id=check_id,
+        stage=stage,
+        blocking=blocking,
+        raises=raises,
+        doc=module.__doc__ or "",
+        run=module.check,
+        applies=getattr(module, "applies", None),
+    )
+
+
+ALL_CHECKS: tuple[Check, ...] = tuple(
+    _load(module)
+    for module in (
+        file_structure,
+        json_yaml_syntax,
+        schema_validation,
+        metadata_consistency,
+        plan_signature,
+        evidence_completeness,
+    )
+)
+BY_ID: dict[str, Check] = {check.id: check for check in ALL_CHECKS}
+
+
+def for_stages(stages: Sequence[int]) -> list[Check]:
+    wanted = set(stages)
+    return [check for check in ALL_CHECKS if check.stage in wanted]

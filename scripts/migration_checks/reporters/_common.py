@@ -1,0 +1,41 @@
+"""Helpers every reporter shares: neutralising untrusted text and naming places."""
+
+from __future__ import annotations
+
+import re
+
+from migration_checks.model import Finding, MigrationResult
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """Untrusted text (file names, keys, ids) on one line with no control characters.
+
+    A newline in a file name could otherwise start a workflow command on stdout, and an escape
+    sequence could rewrite the terminal.
+    """
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}"
+            if m.group() not in "\n\r\t"
+            else {"\n": "\\n", "\r": "\\r", "\t": " "}[m.group()]
+        ),
+        text,
+    )
+
+
+def repo_path(migration: MigrationResult | None, finding: Finding) -> str | None:
+    """The finding's file relative to where the run started (the repository root in CI)."""
+    if finding.location is None:
+        return None
+    if migration is None or migration.path in ("", "."):
+        return finding.location.path
+    return f"{migration.path.rstrip('/')}/{finding.location.path}"
+
+
+def position(finding: Finding) -> str:
+    location = finding.location
+    if location is None or location.line is None:
+        return ""
+    return f":{location.line}" + (f":{location.column}" if location.column else "")

@@ -1,0 +1,254 @@
+"""Running the registered checks over migration directories and collecting their outcomes.
+
+The runner owns what no check may decide for itself: whether a stage applies, how a problem
+becomes a finding (id, stage, severity, resolution), what a crash means (status ``error`` with a
+CI_FAILURE finding, the other checks still run) and how ``ci_checks_required`` is judged.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from migration_checks import __version__, states
+from migration_checks.blockers import BLOCKERS, BlockerId
+from migration_checks.catalogue import SPEC_CHECKS, expand_required
+from migration_checks.context import MigrationContext, Skip
+from migration_checks.discovery import discover
+from migration_checks.model import (
+    CheckOutcome,
+    Finding,
+    MigrationResult,
+    Problem,
+    RunResult,
+    Severity,
+    Stage,
+    Status,
+)
+from migration_checks.policy import Policy
+from migration_checks.registry import BY_ID, Check, for_stages
+
+ALL_STAGES: tuple[int, ...] = tuple(int(stage) for stage in Stage)
+
+
+def run(
+    paths: Sequence[Path],
+    policy: Policy,
+    *,
+    stages: Sequence[int] = ALL_STAGES,
+    allow_empty: bool = False,
+) -> RunResult:
+    stage_list = tuple(sorted(set(stages)))
+    checks = for_stages(stage_list)
+    migrations = []
+    run_findings = []
+    for path in paths:
+        found = discover(path)
+        if not found:
+            run_findings.append(_nothing_found(path, allow_empty=allow_empty))
+        for directory in found:
+            migrations.append(run_migration(directory, policy, checks, stage_list))
+    return RunResult(
+        tool_version=__version__,
+        policy_version=policy.version,
+        stages=stage_list,
+        roots=tuple(_display(path) for path in paths),
+        migrations=tuple(migrations),
+        findings=tuple(run_findings),
+    )
+
+
+def _nothing_found(path: Path, *, allow_empty: bool) -> Finding:
+    message = f'no migration-pr-* directory found under "{_display(path)}"; nothing was examined'
+    if allow_empty:
+        return Finding(
+            check="discovery",
+            stage=None,
+            blocker=None,
+            severity=Severity.NOTICE,
+            message=message,
+            location=None,
+            resolution=None,
+        )
+    return Finding(
+        check="discovery",
+        stage=None,
+        blocker=BlockerId.CI_FAILURE,
+        severity=Severity.ERROR,
+        message=f"{message}; pass the directory that holds the migration, or --allow-empty",
+        location=None,
+        resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path.as_posix()
+    return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
+
+
+def run_migration(
+    directory: Path, policy: Policy, checks: Sequence[Check], stages: Sequence[int]
+) -> MigrationResult:
+    ctx = MigrationContext(directory.resolve(), _display(directory), policy)
+    outcomes = [run_check(check, ctx) for check in checks]
+    extra = judge_required_checks(ctx, outcomes, stages)
+    return MigrationResult(
+        path=ctx.display_path,
+        project_id=_text(ctx.data("metadata", "/project_id")),
+        state=_text(ctx.data("metadata", "/state")),
+        target_state=_text(ctx.data("metadata", "/target_state")),
+        outcomes=tuple(outcomes),
+        files_parsed=ctx.files_parsed,
+        extra_findings=tuple(extra),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def stage_not_applicable(stage: Stage, ctx: MigrationContext) -> str | None:
+    """Why a whole stage does not apply to this migration, or None when it does."""
+    if stage is Stage.POST_EXECUTION:
+        state = _text(ctx.data("metadata", "/state"))
+        if (
+            state is None or states.rank(state) < states.rank("EXECUTED")
+        ) and not ctx.parallel_run_paths():
+            return (
+                f"stage 6 applies from EXECUTED on, or when reconciliation/parallel_runs/ holds runs; "
+                f"the plan is {state or 'in an unknown state'} and has no parallel runs"
+            )
+    return None
+
+
+def run_check(check: Check, ctx: MigrationContext) -> CheckOutcome:
+    started = time.perf_counter()
+    reason = stage_not_applicable(check.stage, ctx)
+    findings: list[Finding] = []
+    status = Status.PASSED
+    after_failure = True
+    try:
+        if reason is None and check.applies is not None:
+            reason = check.applies(ctx)
+        if reason is not None:
+            status = Status.NOT_APPLICABLE
+        else:
+            findings = [stamp(check, problem) for problem in check.run(ctx)]
+            status = _status(check, findings)
+    except Skip as skip:
+        status, reason, after_failure = Status.SKIPPED, skip.reason, skip.after_failure
+    except Exception as exc:  # crash isolation: one broken check must not hide the others
+        status = Status.ERROR
+        findings.append(_crash_finding(check, exc))
+    return CheckOutcome(
+        check_id=check.id,
+        stage=int(check.stage),
+        blocking=check.blocking,
+        status=status,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        reason=reason,
+        findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+        skipped_after_failure=status is Status.SKIPPED and after_failure,
+    )
+
+
+def stamp(check: Check, problem: Problem) -> Finding:
+    """Turn a check's problem into a finding; the check's declared blockers are enforced here."""
+    if problem.blocker is not None and problem.blocker not in check.raises:
+        raise RuntimeError(f"check {check.id} raised {problem.blocker}, which it does not declare")
+    severity = problem.severity or (
+        Severity.ERROR if check.blocking and problem.blocker is not None else Severity.WARNING
+    )
+    return Finding(
+        check=check.id,
+        stage=int(check.stage),
+        blocker=problem.blocker,
+        severity=severity,
+        message=problem.message,
+        location=problem.location,
+        resolution=BLOCKERS[problem.blocker].resolution if problem.blocker else None,
+    )
+
+
+def _status(check: Check, findings: list[Finding]) -> Status:
+    if check.blocking:
+        failed = any(f.blocker is not None for f in findings)
+    else:
+        failed = any(f.severity is not Severity.NOTICE for f in findings)
+    return Status.FAILED if failed else Status.PASSED
+
+
+def _crash_finding(check: Check, exc: Exception) -> Finding:
+    # Exception texts can quote input values (a secret among them), so only the type and the
+    # place in the suite's code are reported.
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "migration_checks" in f.filename] or frames
+    where = ""
+    if ours:
+        last = ours[-1]
+        where = f" at {Path(last.filename).name}:{last.lineno}"
+    return Finding(
+        check=check.id,
+        stage=int(check.stage),
+        blocker=BlockerId.CI_FAILURE,
+        severity=Severity.ERROR,
+        message=f'error in "{check.id}" check: internal {type(exc).__name__}{where}; please report it',
+        location=None,
+        resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
+    )
+
+
+def judge_required_checks(
+    ctx: MigrationContext, outcomes: Sequence[CheckOutcome], stages: Sequence[int]
+) -> list[Finding]:
+    """CI_FAILURE for each check the metadata requires that did not run to a verdict.
+
+    A required check is satisfied when it passed, or failed with its own blocker (which already
+    stands). It is a CI_FAILURE when it could not apply, was skipped for a reason other than an
+    earlier failure, or does not exist in this version. Only the stages of this run are judged.
+    """
+    metadata = ctx.document("metadata")
+    if metadata is None or ctx.schema_problems("metadata"):
+        return []
+    by_id = {outcome.check_id: outcome for outcome in outcomes}
+    findings = []
+    for index, name in enumerate(metadata.data["ci_checks_required"]):
+        location = metadata.at(f"/ci_checks_required/{index}")
+        for check_id in expand_required(name) or []:
+            stage = SPEC_CHECKS[check_id][0]
+            if int(stage) not in stages:
+                continue
+            problem = _required_problem(check_id, by_id.get(check_id))
+            if problem is not None:
+                findings.append(
+                    Finding(
+                        check=check_id,
+                        stage=int(stage),
+                        blocker=BlockerId.CI_FAILURE,
+                        severity=Severity.ERROR,
+                        message=f'"{check_id}" is required by ci_checks_required but {problem}',
+                        location=location,
+                        resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
+                    )
+                )
+    return findings
+
+
+def _required_problem(check_id: str, outcome: CheckOutcome | None) -> str | None:
+    if check_id not in BY_ID:
+        return f"this version of migration-checks ({__version__}) does not implement it"
+    if outcome is None:
+        return "it did not run"
+    if outcome.status is Status.NOT_APPLICABLE:
+        return f"it does not apply: {outcome.reason}"
+    if outcome.status is Status.SKIPPED and not outcome.skipped_after_failure:
+        return f"it was skipped: {outcome.reason}"
+    if outcome.status is Status.FAILED and not any(f.blocker for f in outcome.findings):
+        return "it reported findings"
+    return None
