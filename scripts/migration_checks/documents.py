@@ -107,10 +107,10 @@ class Document:
 
     def at(self, ptr: str = "") -> Location:
         index = self.positions
-        found = index.locate(ptr) if index is not None else None
-        if found is None:
+        if index is None:
             return Location(path=self.path, pointer=ptr or None)
-        return Location(path=self.path, line=found[0], column=found[1], pointer=ptr or None)
+        line, column = index.locate(ptr)
+        return Location(path=self.path, line=line, column=column, pointer=ptr or None)
 
     def get(self, ptr: str, default: Any = None) -> Any:
         node = self.data
@@ -477,5 +477,4 @@ def _problem_at_first(
 
 def _problem_at_pointer(source: bytes, ptr: str, message: str) -> ParseProblem:
     index = _index_or_none(source)
-    found = index.locate(ptr) if index is not None else None
-    return ParseProblem(message, *found) if found else ParseProblem(message)
+    return ParseProblem(message, *index.locate(ptr)) if index is not None else ParseProblem(message)

@@ -109,16 +109,25 @@ class PositionIndex:
             return None
         return bytes(self._tree.key(node)).decode("utf-8", "replace")
 
+    def _key_offset(self, node: int) -> int | None:
+        offset = self._offset(self._tree.key(node))
+        # Point at the opening quote of a quoted scalar, where the token starts.
+        return offset - 1 if offset and self._tree.is_key_quoted(node) else offset
+
+    def _val_offset(self, node: int) -> int | None:
+        offset = self._offset(self._tree.val(node))
+        return offset - 1 if offset and self._tree.is_val_quoted(node) else offset
+
     def node_offset(self, node: int) -> int | None:
         """Where a node starts: its key in a mapping, its value for a scalar, else its first child."""
         tree = self._tree
         while True:
             if tree.has_key(node):
-                offset = self._offset(tree.key(node))
+                offset = self._key_offset(node)
                 if offset is not None:
                     return offset
             if tree.has_val(node):
-                offset = self._offset(tree.val(node))
+                offset = self._val_offset(node)
                 if offset is not None:
                     return offset
             child = tree.first_child(node)
@@ -128,9 +137,8 @@ class PositionIndex:
 
     def value_offset(self, node: int) -> int | None:
         """Where a node's value starts (for a key/value pair, the value rather than the key)."""
-        tree = self._tree
-        if tree.has_val(node):
-            offset = self._offset(tree.val(node))
+        if self._tree.has_val(node):
+            offset = self._val_offset(node)
             if offset is not None:
                 return offset
         return self.node_offset(node)
@@ -155,12 +163,14 @@ class PositionIndex:
             node = found
         return node, True
 
-    def locate(self, pointer: str) -> tuple[int, int] | None:
+    def locate(self, pointer: str) -> tuple[int, int]:
+        """The value at ``pointer``; for a missing or empty one, the nearest ancestor that has text."""
         node, exact = self.find(pointer)
         offset = self.value_offset(node) if exact else self.node_offset(node)
-        if offset is None:
-            return None
-        return self.line_column(offset)
+        while offset is None and node != self.root:
+            node = int(self._tree.parent(node))
+            offset = self.node_offset(node)
+        return self.line_column(offset) if offset is not None else (1, 1)
 
     # whole-tree searches, used only on the error path -------------------------------------
     def walk(self) -> Iterator[tuple[int, str, int]]:
@@ -191,17 +201,17 @@ class PositionIndex:
                 key = self.key_text(child)
                 if key is None:
                     continue
-                offset = self._offset(tree.key(child)) or 0
+                offset = self._key_offset(child) or 0
                 if key in seen:
                     yield pointer, key, seen[key], offset
                 else:
                     seen[key] = offset
 
     def first_node(self, predicate: Callable[[int, int], bool]) -> tuple[str, int | None] | None:
-        """The first node (pointer, offset) for which ``predicate(node, depth)`` holds."""
+        """The first node (pointer, offset of its value) for which ``predicate(node, depth)`` holds."""
         for node, pointer, depth in self.walk():
             if predicate(node, depth):
-                return pointer, self.node_offset(node)
+                return pointer, self.value_offset(node)
         return None
 
     def tags(self) -> Iterator[tuple[str, int | None]]:
