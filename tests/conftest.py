@@ -3,6 +3,7 @@ session key, and a policy that trusts that key."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -149,10 +150,9 @@ def resign(root: Path) -> None:
     ):
         if plan_path.is_symlink():
             continue
-        try:
+        # A plan a case broke on purpose stays as it is.
+        with contextlib.suppress(ValueError, KeyError, TypeError):
             sign_plan_file(plan_path)
-        except (ValueError, KeyError, TypeError):
-            pass  # a plan a case broke on purpose stays as it is
 
 
 @dataclass

@@ -91,9 +91,12 @@ def _open_contained(root: Path, rel: str) -> int:
             raise
     finally:
         os.close(parent)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
         os.close(fd)
-        raise UnsafePath("is not a regular file")
+        raise UnsafePath(
+            "is a directory, not a file" if stat.S_ISDIR(mode) else "is not a regular file"
+        )
     return fd
 
 

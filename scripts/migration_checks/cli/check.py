@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from migration_checks.cli.errors import ConfigurationError
+
 FORMAT_CHOICES = ("text", "json", "github", "sarif", "markdown")
 
 
@@ -79,7 +81,7 @@ def check(
     try:
         policy = load_policy(policy_path, git_ref=policy_ref)
     except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigurationError(str(exc)) from None
     result = run(
         list(paths) or [Path()], policy, stages=stages or ALL_STAGES, allow_empty=allow_empty
     )
@@ -104,7 +106,7 @@ def _write(path: Path, content: str) -> None:
     try:
         path.write_text(content, encoding="utf-8")
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _deliver(content: str, output: Path | None) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from migration_checks.cli.errors import ConfigurationError
+
 _KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -32,7 +34,7 @@ def keygen(key_id: str, out_dir: Path) -> None:
     try:
         fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise click.ClickException(f"{private_path} exists; refusing to overwrite a key") from None
+        raise ConfigurationError(f"{private_path} exists; refusing to overwrite a key") from None
     with os.fdopen(fd, "wb") as handle:
         handle.write(signing.private_key_pem(key))
     public = signing.public_key_base64(key)
@@ -69,7 +71,7 @@ def sign(plan_file: Path, key_file: Path, key_id: str) -> None:
     try:
         document = parse_document(str(plan_file), plan_file.read_bytes(), "json", Limits())
     except DocumentError as exc:
-        raise click.ClickException(
+        raise ConfigurationError(
             "\n".join(
                 f"{plan_file}:{p.line or '?'}:{p.column or '?'}: {p.message}" for p in exc.problems
             )
@@ -77,15 +79,13 @@ def sign(plan_file: Path, key_file: Path, key_id: str) -> None:
     problems = validate("signed_plan", document.data)
     if problems:
         lines = [f"{plan_file}:{document.at(p.pointer).line or '?'}: {p.message}" for p in problems]
-        raise click.ClickException(
+        raise ConfigurationError(
             "the plan does not match its schema; fix it before signing:\n" + "\n".join(lines)
         )
     try:
         key = signing.load_private_key(key_file.read_bytes())
         signed = signing.sign_plan(document.data, key, key_id)
     except signing.SigningError as exc:
-        raise click.ClickException(
-            f"{key_file if 'key' in str(exc) else plan_file}: {exc}"
-        ) from None
+        raise ConfigurationError(f"{key_file if 'key' in str(exc) else plan_file}: {exc}") from None
     plan_file.write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(f"signed {plan_file} with key {key_id}", err=True)

@@ -17,6 +17,8 @@ from string import Template
 
 import click
 
+from migration_checks.cli.errors import ConfigurationError
+
 _PROJECT_ID = re.compile(r"^proj_[a-z0-9]{4,32}$")
 _PLAN_ID = re.compile(r"^plan_[a-z0-9]{3,32}$")
 _ARCHETYPE = re.compile(r"^[a-z0-9]+_to_[a-z0-9]+$")
@@ -61,10 +63,10 @@ def init(
     try:
         policy_version = load_policy(policy_path).version
     except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigurationError(str(exc)) from None
     target_dir = parent / f"migration-pr-{project_id}"
     if target_dir.exists():
-        raise click.ClickException(f"{target_dir} exists; refusing to overwrite it")
+        raise ConfigurationError(f"{target_dir} exists; refusing to overwrite it")
     source_system, _, target_system = archetype_id.partition("_to_")
     values = {
         "project_id": project_id,
