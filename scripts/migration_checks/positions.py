@@ -49,6 +49,11 @@ def _address(view: Any) -> int:
         _release_buffer(ctypes.byref(buffer))
 
 
+def _bytes(view: Any) -> bytes:
+    """rapidyaml hands back None for an empty key or value (say, a bare tag)."""
+    return b"" if view is None else bytes(view)
+
+
 def unescape_pointer_part(part: str) -> str:
     return part.replace("~1", "/").replace("~0", "~")
 
@@ -107,7 +112,7 @@ class PositionIndex:
     def key_text(self, node: int) -> str | None:
         if not self._tree.has_key(node):
             return None
-        return bytes(self._tree.key(node)).decode("utf-8", "replace")
+        return _bytes(self._tree.key(node)).decode("utf-8", "replace")
 
     def _key_offset(self, node: int) -> int | None:
         offset = self._offset(self._tree.key(node))
@@ -219,7 +224,7 @@ class PositionIndex:
         for node, _, _ in self.walk():
             for has, get in ((tree.has_key_tag, tree.key_tag), (tree.has_val_tag, tree.val_tag)):
                 if has(node):
-                    yield bytes(get(node)).decode("utf-8", "replace"), self.node_offset(node)
+                    yield _bytes(get(node)).decode("utf-8", "replace"), self.node_offset(node)
 
     def document_count(self) -> int:
         root = int(self._tree.root_id())
@@ -233,7 +238,7 @@ class PositionIndex:
     def value_bytes(self, node: int) -> bytes | None:
         if not self._tree.has_val(node):
             return None
-        return bytes(self._tree.val(node))
+        return _bytes(self._tree.val(node))
 
     def is_alias(self, node: int) -> bool:
         return bool(self._tree.is_val_ref(node) or self._tree.is_key_ref(node))
