@@ -9,8 +9,12 @@ read the same way, since rapidyaml parses JSON as YAML flow style.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
+import os
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import ryml
@@ -49,6 +53,21 @@ def _address(view: Any) -> int:
         _release_buffer(ctypes.byref(buffer))
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """rapidyaml prints its parse errors to file descriptor 2 before raising; the error is ours
+    to report, at the right place, so its own print is dropped."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with Path(os.devnull).open("wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _bytes(view: Any) -> bytes:
     """rapidyaml hands back None for an empty key or value (say, a bare tag)."""
     return b"" if view is None else bytes(view)
@@ -70,7 +89,8 @@ class PositionIndex:
     def __init__(self, data: bytes) -> None:
         self._data = data
         self._buffer = bytearray(data)
-        self._tree = ryml.parse_in_place(self._buffer)
+        with _quiet_stderr():
+            self._tree = ryml.parse_in_place(self._buffer)
         self._base = _address(self._buffer)
         self._line_starts: list[int] | None = None
 
