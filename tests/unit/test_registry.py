@@ -104,3 +104,12 @@ def test_case_files_are_named_after_blockers() -> None:
 )
 def test_expand_required(name: str, expected: list[str] | None) -> None:
     assert expand_required(name) == expected
+
+
+def test_readme_tables_are_generated_from_the_registry() -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "generate_docs.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
