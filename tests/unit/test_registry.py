@@ -111,5 +111,7 @@ def test_readme_tables_are_generated_from_the_registry() -> None:
     import sys
 
     script = Path(__file__).resolve().parents[2] / "scripts" / "generate_docs.py"
-    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr

@@ -35,14 +35,19 @@ class GithubReport:
 
 
 def annotations_for(result: RunResult) -> list[Annotation]:
+    pairs = result.all_findings()
+    total = dict.fromkeys(Severity, 0)
+    for _, finding in pairs:
+        total[finding.severity] += 1
+    overflow = any(count > PER_LEVEL for count in total.values())
+    # When anything is left out, the last notice slot points to the job summary.
+    room = dict.fromkeys(Severity, PER_LEVEL)
+    if overflow:
+        room[Severity.NOTICE] = PER_LEVEL - 1
     shown: list[Annotation] = []
     counts = dict.fromkeys(Severity, 0)
-    pairs = result.all_findings()
-    for position, (migration, finding) in enumerate(pairs):
-        left_after = len(pairs) - position - 1
-        # Keep the last notice slot for the pointer to the summary when findings remain.
-        room = PER_LEVEL - (1 if finding.severity is Severity.NOTICE and left_after else 0)
-        if counts[finding.severity] >= room:
+    for migration, finding in pairs:  # blockers first, then by severity
+        if counts[finding.severity] >= room[finding.severity]:
             continue
         counts[finding.severity] += 1
         location = finding.location
@@ -61,10 +66,11 @@ def annotations_for(result: RunResult) -> list[Annotation]:
         )
     hidden = len(pairs) - len(shown)
     if hidden:
+        findings = "finding" if hidden == 1 else "findings"
         shown.append(
             Annotation(
                 level="notice",
-                message=f"{hidden} more findings in the job summary",
+                message=f"{hidden} more {findings} in the job summary",
                 title="migration-checks",
             )
         )

@@ -16,7 +16,6 @@ from migration_checks.reporters._common import clean, position
 MARKER = "<!-- migration-checks -->"
 COMMENT_LIMIT = 65_536  # characters
 SUMMARY_LIMIT = 1_048_576  # bytes
-_RESERVE = 600  # room for the closing notes
 
 _STATUS = {
     Status.PASSED: "✅ passed",
@@ -29,15 +28,17 @@ _SEVERITY = {"error": "🔴 error", "warning": "🟡 warning", "notice": "🔵 n
 
 
 def text(value: str) -> str:
-    """Untrusted text for a table cell: no HTML, no Markdown syntax, no @mentions, one line."""
+    """Untrusted text for a table cell: no HTML, no Markdown, no @mentions or links, one line."""
     escaped = html.escape(clean(value), quote=False)
     for char in "\\`*_[]|#~":
         escaped = escaped.replace(char, f"\\{char}")
-    return escaped.replace("@", "@\u200b")
+    # A zero-width space keeps GitHub from turning mentions and bare URLs into live links.
+    return escaped.replace("@", "@\u200b").replace("://", ":/\u200b/").replace("www.", "www\u200b.")
 
 
 def code(value: str) -> str:
-    return f"<code>{html.escape(clean(value), quote=False).replace('|', '&#124;').replace('@', '@&#8203;')}</code>"
+    """Untrusted text in a code style; GitHub parses Markdown inside <code>, so it is escaped too."""
+    return f"<code>{text(value)}</code>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,29 +64,58 @@ def summary(result: RunResult) -> str:
 
 def _render(result: RunResult, budget: _Budget, *, with_checks: bool, elsewhere: str) -> str:
     head = _head(result)
-    sections = {m.path: _migration_head(m, with_checks) for m in result.migrations}
-    used = budget.size(head) + sum(budget.size(s) for s in sections.values()) + _RESERVE
+    used = budget.size(head) + budget.size(_closing(10**6, 10**6, elsewhere)) + 2
+    sections: dict[str, str] = {}
+    for migration in result.migrations:
+        section = _migration_head(migration, with_checks)
+        cost = budget.size(section) + 2
+        if used + cost <= budget.limit:
+            sections[migration.path] = section
+            used += cost
     rows: dict[str | None, list[str]] = {}
     omitted = 0
-    for migration, finding in result.all_findings():
+    for owner, finding in result.all_findings():
+        key = owner.path if owner else None
+        if key is not None and key not in sections:
+            omitted += 1
+            continue
         row = _row(finding)
         cost = budget.size(row) + 1
+        if key not in rows:
+            cost += budget.size(_table_head(key)) + 2
         if used + cost > budget.limit:
             omitted += 1
             continue
         used += cost
-        rows.setdefault(migration.path if migration else None, []).append(row)
+        rows.setdefault(key, []).append(row)
     parts = [head]
     if rows.get(None):
-        parts.append(_table(rows[None]))
+        parts.append(_table_head(None) + "\n".join(rows[None]))
     for migration in result.migrations:
-        parts.append(sections[migration.path])
-        if rows.get(migration.path):
-            parts.append("#### Findings\n\n" + _table(rows[migration.path]))
-    if omitted:
-        parts.append(f"> **{omitted} more finding{'s' if omitted != 1 else ''} not shown** to stay within "
-                     f"GitHub's size limit; {elsewhere}.")  # fmt: skip
+        if migration.path in sections:
+            parts.append(sections[migration.path])
+            if rows.get(migration.path):
+                parts.append(_table_head(migration.path) + "\n".join(rows[migration.path]))
+    omitted_migrations = len(result.migrations) - len(sections)
+    if omitted or omitted_migrations:
+        parts.append(_closing(omitted, omitted_migrations, elsewhere))
     return "\n\n".join(parts) + "\n"
+
+
+def _closing(omitted: int, omitted_migrations: int, elsewhere: str) -> str:
+    left_out = [f"{omitted} more finding{'s' if omitted != 1 else ''}"] if omitted else []
+    if omitted_migrations:
+        left_out.append(
+            f"{omitted_migrations} more migration{'s' if omitted_migrations != 1 else ''}"
+        )
+    return (
+        f"> **{' and '.join(left_out)} not shown** to stay within GitHub's size limit; {elsewhere}."
+    )
+
+
+def _table_head(key: str | None) -> str:
+    heading = "#### Findings\n\n" if key is not None else ""
+    return f"{heading}| Severity | Check | Where | Message |\n|---|---|---|---|\n"
 
 
 def _head(result: RunResult) -> str:
@@ -131,10 +161,6 @@ def _migration_head(migration: MigrationResult, with_checks: bool) -> str:
                 f"{outcome.duration_ms} ms | {text(outcome.reason or '')} |"
             )
     return "\n".join(lines)
-
-
-def _table(rows: list[str]) -> str:
-    return "| Severity | Check | Where | Message |\n|---|---|---|---|\n" + "\n".join(rows)
 
 
 def _row(finding: Finding) -> str:

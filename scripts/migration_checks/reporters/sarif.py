@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from migration_checks.model import Finding, MigrationResult, RunResult, Severity
 from migration_checks.reporters._common import repo_path
@@ -52,7 +53,9 @@ def _location(migration: MigrationResult | None, finding: Finding) -> list[dict[
         region["startLine"] = finding.location.line
         if finding.location.column is not None:
             region["startColumn"] = finding.location.column
-    physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
+    physical: dict[str, Any] = {
+        "artifactLocation": {"uri": quote(uri, safe="/"), "uriBaseId": "%SRCROOT%"}
+    }
     if region:
         physical["region"] = region
     return [{"physicalLocation": physical}]

@@ -58,7 +58,7 @@ def _migration(
         if migration.state and migration.target_state
         else ""
     )
-    lines = [paint(f"{clean(migration.path)}{transition}", "bold")]
+    lines = [paint(clean(f"{migration.path}{transition}"), "bold")]
     for finding in migration.extra_findings:
         lines.append(_finding_line(finding, migration, paint, indent="  "))
     for stage_number in stages:
