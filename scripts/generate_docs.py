@@ -36,7 +36,9 @@ def checks_table() -> str:
 def blockers_table() -> str:
     rows = ["| blocker | condition (seed 6.2) | resolution | raised by |", "|---|---|---|---|"]
     for blocker in BLOCKERS.values():
-        raisers = ", ".join(f"`{c.id}`" for c in ALL_CHECKS if blocker.id in c.raises) or "*later stages*"
+        raisers = (
+            ", ".join(f"`{c.id}`" for c in ALL_CHECKS if blocker.id in c.raises) or "*later stages*"
+        )
         if blocker.id is BlockerId.CI_FAILURE:
             raisers += "; the runner (a crashing check, `ci_checks_required`, nothing to examine)"
         rows.append(f"| `{blocker.id}` | {blocker.condition} | {blocker.resolution} | {raisers} |")
@@ -47,7 +49,9 @@ def render(readme: str) -> str:
     for name, table in (("checks", checks_table()), ("blockers", blockers_table())):
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(readme):
-            raise SystemExit(f"README.md lacks the <!-- {name}:start --> / <!-- {name}:end --> markers")
+            raise SystemExit(
+                f"README.md lacks the <!-- {name}:start --> / <!-- {name}:end --> markers"
+            )
         readme = pattern.sub(lambda m, t=table: f"{m.group(1)}{t}{m.group(2)}", readme)
     return readme
 
