@@ -14,15 +14,19 @@ import codecs
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml_rs
 
 from migration_checks.fs import TooLarge, read_contained
 from migration_checks.model import Location
-from migration_checks.positions import PositionIndex, split_pointer
+from migration_checks.pointers import pointer, split_pointer
+
+if TYPE_CHECKING:
+    from migration_checks.positions import PositionIndex
 
 Format = Literal["json", "yaml"]
 
@@ -30,13 +34,25 @@ _CORE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 ) | frozenset(f"!!{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))
 
+
 # Cheap scans over the raw text that find where the precise (slower) positional parse is needed.
+# Each is a line-start pattern, searched as "\n" + pattern (a literal first character lets the
+# regex engine skip from newline to newline) and matched once at the start of the text.
+class _LineStart:
+    def __init__(self, body: str) -> None:
+        self._first = re.compile(body)
+        self._rest = re.compile(f"\n(?:{body})")
+
+    def search(self, text: str) -> bool:
+        return self._first.match(text) is not None or self._rest.search(text) is not None
+
+
 _TAG_CANDIDATE = re.compile(r"(?m)(?:^|[:?,\[{-])[ \t]*(?:&\S+[ \t]+)?!")
-_DOC_MARKER = re.compile(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n]|$)")
+_DOC_MARKER = _LineStart(r"(?:---|\.\.\.)(?=[ \t\r\n]|$)")
 # yaml-rs recurses natively and overflows the C stack on very deep block nesting (measured: a
 # crash at 20,000 levels). Block depth is bounded by the width of a line's indentation and
 # indicators, so any line with a prefix this wide goes to rapidyaml first, which is iterative.
-_DEEP_PREFIX = re.compile(r"(?m)^(?:[ \t]|[-?:](?=[ \t\r\n])|[&!][^ \t\r\n]*[ \t]){300}")
+_DEEP_PREFIX = _LineStart(r"(?:[ \t]|[-?:](?=[ \t\r\n])|[&!][^ \t\r\n]*[ \t]){300}")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
 _YAML_ERROR_AT = re.compile(r"at line (\d+), column (\d+)")
 
@@ -73,14 +89,6 @@ def format_of(path: str) -> Format | None:
     return None
 
 
-def escape_pointer_part(part: str | int) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
-def pointer(*parts: str | int) -> str:
-    return "".join(f"/{escape_pointer_part(p)}" for p in parts)
-
-
 _MISSING = object()
 
 
@@ -89,7 +97,9 @@ class Document:
 
     __slots__ = ("_index", "_index_failed", "_source", "data", "format", "path")
 
-    def __init__(self, path: str, fmt: Format, data: Any, source: bytes) -> None:
+    def __init__(
+        self, path: str, fmt: Format, data: Any, source: bytes | Callable[[], bytes]
+    ) -> None:
         self.path = path
         self.format = fmt
         self.data = data
@@ -97,10 +107,20 @@ class Document:
         self._index: PositionIndex | None = None
         self._index_failed = False
 
+    def reread_source_when_needed(self, reader: Callable[[], bytes]) -> None:
+        """Drop the text, to be read again only if a finding needs a position in it."""
+        self._source = reader
+
     @property
     def positions(self) -> PositionIndex | None:
         if self._index is None and not self._index_failed:
-            self._index = _index_or_none(self._source)
+            source = self._source
+            if callable(source):
+                try:
+                    source = source()
+                except Exception:  # gone or changed since it was parsed: no line, no crash
+                    source = b""
+            self._index = _index_or_none(source) if source else None
             # A text the data parser accepted but rapidyaml does not: findings carry no line.
             self._index_failed = self._index is None
         return self._index
@@ -137,7 +157,17 @@ def load_document(root: Path, rel: str, limits: Limits, *, plain_data: bool = Tr
         raise DocumentError(
             [ParseProblem(f"{exc}; the policy's limits.max_file_bytes sets it")]
         ) from None
-    return parse_document(rel, raw, fmt, limits, plain_data=plain_data)
+    document = parse_document(rel, raw, fmt, limits, plain_data=plain_data)
+    if len(raw) > _KEEP_SOURCE_BYTES:
+        # Most large files never need a position; keeping their bytes would cost as much memory
+        # again as the parsed data.
+        document.reread_source_when_needed(
+            lambda: _strip_bom(read_contained(root, rel, limits.max_file_bytes))
+        )
+    return document
+
+
+_KEEP_SOURCE_BYTES = 256 * 1024
 
 
 def parse_document(
@@ -154,7 +184,7 @@ def parse_document(
         else _parse_yaml(text, source, limits, plain_data)
     )
     document = Document(path, fmt, data, source)
-    _check_values(document, limits, plain_data)
+    _check_values(document, text, limits, plain_data)
     return document
 
 
@@ -282,7 +312,7 @@ def _refuse_lone_surrogates(data: Any, source: bytes) -> None:
 def _parse_yaml(text: str, source: bytes, limits: Limits, plain_data: bool) -> Any:
     if _DEEP_PREFIX.search(text):
         _refuse_deep_yaml(source, limits)
-    if plain_data and _TAG_CANDIDATE.search(text):
+    if plain_data and "!" in text and _TAG_CANDIDATE.search(text):
         _refuse_tags(source)
     if plain_data and _DOC_MARKER.search(text):
         _refuse_multiple_documents(text, source)
@@ -353,9 +383,9 @@ def _refuse_multiple_documents(text: str, source: bytes) -> None:
     index = _index_or_none(source)
     if index is None or index.document_count() < 2:
         return
-    markers = [m.start() for m in _DOC_MARKER.finditer(text) if text.startswith("---", m.start())]
     # The second document starts at the last "---" that opens one; point there.
-    line = text.count("\n", 0, markers[-1]) + 1 if markers else None
+    last = text.rfind("\n---")
+    line = text.count("\n", 0, last + 1) + 1 if last != -1 else None
     raise DocumentError(
         [
             ParseProblem(
@@ -377,59 +407,107 @@ class _BadValue(Exception):
         self.message = message
 
 
-def _check_values(document: Document, limits: Limits, plain_data: bool) -> None:
-    is_yaml = document.format == "yaml"
-    max_depth = limits.max_depth
+def _check_values(document: Document, text: str, limits: Limits, plain_data: bool) -> None:
+    # A fast pass says whether anything is wrong; only then does the slow pass find where.
+    checks_floats = document.format == "yaml" or _BIG_EXPONENT.search(text) is not None
+    if _values_are_fine(
+        document.data, limits.max_depth, plain_data, document.format == "yaml", checks_floats
+    ):
+        return
+    path, message = _first_bad_value(
+        document.data, limits.max_depth, plain_data, document.format == "yaml"
+    )
+    location = document.at(pointer(*path))
+    raise DocumentError([ParseProblem(message, location.line, location.column)])
 
-    def walk(node: Any, depth: int) -> None:
+
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+# Only an exponent of three digits or more overflows a float; JSON text without one needs no check.
+_BIG_EXPONENT = re.compile(r"[eE][+-]?\d{3}")
+
+
+def _values_are_fine(
+    data: Any, max_depth: int, plain_data: bool, is_yaml: bool, floats: bool
+) -> bool:
+    """Iterative and allocation-light: this runs over every value of every artifact."""
+    stack: list[tuple[Any, int]] = [([data], -1)]  # the root, seen as the one item of a list
+    pop, push = stack.pop, stack.append
+    scalars = _PLAIN_SCALARS
+    check_keys = plain_data and is_yaml  # JSON keys are always strings
+    check_scalars = (
+        plain_data and is_yaml
+    )  # JSON scalars are always plain; floats are checked below
+    while stack:
+        node, depth = pop()
+        if depth >= max_depth:
+            return False
+        if type(node) is dict:
+            if check_keys:
+                for key in node:
+                    if type(key) is not str:
+                        return False
+                if "<<" in node:
+                    return False
+            values: Any = node.values()
+        else:
+            values = node
+        child = depth + 1
+        for value in values:
+            kind = type(value)
+            if kind is dict or kind is list:
+                push((value, child))
+            elif kind is float:
+                if plain_data and floats and value - value != 0.0:  # inf or nan
+                    return False
+            elif check_scalars and kind not in scalars:
+                return False
+    return True
+
+
+def _first_bad_value(
+    data: Any, max_depth: int, plain_data: bool, is_yaml: bool
+) -> tuple[tuple[str | int, ...], str]:
+    def walk(
+        node: Any, depth: int, path: tuple[str | int, ...]
+    ) -> tuple[tuple[str | int, ...], str] | None:
         kind = type(node)
-        if kind is dict:
+        if kind is dict or kind is list:
             if depth >= max_depth:
-                raise _BadValue((), f"nesting deeper than {max_depth} levels")
-            for key, value in node.items():
-                if not plain_data:
-                    walk(value, depth + 1)
-                    continue
-                if type(key) is not str:
-                    raise _BadValue((), f"key {key!r} is not a string; quote it")
-                if is_yaml and key == "<<":
-                    raise _BadValue(
-                        (key,),
-                        "merge keys (<<) are a YAML 1.1 extension that YAML 1.2 readers do not "
-                        "apply; write the keys out",
-                    )
-                try:
-                    walk(value, depth + 1)
-                except _BadValue as bad:
-                    raise _BadValue((key, *bad.path), bad.message) from None
-        elif kind is list:
-            if depth >= max_depth:
-                raise _BadValue((), f"nesting deeper than {max_depth} levels")
-            for i, value in enumerate(node):
-                try:
-                    walk(value, depth + 1)
-                except _BadValue as bad:
-                    raise _BadValue((i, *bad.path), bad.message) from None
+                return path, f"nesting deeper than {max_depth} levels"
+            items = node.items() if kind is dict else enumerate(node)
+            for key, value in items:
+                if kind is dict and plain_data and type(key) is not str:
+                    return path, f"key {key!r} is not a string; quote it"
+                if kind is dict and plain_data and is_yaml and key == "<<":
+                    return (*path, key), _MERGE_KEY
+                found = walk(value, depth + 1, (*path, key))
+                if found is not None:
+                    return found
         elif kind is float:
             if plain_data and not math.isfinite(node):
-                raise _BadValue((), _NON_FINITE)
-        elif plain_data and node is not None and kind not in (str, int, bool):
-            raise _BadValue(
-                (),
+                return path, _NON_FINITE
+        elif plain_data and kind not in _PLAIN_SCALARS:
+            return (
+                path,
                 f"a {kind.__name__} value is not plain data; use a string, number, list or mapping",
             )
+        return None
 
-    try:
-        walk(document.data, 0)
-    except _BadValue as bad:
-        location = document.at(pointer(*bad.path))
-        raise DocumentError([ParseProblem(bad.message, location.line, location.column)]) from None
+    found = walk(data, 0, ())
+    assert found is not None, "the fast pass and the slow pass disagree"
+    return found
+
+
+_MERGE_KEY = "merge keys (<<) are a YAML 1.1 extension that YAML 1.2 readers do not apply; write the keys out"
 
 
 # locating problems on the error path ----------------------------------------------------------
 
 
 def _index_or_none(source: bytes) -> PositionIndex | None:
+    # rapidyaml is loaded only when a position is needed, which a passing run never does.
+    from migration_checks.positions import PositionIndex
+
     try:
         return PositionIndex(source)
     except Exception:

@@ -19,6 +19,8 @@ from typing import Any
 
 import ryml
 
+from migration_checks.pointers import split_pointer
+
 _NONE = ryml.NONE if hasattr(ryml, "NONE") else -1
 
 
@@ -71,16 +73,6 @@ def _quiet_stderr() -> Iterator[None]:
 def _bytes(view: Any) -> bytes:
     """rapidyaml hands back None for an empty key or value (say, a bare tag)."""
     return b"" if view is None else bytes(view)
-
-
-def unescape_pointer_part(part: str) -> str:
-    return part.replace("~1", "/").replace("~0", "~")
-
-
-def split_pointer(pointer: str) -> list[str]:
-    if not pointer:
-        return []
-    return [unescape_pointer_part(p) for p in pointer[1:].split("/")]
 
 
 class PositionIndex:

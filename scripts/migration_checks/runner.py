@@ -219,7 +219,6 @@ def judge_required_checks(
     by_id = {outcome.check_id: outcome for outcome in outcomes}
     findings = []
     for index, name in enumerate(metadata.data["ci_checks_required"]):
-        location = metadata.at(f"/ci_checks_required/{index}")
         for check_id in expand_required(name) or []:
             stage = SPEC_CHECKS[check_id][0]
             if int(stage) not in stages:
@@ -233,7 +232,7 @@ def judge_required_checks(
                         blocker=BlockerId.CI_FAILURE,
                         severity=Severity.ERROR,
                         message=f'"{check_id}" is required by ci_checks_required but {problem}',
-                        location=location,
+                        location=metadata.at(f"/ci_checks_required/{index}"),
                         resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
                     )
                 )

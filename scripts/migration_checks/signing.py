@@ -11,12 +11,18 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+# cryptography is imported where it is used: loading it costs a run that verifies nothing (a
+# missing plan, --version) tens of milliseconds.
 
 PLAN_TYPE = "migration-checks/plan/v1"
 ALGORITHM = "ed25519"
@@ -57,6 +63,9 @@ def decode_signature(value: str) -> bytes:
 
 def verify_plan(plan: Any, signature_value: str, public_key: bytes) -> None:
     """Raise ``SigningError`` unless ``signature_value`` is ``public_key``'s signature of ``plan``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     signature = decode_signature(signature_value)
     payload = signing_payload(plan)
     try:
@@ -83,22 +92,32 @@ def sign_plan(
 
 
 def generate_private_key() -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return Ed25519PrivateKey.generate()
 
 
 def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
 def public_key_base64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
 
 
 def load_private_key(pem: bytes) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):

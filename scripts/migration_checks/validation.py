@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from migration_checks.documents import pointer
+from migration_checks.pointers import pointer
 from migration_checks.resources import SCHEMA_BASE_URI, SCHEMA_SUFFIX, schema, schema_names
 
 MAX_PROBLEMS_PER_DOCUMENT = 50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -217,3 +218,16 @@ def test_yaml_like_text_never_crashes(text: str) -> None:
         assert all(p.message for p in error.problems)
     else:
         document.at("/a/0")  # locating never crashes either
+
+
+def test_a_large_file_is_read_again_for_positions(tmp_path: Path) -> None:
+    from migration_checks.documents import load_document
+
+    lines = [f"k{i}: {'x' * 60}" for i in range(6_000)]
+    (tmp_path / "big.yml").write_text("\n".join(lines) + "\nlast: 1\n")
+    document = load_document(tmp_path, "big.yml", LIMITS)
+    assert (document.at("/last").line, document.at("/last").column) == (6_001, 7)
+    (tmp_path / "gone.yml").write_text("\n".join(lines) + "\nlast: 1\n")
+    gone = load_document(tmp_path, "gone.yml", LIMITS)
+    (tmp_path / "gone.yml").unlink()
+    assert gone.at("/last").line is None  # no position, and no crash

@@ -6,18 +6,16 @@ fill in says CHANGE_ME.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import re
-from datetime import UTC, datetime
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from string import Template
+from typing import TYPE_CHECKING
 
 import click
 
 from migration_checks.cli.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _PROJECT_ID = re.compile(r"^proj_[a-z0-9]{4,32}$")
 _PLAN_ID = re.compile(r"^plan_[a-z0-9]{3,32}$")
@@ -49,6 +47,11 @@ def init(
     policy_path: Path | None,
 ) -> None:
     """Create migration-pr-PROJECT_ID/ with every required file, ready to fill in and sign."""
+    import getpass
+    import hashlib
+    from datetime import UTC, datetime
+    from importlib.resources import files
+
     from migration_checks.policy import PolicyError, load_policy
 
     plan_id = plan_id or f"plan_{project_id.removeprefix('proj_')}"
@@ -115,4 +118,6 @@ def _destination(relative: str, values: dict[str, str]) -> str:
 
 
 def _render(template: Traversable, values: dict[str, str]) -> str:
+    from string import Template
+
     return Template(template.read_text(encoding="utf-8")).substitute(values)

@@ -195,24 +195,20 @@ def _waves_match_plan(config: Document, datasets: list[dict[str, Any]]) -> Itera
     for w, wave in enumerate(config.data["execution"]["waves"]):
         for d, listed in enumerate(wave["datasets"]):
             name = listed if listed in planned_wave else by_target.get(listed)
-            where = config.at(f"/execution/waves/{w}/datasets/{d}")
             if name is None:
-                yield Problem(
-                    f'wave "{wave["id"]}" lists "{listed}", which is not a dataset of the plan',
-                    _FAILED,
-                    where,
+                message = (
+                    f'wave "{wave["id"]}" lists "{listed}", which is not a dataset of the plan'
                 )
+            elif name in seen:
+                message = f'dataset "{listed}" is listed in more than one wave'
+            elif planned_wave[name] not in (None, wave["id"]):
+                message = f'dataset "{listed}": expected wave "{planned_wave[name]}" as in the plan, found "{wave["id"]}"'
+            else:
+                seen.add(name)
                 continue
-            if name in seen:
-                yield Problem(f'dataset "{listed}" is listed in more than one wave', _FAILED, where)
-            seen.add(name)
-            expected = planned_wave[name]
-            if expected is not None and expected != wave["id"]:
-                yield Problem(
-                    f'dataset "{listed}": expected wave "{expected}" as in the plan, found "{wave["id"]}"',
-                    _FAILED,
-                    where,
-                )
+            seen.add(name or listed)
+            # Positions cost a second parse of the file: only a finding pays for one.
+            yield Problem(message, _FAILED, config.at(f"/execution/waves/{w}/datasets/{d}"))
     for name in planned_wave:
         if name not in seen:
             yield Problem(
