@@ -224,6 +224,17 @@ def _explain(result: object, sample: Sample) -> str:
     return "\n".join(lines)
 
 
+PARSE_FLOOR = """
+import json, sys, yaml_rs
+root = sys.argv[1]
+with open(root + "/contracts/schema_mapping.yml", encoding="utf-8") as f:
+    yaml_rs.loads(f.read(), parse_datetime=False)
+for name in ("evidence/profiling_report.json", "contracts/type_coercion_log.json"):
+    with open(root + "/" + name, encoding="utf-8") as f:
+        json.loads(f.read())
+"""
+
+
 def _loadavg() -> str:
     """The 1/5/15-minute load averages: other work on the machine skews every number here."""
     try:
@@ -311,6 +322,21 @@ def _benchmark(
         print(
             f"{size:<7} {shape:>12} {tree.files:>6} {tree.mapping_bytes / MB:>10.2f} "
             f"{t.median_s:>9.3f} {t.min_s:>7.3f} {t.peak_rss / MB:>11.1f}  {target}".rstrip()
+        )
+
+    print(
+        "\nParse floor: a Python process that only imports yaml_rs and json and parses the three "
+        "largest artifacts\n(mapping, profiling report, coercion log) — no check, no report. It is "
+        "the least any Python tool\nreading these files pays on this machine:"
+    )
+    for size, tree in trees.items():
+        floor = measure(
+            [sys.executable, "-c", PARSE_FLOOR, str(tree.mapping.parents[1])], runs, env
+        )
+        share = floor.median_s / timings[size].median_s
+        print(
+            f"  {size:<7} median {floor.median_s:.3f} s, min {floor.min_s:.3f} s, peak RSS "
+            f"{floor.peak_rss / MB:.1f} MB ({share:.0%} of the Stage 1 median)"
         )
 
     print("\nPer-check time inside the process (median of the JSON result's duration_ms):")
