@@ -212,3 +212,12 @@ def test_uri_is_percent_encoded(make_tree: Any, monkeypatch: pytest.MonkeyPatch)
         assert " " not in uri
         assert (parts.fragment, parts.query) == ("", "")
         assert unquote(parts.path) == f"{MIGRATION_DIR}/{name}"
+
+
+def test_sarif_says_what_was_examined(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    outcome = run_cli("check", str(tmp_path), "--format", "sarif")
+    invocation = json.loads(outcome.stdout)["runs"][0]["invocations"][0]
+    assert invocation["properties"]["examined"]["migrations"] == 0
+    assert invocation["properties"]["roots"] == [str(tmp_path)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -113,7 +114,16 @@ def to_dict(result: RunResult) -> dict[str, Any]:
                     "%SRCROOT%": {"description": {"text": "The directory the run started in."}}
                 },
                 "results": results,
-                "invocations": [{"executionSuccessful": True}],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        # What was examined: finding nothing to examine is no pass.
+                        "properties": {
+                            "examined": dataclasses.asdict(result.examined),
+                            "roots": list(result.roots),
+                        },
+                    }
+                ],
             }
         ],
     }

@@ -10,15 +10,19 @@ PARALLEL_VALIDATED on (``parallel_runs.min_required`` of them to reach CUTOVER_R
 and rollback plans when the target is CUTOVER_READY or CUTOVER_DONE; one
 ``{target}_runbook.md`` per dataset when the policy sets ``runbooks.per_dataset``. Symbolic links
 and special files are refused anywhere in the directory: a link could make the suite read, hash
-or publish a file from outside the pull request.
+or publish a file from outside the pull request. Two names that differ only in case or Unicode
+normalization are refused too: on macOS and Windows checkouts they are one file, so a reviewer
+and the suite could read different contents under the same name.
 
 Passes: every required file is present as a regular file.
 Fails: ``evidence/approval_records.json`` is missing; ``plans/signed_plan_plan_789xyz.json`` is a
-symbolic link; ``runbooks/`` holds no ``*_runbook.md``.
+symbolic link; ``runbooks/`` holds no ``*_runbook.md``; ``plans/Plan_Summary.md`` next to
+``plans/plan_summary.md``.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 
 from migration_checks import artifacts, states
@@ -56,6 +60,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
     yield from _decisions(ctx, reported)
     yield from _state_dependent(ctx, reported)
     yield from _links_and_special_files(ctx, reported)
+    yield from _colliding_names(ctx)
     if ctx.tree.truncated_at is not None:
         yield Problem(
             f"the directory holds more than {ctx.tree.truncated_at} files; only that many were listed "
@@ -187,3 +192,18 @@ def _links_and_special_files(ctx: MigrationContext, reported: set[str]) -> Itera
             yield Problem(
                 f'"{path}" is not a regular file', BlockerId.CI_FAILURE, Location(path=path)
             )
+
+
+def _colliding_names(ctx: MigrationContext) -> Iterator[Problem]:
+    seen: dict[str, str] = {}
+    for path in sorted([*ctx.tree.files, *ctx.tree.symlinks, *ctx.tree.special]):
+        folded = unicodedata.normalize("NFC", path).casefold()
+        if folded in seen:
+            yield Problem(
+                f'"{path}" and "{seen[folded]}" differ only in case or Unicode normalization; on '
+                "macOS and Windows they are one file: rename one",
+                BlockerId.CI_FAILURE,
+                Location(path=path),
+            )
+        else:
+            seen[folded] = path
