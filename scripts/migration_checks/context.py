@@ -9,7 +9,6 @@ because another check has already reported the cause.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +47,11 @@ ParseOutcome = Document | DocumentError | Unreadable | None  # None: the file do
 
 
 class MigrationContext:
-    def __init__(
-        self, root: Path, display_path: str, policy: Policy, *, now: datetime | None = None
-    ) -> None:
+    def __init__(self, root: Path, display_path: str, policy: Policy) -> None:
         self.root = root
         self.display_path = display_path
         self.policy = policy
         self.limits = policy.limits
-        # "Now" is fixed once per run so that every expiry check agrees.
-        self.now = now or datetime.now(UTC)
         self.tree: TreeListing = list_tree(root, self.limits.max_files)
         self._parsed: dict[str, ParseOutcome] = {}
         self._schema_problems: dict[str, list[SchemaProblem]] = {}
@@ -131,7 +126,9 @@ class MigrationContext:
 
     @property
     def files_parsed(self) -> int:
-        return sum(1 for outcome in self._parsed.values() if outcome is not None)
+        return sum(
+            1 for outcome in self._parsed.values() if isinstance(outcome, Document | DocumentError)
+        )
 
     # artifacts ----------------------------------------------------------------------------
     def artifact_path(self, name: str) -> str | None:
