@@ -21,6 +21,7 @@ from migration_checks.discovery import discover
 from migration_checks.model import (
     CheckOutcome,
     Finding,
+    Location,
     MigrationResult,
     Problem,
     RunResult,
@@ -64,23 +65,31 @@ def run(
 def _nothing_found(path: Path, *, allow_empty: bool) -> Finding:
     message = f'no migration-pr-* directory found under "{_display(path)}"; nothing was examined'
     if allow_empty:
-        return Finding(
-            check="discovery",
-            stage=None,
-            blocker=None,
-            severity=Severity.NOTICE,
-            message=message,
-            location=None,
-            resolution=None,
-        )
+        return _engine_finding("discovery", None, message, blocker=None)
+    return _engine_finding(
+        "discovery",
+        None,
+        f"{message}; pass the directory that holds the migration, or --allow-empty",
+    )
+
+
+def _engine_finding(
+    check: str,
+    stage: int | None,
+    message: str,
+    *,
+    blocker: BlockerId | None = BlockerId.CI_FAILURE,
+    location: Location | None = None,
+) -> Finding:
+    """A finding of the runner itself: CI_FAILURE (an error), or a notice without a blocker."""
     return Finding(
-        check="discovery",
-        stage=None,
-        blocker=BlockerId.CI_FAILURE,
-        severity=Severity.ERROR,
-        message=f"{message}; pass the directory that holds the migration, or --allow-empty",
-        location=None,
-        resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
+        check=check,
+        stage=stage,
+        blocker=blocker,
+        severity=Severity.ERROR if blocker else Severity.NOTICE,
+        message=message,
+        location=location,
+        resolution=BLOCKERS[blocker].resolution if blocker else None,
     )
 
 
@@ -193,14 +202,10 @@ def _crash_finding(check: Check, exc: Exception) -> Finding:
     if ours:
         last = ours[-1]
         where = f" at {Path(last.filename).name}:{last.lineno}"
-    return Finding(
-        check=check.id,
-        stage=int(check.stage),
-        blocker=BlockerId.CI_FAILURE,
-        severity=Severity.ERROR,
-        message=f'error in "{check.id}" check: internal {type(exc).__name__}{where}; please report it',
-        location=None,
-        resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
+    return _engine_finding(
+        check.id,
+        int(check.stage),
+        f'error in "{check.id}" check: internal {type(exc).__name__}{where}; please report it',
     )
 
 
@@ -226,14 +231,11 @@ def judge_required_checks(
             problem = _required_problem(check_id, by_id.get(check_id))
             if problem is not None:
                 findings.append(
-                    Finding(
-                        check=check_id,
-                        stage=int(stage),
-                        blocker=BlockerId.CI_FAILURE,
-                        severity=Severity.ERROR,
-                        message=f'"{check_id}" is required by ci_checks_required but {problem}',
+                    _engine_finding(
+                        check_id,
+                        int(stage),
+                        f'"{check_id}" is required by ci_checks_required but {problem}',
                         location=metadata.at(f"/ci_checks_required/{index}"),
-                        resolution=BLOCKERS[BlockerId.CI_FAILURE].resolution,
                     )
                 )
     return findings
