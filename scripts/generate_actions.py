@@ -29,6 +29,7 @@ class Stage:
 # Stage number -> what its actions/stage-N/action.yml checks. One line per stage action.
 STAGE_ACTIONS: dict[int, Stage] = {
     1: Stage("structural validation", requirements="stage-1"),
+    2: Stage("policy compliance", requirements="stage-2"),
 }
 ALL_STAGES = (1, 2, 3, 4, 5, 6)  # the root action.yml runs every stage in one `check` call
 
