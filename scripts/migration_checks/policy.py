@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from migration_checks.documents import Document, DocumentError, Limits, format_of, parse_document
 from migration_checks.fs import TooLarge
 from migration_checks.resources import default_policy_bytes
+from migration_checks.tls import parse_tls_version
 from migration_checks.validation import validate
 
 DEFAULT_SOURCE = "(default policy bundled with migration-checks)"
@@ -57,6 +60,19 @@ class Policy:
         value: dict[str, Any] = self.data.get(name, {})
         return value
 
+    def setting(self, *path: str) -> Any:
+        """The value at ``path`` (say ``"pii", "categories"``); where the policy does not set it,
+        the bundled default policy's value, or None when neither does."""
+        for data in (self.data, _default_policy_data()):
+            node: Any = data
+            for key in path:
+                node = node.get(key, _ABSENT) if isinstance(node, dict) else _ABSENT
+                if node is _ABSENT:
+                    break
+            else:
+                return node
+        return None
+
     @property
     def version(self) -> str:
         return str(self.data["policy_version"])
@@ -92,6 +108,15 @@ class Policy:
 
     def label(self, name: str) -> str:
         return str(self.section("labels").get(name, _LABEL_DEFAULTS[name]))
+
+
+_ABSENT = object()
+
+
+@cache
+def _default_policy_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(default_policy_bytes())
+    return data
 
 
 def _decode_public_key(text: str) -> bytes:
@@ -192,4 +217,66 @@ def _semantic_problems(document: Document, source: str) -> list[str]:
             )
         seen_ids[key_id] = i
         seen_keys[raw] = key_id
+    min_tls = document.get("/encryption/in_transit/min_tls")
+    if isinstance(min_tls, str) and parse_tls_version(min_tls) is None:
+        where = _where(source, *_line_col(document, "/encryption/in_transit/min_tls"))
+        problems.append(
+            f'{where}/encryption/in_transit/min_tls: "{min_tls}" is not a TLS version; '
+            'write it as "1.2", "TLS1.2" or "TLSv1.3"'
+        )
+    problems.extend(_rule_problems(document, source))
     return problems
+
+
+def _rule_problems(document: Document, source: str) -> list[str]:
+    """Rules whose query is no JMESPath expression, or whose id is used twice."""
+    try:
+        import jmespath  # type: ignore[import-untyped]
+        from jmespath.exceptions import JMESPathError  # type: ignore[import-untyped]
+        from jmespath.functions import Functions  # type: ignore[import-untyped]
+    except ImportError:
+        # The stages that do not evaluate rules are installed without jmespath; stage 2 is not.
+        return []
+    problems = []
+    seen: set[str] = set()
+    for i, rule in enumerate(document.get("/rules", [])):
+        rule_id = rule["id"]
+        if rule_id in seen:
+            where = _where(source, *_line_col(document, f"/rules/{i}/id"))
+            problems.append(f'{where}/rules/{i}/id: rule id "{rule_id}" is used twice')
+        seen.add(rule_id)
+        try:
+            parsed = jmespath.compile(rule["query"]).parsed
+        except JMESPathError as exc:
+            reason = _jmespath_reason(exc)
+        else:
+            unknown = _unknown_functions(parsed, set(Functions.FUNCTION_TABLE))
+            if not unknown:
+                continue
+            reason = f'unknown function "{unknown[0]}"'
+        where = _where(source, *_line_col(document, f"/rules/{i}/query"))
+        problems.append(
+            f'{where}/rules/{i}/query: rule "{rule_id}" is not a valid JMESPath expression ({reason})'
+        )
+    return problems
+
+
+def _jmespath_reason(exc: Exception) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
+    first = first.removeprefix("Invalid jmespath expression: ").removesuffix(", for expression:")
+    return first.rstrip(":").strip() or "syntax error"
+
+
+def _unknown_functions(node: Any, known: set[str]) -> list[str]:
+    """Function names the expression calls that JMESPath does not define (checked only at run
+    time by the library, so a typo would otherwise surface in every pull request)."""
+    found = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, dict):
+            continue
+        if current.get("type") == "function_expression" and current.get("value") not in known:
+            found.append(str(current.get("value")))
+        pending.extend(current.get("children", []))
+    return found

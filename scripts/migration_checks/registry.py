@@ -23,6 +23,17 @@ from migration_checks.checks.stage1_structural import (
     plan_signature,
     schema_validation,
 )
+from migration_checks.checks.stage2_policy import (
+    approval_requirements,
+    encryption_compliance,
+    lossy_mappings,
+    manual_decisions,
+    pii_handling,
+    policy_rules,
+    policy_version_check,
+    profiling_completeness,
+    tolerance_validation,
+)
 from migration_checks.model import Problem, Stage
 
 if TYPE_CHECKING:
@@ -96,6 +107,15 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
         metadata_consistency,
         plan_signature,
         evidence_completeness,
+        policy_version_check,
+        tolerance_validation,
+        approval_requirements,
+        pii_handling,
+        encryption_compliance,
+        profiling_completeness,
+        manual_decisions,
+        lossy_mappings,
+        policy_rules,
     )
 )
 BY_ID: dict[str, Check] = {check.id: check for check in ALL_CHECKS}

@@ -55,6 +55,23 @@ CASES: dict[str, tuple[list[dict[str, Any]], tuple[str, str, int | None, str]]] 
         ],
         ("json_yaml_syntax", "contracts/manual_decisions.json", 1, "invalid JSON"),
     ),
+    "kms_key_pasted_into_the_plan": (
+        [
+            {
+                "set": {
+                    "file": "plans/signed_plan_plan_shop2026.json",
+                    "pointer": "/plan/target/encryption/kms_key_ref",
+                    "value": f"arn:aws:kms:eu-west-1:111122223333:key/{CANARY}",
+                }
+            }
+        ],
+        (
+            "encryption_compliance",
+            "plans/signed_plan_plan_shop2026.json",
+            21,
+            "kms_key_ref is not a secret name",
+        ),
+    ),
 }
 FORMATS = ("text", "json", "sarif", "markdown", "github")
 
@@ -76,7 +93,16 @@ def test_canary_never_echoed(make_tree: Any, tmp_path: Path, case: str, fmt: str
         "GITHUB_OUTPUT": str(out_dir / "github_output"),
         "GITHUB_STEP_SUMMARY": str(out_dir / "step_summary.md"),
     }
-    args = ["check", str(tree.workspace), "--policy", str(tree.policy), "--stage", "1"]
+    args = [
+        "check",
+        str(tree.workspace),
+        "--policy",
+        str(tree.policy),
+        "--stage",
+        "1",
+        "--stage",
+        "2",
+    ]
     outcome = run_cli(*args, "--format", fmt, "--result-file", str(result_file), env=env)
     assert outcome.exit_code in (0, 1), outcome.output
     written = {p.name: p.read_text(encoding="utf-8") for p in out_dir.iterdir()}

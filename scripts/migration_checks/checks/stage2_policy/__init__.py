@@ -1,0 +1,1 @@
+"""Stage 2: policy compliance of the migration against the policy read from outside the PR."""
