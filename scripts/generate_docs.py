@@ -74,7 +74,11 @@ def policy_table() -> str:
 
     def resolve(node: dict[str, Any]) -> dict[str, Any]:
         ref = node.get("$ref", "")
-        return {**defs[ref.rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}} if ref else node
+        return (
+            {**defs[ref.rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}}
+            if ref
+            else node
+        )
 
     def kind(node: dict[str, Any]) -> str:
         if "enum" in node:
@@ -103,7 +107,11 @@ def policy_table() -> str:
                 if isinstance(extra, dict) and extra.get("type") == "object":
                     walk(resolve(extra), f"{path}.{{name}}.")
             items = child.get("items")
-            if child.get("type") == "array" and isinstance(items, dict) and resolve(items).get("type") == "object":
+            if (
+                child.get("type") == "array"
+                and isinstance(items, dict)
+                and resolve(items).get("type") == "object"
+            ):
                 walk(resolve(items), f"{path}[].")
 
     walk(schema, "")
@@ -111,7 +119,11 @@ def policy_table() -> str:
 
 
 def render(readme: str) -> str:
-    tables = (("checks", checks_table()), ("blockers", blockers_table()), ("policy", policy_table()))
+    tables = (
+        ("checks", checks_table()),
+        ("blockers", blockers_table()),
+        ("policy", policy_table()),
+    )
     for name, table in tables:
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(readme):

@@ -29,7 +29,7 @@ REPO_WORKFLOWS = sorted(ROOT.glob(".github/workflows/*.y*ml"))
 TEST_WORKFLOWS = sorted((ROOT / "tests/actions/workflows").glob("*.y*ml"))
 WORKFLOWS = REPO_WORKFLOWS + TEST_WORKFLOWS
 REQUIREMENTS = ROOT / "requirements"
-LOCK_SETS = ("bootstrap", "stage-1", "all")
+LOCK_SETS = ("bootstrap", "stage-1", "gate", "all")
 
 PINNED_USES = re.compile(r"^[\w.-]+/[\w.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<value>[^\s#]+)\s*(?P<comment>#.*)?$")
@@ -74,10 +74,15 @@ def test_every_input_and_output_is_described(action: Path) -> None:
             )
 
 
+GATE = ROOT / "actions/gate/action.yml"
+GATE_INPUTS = {"token", "results"}
+
+
 @pytest.mark.parametrize("action", ACTIONS, ids=rel)
 def test_the_spec_interface(action: Path) -> None:
     document = load(action)
-    assert set(document["inputs"]) == {"path", "policy", "policy-ref", "fail-on"}
+    extra = GATE_INPUTS if action == GATE else set()
+    assert set(document["inputs"]) == {"path", "policy", "policy-ref", "fail-on"} | extra
     assert document["inputs"]["path"]["default"] == "."
     assert document["inputs"]["policy"]["default"] == ""
     assert document["inputs"]["policy-ref"]["default"] == ""
@@ -119,6 +124,22 @@ def test_python_runs_isolated(action: Path) -> None:
     for line in calls:
         assert '"$MC_PYTHON" -I ' in line, line
         assert " -- " in line, "the path must come after --, so it is never read as an option"
+
+
+def test_the_gate_takes_the_token_and_the_pull_request_through_env() -> None:
+    document = load(GATE)
+    assert document["inputs"]["token"]["default"] == "${{ github.token }}"
+    assert document["inputs"]["results"]["default"] == ""
+    (step,) = [s for s in steps_of(GATE) if s.get("id") == "check"]
+    assert step["env"]["MC_TOKEN"] == "${{ inputs.token }}"
+    assert step["env"]["MC_PR"] == "${{ github.event.pull_request.number }}"
+    assert step["env"]["MC_HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    assert step["env"]["MC_REPO"] == "${{ github.repository }}"
+    # The token reaches the gate in its environment, never on its command line.
+    (call,) = [line for line in step["run"].splitlines() if "mc.py" in line]
+    assert call.lstrip().startswith('GITHUB_TOKEN="$MC_TOKEN" "$MC_PYTHON" -I ')
+    assert "MC_TOKEN" not in call.split("mc.py", 1)[1]
+    assert 'setup.bash" gate' in GATE.read_text()
 
 
 def test_root_action_runs_every_stage_in_one_call() -> None:

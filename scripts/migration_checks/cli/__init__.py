@@ -10,7 +10,9 @@ import click
 from migration_checks import __version__
 from migration_checks.cli.check import check
 from migration_checks.cli.explain import explain
+from migration_checks.cli.gate import gate
 from migration_checks.cli.keys import keygen, sign
+from migration_checks.cli.merge_message import merge_message
 from migration_checks.cli.scaffold import init
 from migration_checks.cli.schemas import schemas
 
@@ -24,5 +26,5 @@ def main() -> None:
     """
 
 
-for command in (check, explain, schemas, keygen, sign, init):
+for command in (check, gate, merge_message, explain, schemas, keygen, sign, init):
     main.add_command(command)

@@ -50,15 +50,15 @@ class _Budget:
         return len(part.encode("utf-8")) if self.in_bytes else len(part)
 
 
-def render(result: RunResult) -> str:
-    """The PR comment body."""
-    return _render(result, _Budget(COMMENT_LIMIT, in_bytes=False), with_checks=False,
+def render(result: RunResult, *, limit: int = COMMENT_LIMIT) -> str:
+    """The PR comment body, at most ``limit`` characters (less when a caller appends a section)."""
+    return _render(result, _Budget(limit, in_bytes=False), with_checks=False,
                    elsewhere="the job summary and the JSON result list them all")  # fmt: skip
 
 
-def summary(result: RunResult) -> str:
-    """The job summary: also a per-stage table of checks with status and time."""
-    return _render(result, _Budget(SUMMARY_LIMIT, in_bytes=True), with_checks=True,
+def summary(result: RunResult, *, limit: int = SUMMARY_LIMIT) -> str:
+    """The job summary (at most ``limit`` bytes): also a per-stage table of checks."""
+    return _render(result, _Budget(limit, in_bytes=True), with_checks=True,
                    elsewhere="the JSON result (output result-file) lists them all")  # fmt: skip
 
 

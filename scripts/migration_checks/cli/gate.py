@@ -1,0 +1,280 @@
+"""``migration-checks gate``: may this pull request's transition merge?
+
+The token comes only from the environment (``GITHUB_TOKEN``): the command line is visible to
+every process on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from migration_checks.cli.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from migration_checks.policy import Policy
+
+FORMAT_CHOICES = ("text", "json", "github", "markdown")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SHA = re.compile(r"^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$")
+
+
+def parse_now(value: str | None) -> datetime:
+    """``--now``, or the current time; either way fixed once for the whole run."""
+    if value is None:
+        return datetime.now(UTC)
+    from migration_checks.gate.approvals import parse_time
+
+    parsed = parse_time(value)
+    if isinstance(parsed, str):
+        raise click.BadParameter(f'"{value}" {parsed}', param_hint="--now")
+    return parsed
+
+
+def load_policy_or_exit(policy_path: Path | None, policy_ref: str | None) -> Policy:
+    from migration_checks.policy import PolicyError, load_policy
+
+    if policy_ref and policy_path is None:
+        raise click.UsageError("--policy-ref needs --policy (the policy's path in the repository)")
+    try:
+        return load_policy(policy_path, git_ref=policy_ref)
+    except PolicyError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def policy_options(function: click.decorators.FC) -> click.decorators.FC:
+    function = click.option(
+        "--policy-ref",
+        metavar="GIT_REF",
+        help="Read --policy from this git commit (the PR's base), not the work tree.",
+    )(function)
+    return click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(path_type=Path),
+        help="Policy file (JSON or YAML). Default: the policy bundled with migration-checks.",
+    )(function)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@policy_options
+@click.option(
+    "--results",
+    "result_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="JSON result of a stage job (check --result-file), or a directory of them; repeatable.",
+)
+@click.option("--repo", metavar="OWNER/NAME", help="The repository of the pull request.")
+@click.option("--pr", type=click.IntRange(min=1), help="The pull request number.")
+@click.option(
+    "--head-sha",
+    metavar="SHA",
+    help="The commit that was checked out and examined; approvals must be on it.",
+)
+@click.option("--branch", help="The pull request's branch (default: from GitHub, else git).")
+@click.option(
+    "--base-ref",
+    metavar="GIT_REF",
+    help="Without a pull request: check the commit messages of BASE..HEAD with git log.",
+)
+@click.option("--head-ref", metavar="GIT_REF", default="HEAD", show_default=True)
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
+    "(GitHub Enterprise: https://HOST/api/v3).",
+)
+@click.option(
+    "--github-timeout",
+    type=click.IntRange(1, 300),
+    default=20,
+    show_default=True,
+    help="Seconds to wait for each GitHub request.",
+)
+@click.option(
+    "--apply/--no-apply",
+    default=None,
+    help="Set labels and the sticky comment. Default: when a token and --pr are given.",
+)
+@click.option(
+    "--comment-author",
+    metavar="LOGIN",
+    help="The login our comments carry when the token cannot say (an app token); "
+    "default: the token's user, else github-actions[bot].",
+)
+@click.option(
+    "--now",
+    metavar="TIME",
+    help="Judge expiry as of this RFC 3339 time (with offset). Default: now, fixed once.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMAT_CHOICES),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of standard output (github: the job summary).",
+)
+@click.option(
+    "--result-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the gate's JSON result here.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(("blocking", "never")),
+    default="blocking",
+    show_default=True,
+    help="'never' reports blockers but exits 0.",
+)
+def gate(
+    paths: tuple[Path, ...],
+    policy_path: Path | None,
+    policy_ref: str | None,
+    result_paths: tuple[Path, ...],
+    repo: str | None,
+    pr: int | None,
+    head_sha: str | None,
+    branch: str | None,
+    base_ref: str | None,
+    head_ref: str,
+    api_url: str | None,
+    github_timeout: int,
+    apply: bool | None,
+    comment_author: str | None,
+    now: str | None,
+    output_format: str,
+    output: Path | None,
+    result_file: Path | None,
+    fail_on: str,
+) -> None:
+    """Decide whether the transition of each migration under PATH may merge.
+
+    Checks the approval chain of {state}_to_{target_state} (SPEC section 6), the branch name,
+    the commit messages and the labels. With GITHUB_TOKEN, --repo and --pr it verifies every
+    approver on GitHub and, unless --no-apply, sets the labels and the sticky comment. Without a
+    token nothing is verified on GitHub, so a transition that needs approvals is blocked.
+    Exit codes: 0 may merge, 1 blocked, 2 configuration error or no usable answer from GitHub.
+    """
+    from migration_checks.gate import report
+    from migration_checks.gate.pr_rules import GitError
+    from migration_checks.gate.results import ResultsError, StageResults, load_results
+    from migration_checks.gate.run import GateOptions, run_gate
+
+    clock = parse_now(now)
+    if (repo is None) != (pr is None):
+        raise click.UsageError("--repo and --pr go together")
+    if repo is not None and not _REPO.match(repo):
+        raise click.BadParameter(f'"{repo}" is not OWNER/NAME', param_hint="--repo")
+    if head_sha is not None and not _SHA.match(head_sha):
+        raise click.BadParameter("expected a full commit SHA", param_hint="--head-sha")
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    if pr is not None and not token:
+        raise ConfigurationError(
+            "--pr needs a GitHub token in the environment variable GITHUB_TOKEN (never on the "
+            "command line); without --repo/--pr the gate runs offline"
+        )
+    online = pr is not None
+    if apply and not online:
+        raise click.UsageError("--apply needs --repo, --pr and GITHUB_TOKEN")
+    policy = load_policy_or_exit(policy_path, policy_ref)
+    try:
+        results = load_results(list(result_paths)) if result_paths else StageResults()
+    except ResultsError as exc:
+        raise ConfigurationError(str(exc)) from None
+    options = GateOptions(
+        paths=tuple(paths) or (Path(),),
+        policy=policy,
+        now=clock,
+        results=results,
+        pr=pr,
+        head_sha=head_sha.lower() if head_sha else None,
+        branch=branch,
+        base_ref=base_ref,
+        head_ref=head_ref,
+        apply=online if apply is None else apply,
+        comment_author=comment_author,
+    )
+    client = None
+    if online:
+        from migration_checks.github.api import DEFAULT_API_URL, GithubClient
+
+        assert repo is not None
+        client = GithubClient(
+            token,
+            repo,
+            api_url=api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+            timeout=github_timeout,
+        )
+    from migration_checks.github.api import GithubUnavailable
+
+    try:
+        result = run_gate(options, client, render_comment=report.comment)
+    except GithubUnavailable as exc:
+        _fail(str(exc), output_format)
+    except GitError as exc:
+        raise ConfigurationError(
+            f"cannot list the commits {base_ref}..{head_ref}: {exc}; fetch the base "
+            "(actions/checkout with fetch-depth: 0)"
+        ) from None
+    finally:
+        if client is not None:
+            client.close()
+    if result_file is not None:
+        _write(result_file, report.render_json(result))
+    if output_format == "github":
+        from migration_checks.github.workflow import emit
+
+        emit(
+            report.github_report(result, str(result_file) if result_file else None),
+            summary_file=output,
+        )
+    elif output_format == "json":
+        _deliver(report.render_json(result), output)
+    elif output_format == "markdown":
+        _deliver(report.comment(result), output)
+    else:
+        colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        _deliver(report.render_text(result, colour=colour), output)
+    sys.exit(1 if result.blocked and fail_on == "blocking" else 0)
+
+
+def _fail(message: str, output_format: str) -> None:
+    """No usable answer from GitHub: one clear error, exit 2."""
+    if output_format == "github":
+        import github_action_utils as gha
+
+        from migration_checks.reporters.markdown import MARKER, text
+
+        gha.error(message, title="migration-checks gate")
+        if os.environ.get("GITHUB_STEP_SUMMARY"):
+            gha.append_job_summary(
+                f"{MARKER}\n## migration-checks gate: no verdict\n\n{text(message)}\n"
+            )
+    raise ConfigurationError(message)
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _deliver(content: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(content, nl=False)
+    else:
+        _write(output, content)

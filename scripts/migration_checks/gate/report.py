@@ -1,0 +1,209 @@
+"""The gate's reports: the sticky comment, the job summary, text, JSON and GitHub output.
+
+The comment and the summary are the markdown reporter's (same marker, escaping and size budget)
+followed by the approval status of each required role; the findings are given what room the
+approvals section leaves, so the comment stays under GitHub's 65,536 characters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from migration_checks.gate.approvals import RoleStatus
+from migration_checks.gate.run import GateResult, MigrationGate
+from migration_checks.reporters import github, json_v1, markdown, text
+from migration_checks.reporters._common import clean
+
+_ROLE_STATUS = {
+    RoleStatus.APPROVED: "✅ approved",
+    RoleStatus.UNVERIFIED: "⚠️ unverified",
+    RoleStatus.MISSING: "❌ missing",
+}
+_NOTE_CHARS = 300
+_SECTION_CHARS = 16_000  # the approvals section's share of the comment
+
+
+def _short(value: str, limit: int = _NOTE_CHARS) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _verification_line(result: GateResult) -> str:
+    outcome = result.github
+    if outcome is None:
+        return (
+            "**Not verified against GitHub** (no token and pull request given): no approver's "
+            "review on the head commit or membership of the role was checked, so no role counts "
+            "as approved."
+        )
+    return (
+        f"Verified against GitHub: pull request #{outcome.pr} of {markdown.code(outcome.repo)}, "
+        f"head commit {markdown.code(outcome.head_sha[:12])}."
+    )
+
+
+def _migration_markdown(gate: MigrationGate) -> str:
+    chain = gate.chain
+    title = f"#### {markdown.code(gate.path)}"
+    if chain is None:
+        return f"{title}\n\nApprovals were not judged: the metadata or its transition is unusable."
+    title += f" — {markdown.text(chain.transition)}"
+    if not chain.required:
+        return f"{title}\n\n{markdown.text(chain.transition)} requires no approval."
+    rows = ["| Role | Status | Approver | Approval | Note |", "|---|---|---|---|---|"]
+    for role in chain.roles:
+        rows.append(
+            f"| {markdown.code(role.role)} | {_ROLE_STATUS[role.status]} | "
+            f"{markdown.text(role.approver or '')} | "
+            f"{markdown.code(role.approval_id) if role.approval_id else ''} | "
+            f"{markdown.text(_short(role.note))} |"
+        )
+    return f"{title}\n\n" + "\n".join(rows)
+
+
+def approvals_markdown(result: GateResult, limit: int = _SECTION_CHARS) -> str:
+    head = f"### Approvals\n\n{_verification_line(result)}"
+    parts = [head]
+    used = len(head)
+    for index, gate in enumerate(result.migrations):
+        part = _migration_markdown(gate)
+        if used + len(part) + 2 > limit - 200:
+            rest = len(result.migrations) - index
+            parts.append(f"> Approvals of {rest} more migrations are in the JSON result.")
+            break
+        parts.append(part)
+        used += len(part) + 2
+    return "\n\n".join(parts) + "\n"
+
+
+def comment(result: GateResult) -> str:
+    """The sticky comment: under 65,536 characters, starting with the hidden marker."""
+    section = approvals_markdown(result)
+    body = markdown.render(result.run, limit=markdown.COMMENT_LIMIT - len(section) - 1)
+    return f"{body}\n{section}"
+
+
+def summary(result: GateResult) -> str:
+    """The job summary: every check of the stage results, the findings and the approvals."""
+    section = approvals_markdown(result, limit=256 * 1024)
+    room = markdown.SUMMARY_LIMIT - len(section.encode("utf-8")) - 1
+    return f"{markdown.summary(result.run, limit=room)}\n{section}"
+
+
+def render_text(result: GateResult, *, colour: bool = False) -> str:
+    lines = [text.render(result.run, colour=colour).rstrip("\n"), ""]
+    verified = result.github is not None
+    for gate in result.migrations:
+        chain = gate.chain
+        if chain is None:
+            lines.append(f"approvals of {clean(gate.path)}: not judged (metadata unusable)")
+            continue
+        how = "verified against GitHub" if verified else "NOT verified against GitHub (no token)"
+        if not chain.required:
+            lines.append(f"approvals of {clean(gate.path)}: {chain.transition} requires none")
+            continue
+        lines.append(f"approvals of {clean(gate.path)} for {chain.transition}, {how}:")
+        for role in chain.roles:
+            who = clean(role.approver or "-")
+            ident = clean(role.approval_id or "-")
+            note = f"  {clean(_short(role.note))}" if role.note else ""
+            lines.append(f"  {role.role:<18} {role.status.value:<10} {who:<16} {ident}{note}")
+    outcome = result.github
+    if outcome is not None:
+        if outcome.refused:
+            lines.append(f"labels and comment not written: {clean(outcome.refused)}")
+        elif outcome.applied:
+            lines.append(
+                f"pull request #{outcome.pr}: comment {outcome.comment or 'not written'}; labels "
+                f"added {_names(outcome.labels_add)}, removed {_names(outcome.labels_remove)}"
+            )
+    lines.append("Gate: BLOCKED" if result.blocked else "Gate: the transition may merge")
+    return "\n".join(lines) + "\n"
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(clean(n) for n in names) or "none"
+
+
+def to_dict(result: GateResult) -> dict[str, Any]:
+    outcome = result.github
+    return {
+        "schema_version": "v1",
+        "kind": "gate",
+        "now": result.now.isoformat(),
+        "github": None
+        if outcome is None
+        else {
+            "repo": outcome.repo,
+            "pr": outcome.pr,
+            "head_sha": outcome.head_sha,
+            "from_fork": outcome.from_fork,
+            "labels_added": outcome.labels_add if outcome.applied else [],
+            "labels_removed": outcome.labels_remove if outcome.applied else [],
+            "labels_pending": [] if outcome.applied else outcome.labels_add,
+            "applied": outcome.applied,
+            "comment": outcome.comment,
+            "refused": outcome.refused,
+        },
+        "migrations": [
+            _gate_dict(gate, verified=outcome is not None) for gate in result.migrations
+        ],
+        "result": json_v1.to_dict(result.run),
+        "blockers": list(result.run.blockers),
+        "blocked": result.blocked,
+    }
+
+
+def _gate_dict(gate: MigrationGate, *, verified: bool) -> dict[str, Any]:
+    chain = gate.chain
+    return {
+        "path": gate.path,
+        "project_id": gate.project_id,
+        "state": gate.state,
+        "target_state": gate.target_state,
+        "expected_branch": gate.expected_branch,
+        "approvals": None
+        if chain is None
+        else {
+            "transition": chain.transition,
+            "required_roles": list(chain.required),
+            "verified": verified,
+            "approved": chain.valid,
+            "roles": [
+                {
+                    "role": role.role,
+                    "status": role.status.value,
+                    "approver": role.approver,
+                    "approval_id": role.approval_id,
+                    "note": role.note or None,
+                }
+                for role in chain.roles
+            ],
+            "records": [
+                {
+                    "index": record.index,
+                    "approval_id": record.approval_id,
+                    "approver": record.approver,
+                    "role": record.role,
+                    "status": record.status.value,
+                    "reasons": [
+                        {"message": r.message, "pointer": r.pointer} for r in record.reasons
+                    ],
+                }
+                for record in chain.records
+            ],
+        },
+    }
+
+
+def render_json(result: GateResult) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def github_report(result: GateResult, result_file: str | None) -> github.GithubReport:
+    """Annotations for the gate's own findings (the stage jobs annotated theirs), the summary and outputs."""
+    return github.GithubReport(
+        annotations=tuple(github.annotations_for(result.own)),
+        summary=summary(result),
+        outputs=github.outputs(result.run, result_file),
+    )

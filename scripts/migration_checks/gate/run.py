@@ -1,0 +1,607 @@
+"""The gate run: gather the facts, judge approvals and pull-request rules, apply labels and comment.
+
+Findings of the gate (check ids; stage none):
+
+| check | blocker | when |
+|---|---|---|
+| ``approval_chain`` | POLICY_VIOLATION | a role the transition requires has no approval that counts, or it is not verified against GitHub |
+| ``approval_chain`` | CI_FAILURE | the metadata or the transition cannot be judged (stage 1 says why) |
+| ``branch_name`` | POLICY_VIOLATION | the branch is not ``migration/{archetype}/{project_id}/v{plan_version}`` |
+| ``commit_messages`` | POLICY_VIOLATION | a commit (not a merge) is not ``[MIGRATION] {ACTION}: {description}`` |
+| required check id | CI_FAILURE | ``ci_checks_required`` names a check of a stage that reported no result |
+| ``github_context`` | CI_FAILURE | the pull request's head moved since the examined commit |
+| ``labels`` | none | labels changed (notice), or differ and could not be changed (warning) |
+
+A record that does not count is a warning on its line of ``evidence/approval_records.json``;
+the role it leaves empty is the error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from migration_checks import __version__, artifacts, states
+from migration_checks.blockers import BLOCKERS, BlockerId
+from migration_checks.catalogue import SPEC_CHECKS, expand_required
+from migration_checks.context import MigrationContext
+from migration_checks.discovery import discover
+from migration_checks.documents import Document
+from migration_checks.gate import approvals, labels, pr_rules
+from migration_checks.gate.approvals import ChainReport, GithubFacts, RecordStatus, RoleStatus
+from migration_checks.gate.results import StageResults, migration_key
+from migration_checks.model import Finding, Location, MigrationResult, RunResult, Severity
+from migration_checks.policy import Policy
+
+if TYPE_CHECKING:
+    from migration_checks.github.api import GithubClient, PullRequestInfo
+
+APPROVALS_FILE = artifacts.APPROVALS.path
+METADATA_FILE = artifacts.METADATA.path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateOptions:
+    paths: tuple[Path, ...]
+    policy: Policy
+    now: datetime
+    results: StageResults = field(default_factory=StageResults)
+    pr: int | None = None
+    head_sha: str | None = None
+    branch: str | None = None
+    base_ref: str | None = None
+    head_ref: str | None = None
+    apply: bool = False
+    comment_author: str | None = None
+    git_dir: Path | None = None  # where `git log` runs; the first path by default
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationGate:
+    path: str
+    project_id: str | None
+    state: str | None
+    target_state: str | None
+    chain: ChainReport | None
+    expected_branch: str | None
+
+
+@dataclass(slots=True, kw_only=True)
+class GithubOutcome:
+    repo: str
+    pr: int
+    head_sha: str
+    from_fork: bool
+    labels_add: list[str] = field(default_factory=list)
+    labels_remove: list[str] = field(default_factory=list)
+    applied: bool = False
+    comment: str | None = None  # created | updated | unchanged
+    refused: str | None = None  # why writing was refused
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateResult:
+    run: RunResult  # the stage results given to the gate, plus the gate's findings
+    own: RunResult  # the gate's findings only (annotated by the gate step)
+    migrations: tuple[MigrationGate, ...]
+    github: GithubOutcome | None
+    now: datetime
+
+    @property
+    def blocked(self) -> bool:
+        return self.run.blocked
+
+
+def finding(
+    check: str,
+    message: str,
+    *,
+    blocker: BlockerId | None = None,
+    severity: Severity | None = None,
+    location: Location | None = None,
+    stage: int | None = None,
+) -> Finding:
+    return Finding(
+        check=check,
+        stage=stage,
+        blocker=blocker,
+        severity=severity or (Severity.ERROR if blocker else Severity.WARNING),
+        message=message,
+        location=location,
+        resolution=BLOCKERS[blocker].resolution if blocker else None,
+    )
+
+
+def _display(path: Path) -> str:
+    """As the runner shows a path: relative to the working directory when below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path.as_posix()
+    return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
+
+
+# --- one migration ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LoadedMigration:
+    ctx: MigrationContext
+    metadata: Document | None
+    findings: list[Finding] = field(default_factory=list)
+    gate: MigrationGate | None = None
+
+    def value(self, ptr: str) -> Any:
+        return self.metadata.get(ptr) if self.metadata is not None else None
+
+    @property
+    def transition(self) -> str | None:
+        state, target = self.value("/state"), self.value("/target_state")
+        if isinstance(state, str) and isinstance(target, str):
+            return states.transition_name(state, target)
+        return None
+
+
+def load_migration(directory: Path, policy: Policy) -> LoadedMigration:
+    ctx = MigrationContext(directory.resolve(), _display(directory), policy)
+    migration = LoadedMigration(ctx, ctx.usable("metadata"))
+    if migration.metadata is None:
+        migration.findings.append(
+            finding(
+                "approval_chain",
+                f"approvals and pull-request rules cannot be judged: {METADATA_FILE} is missing "
+                "or invalid (stage 1 reports why)",
+                blocker=BlockerId.CI_FAILURE,
+                location=Location(path=METADATA_FILE),
+            )
+        )
+    return migration
+
+
+def _approval_policy(policy: Policy) -> dict[str, Any]:
+    """The policy's approval settings, each falling back to the bundled default as stage 2 does."""
+    section = {
+        key: policy.setting("approvals", key) for key in ("transitions", "max_age_days", "roles")
+    }
+    return {"approvals": {key: value for key, value in section.items() if value is not None}}
+
+
+def _needs_approvals(migration: LoadedMigration, policy: Policy) -> bool:
+    transition = migration.transition
+    return transition is not None and bool(
+        approvals.required_roles(_approval_policy(policy), transition)
+    )
+
+
+def judge_chain(
+    migration: LoadedMigration, policy: Policy, now: datetime, facts: GithubFacts | None
+) -> ChainReport | None:
+    metadata = migration.metadata
+    if metadata is None:
+        return None
+    state, target = metadata.data["state"], metadata.data["target_state"]
+    transition = states.transition_name(state, target)
+    if not states.is_legal_transition(state, target):
+        migration.findings.append(
+            finding(
+                "approval_chain",
+                f"{transition} is not a legal transition, so no approval can count for it "
+                "(stage 1 reports why)",
+                blocker=BlockerId.CI_FAILURE,
+                location=metadata.at("/target_state"),
+            )
+        )
+        return None
+    approval_policy = _approval_policy(policy)
+    if state != target and transition not in approval_policy["approvals"].get("transitions", {}):
+        # Fail closed, as approval_requirements does: an unlisted transition needs no fewer
+        # approvals than a listed one, it is a hole in the policy.
+        migration.findings.append(
+            finding(
+                "approval_chain",
+                f"the policy lists no approvals for {transition} (approvals.transitions); "
+                "an unknown transition is refused: list it, with [] if it needs none",
+                blocker=BlockerId.POLICY_VIOLATION,
+                location=metadata.at("/target_state"),
+            )
+        )
+        return None
+    ctx = migration.ctx
+    inputs = approvals.inputs_from_policy(
+        approval_policy,
+        transition,
+        project_id=metadata.data["project_id"],
+        plan_id=metadata.data["plan_id"],
+        now=now,
+        digest_of=ctx.sha256,
+    )
+    records: list[Any] = []
+    document = None
+    if inputs.required:
+        document = ctx.usable("approvals")
+        if document is None:
+            migration.findings.append(
+                finding(
+                    "approval_chain",
+                    f"{APPROVALS_FILE} is missing or invalid (stage 1 reports why); no approval "
+                    "can count",
+                    location=Location(path=APPROVALS_FILE),
+                )
+            )
+        else:
+            records = list(document.data["approvals"])
+    report = approvals.evaluate(records, inputs, facts)
+    migration.findings.extend(_chain_findings(report, document))
+    return report
+
+
+def _chain_findings(report: ChainReport, document: Document | None) -> list[Finding]:
+    def at(ptr: str) -> Location:
+        if document is None:
+            return Location(path=APPROVALS_FILE)
+        return document.at(ptr)
+
+    found = []
+    for record in report.records:
+        if record.status is RecordStatus.REJECTED:
+            for reason in record.reasons:
+                found.append(
+                    finding(
+                        "approval_chain",
+                        f'approval {record.label} ({record.role or "?"}, "{record.approver or "?"}") '
+                        f"does not count: {reason.message}",
+                        location=at(reason.pointer),
+                    )
+                )
+        elif record.status is RecordStatus.SURPLUS:
+            reason = record.reasons[-1]
+            found.append(
+                finding(
+                    "approval_chain",
+                    f"approval {record.label} is not counted: {reason.message}",
+                    severity=Severity.NOTICE,
+                    location=at(reason.pointer),
+                )
+            )
+    for role in report.roles:
+        if role.status is RoleStatus.APPROVED:
+            continue
+        location = (
+            at(f"/approvals/{role.record}")
+            if role.record is not None
+            else Location(path=APPROVALS_FILE)
+        )
+        found.append(
+            finding(
+                "approval_chain",
+                approvals.role_issue(role, report.transition),
+                blocker=BlockerId.POLICY_VIOLATION,
+                location=location,
+            )
+        )
+    return found
+
+
+def _judge_branch(migration: LoadedMigration, branch: str | None, why_unknown: str) -> str | None:
+    metadata = migration.metadata
+    if metadata is None:
+        return None
+    expected = pr_rules.expected_branch(
+        metadata.data["archetype_id"], metadata.data["project_id"], metadata.data["plan_version"]
+    )
+    if branch is None:
+        migration.findings.append(
+            finding("branch_name", f"the branch name was not checked: {why_unknown}")
+        )
+        return expected
+    problem = pr_rules.branch_problem(branch, expected)
+    if problem is not None:
+        migration.findings.append(
+            finding(
+                "branch_name",
+                problem,
+                blocker=BlockerId.POLICY_VIOLATION,
+                location=metadata.at("/archetype_id"),
+            )
+        )
+    return expected
+
+
+def _needs_decision(ctx: MigrationContext) -> bool | None:
+    path = ctx.artifact_path("decisions")
+    if path is None or (path not in ctx.tree.files and not ctx.tree.is_link(path)):
+        return False
+    document = ctx.usable("decisions")
+    if document is None:
+        return None
+    return any(d.get("status") != "resolved" for d in document.data["decisions"])
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run_gate(
+    options: GateOptions,
+    client: GithubClient | None = None,
+    *,
+    render_comment: Callable[[GateResult], str] | None = None,
+) -> GateResult:
+    """Judge every migration directory under ``options.paths``; with ``client``, verify on GitHub.
+
+    When ``options.apply`` and a client are given, labels are set and the sticky comment (the
+    body ``render_comment`` makes of the result so far) is created or updated.
+    """
+    policy = options.policy
+    run_findings: list[Finding] = []
+    migrations: list[LoadedMigration] = []
+    for path in options.paths:
+        found = discover(path)
+        if not found:
+            run_findings.append(
+                finding(
+                    "discovery",
+                    f'no migration-pr-* directory found under "{_display(path)}"; nothing was '
+                    "examined",
+                    blocker=BlockerId.CI_FAILURE,
+                )
+            )
+        migrations.extend(load_migration(directory, policy) for directory in found)
+
+    info: PullRequestInfo | None = None
+    facts: GithubFacts | None = None
+    outcome: GithubOutcome | None = None
+    if client is not None and options.pr is not None:
+        info = client.pull_request(options.pr)
+        head = options.head_sha or info.head_sha
+        if options.head_sha and info.head_sha != options.head_sha:
+            run_findings.append(
+                finding(
+                    "github_context",
+                    f"the pull request's head is now {info.head_sha[:12]}, this run examined "
+                    f"{options.head_sha[:12]}; the run for the new head decides",
+                    blocker=BlockerId.CI_FAILURE,
+                )
+            )
+        outcome = GithubOutcome(
+            repo=client.repo, pr=info.number, head_sha=head, from_fork=info.from_fork
+        )
+        if any(_needs_approvals(m, policy) for m in migrations):
+            facts = GithubFacts(
+                head_sha=head,
+                pr_author=info.author,
+                reviews=approvals.latest_reviews(client.reviews(options.pr)),
+                team_members=client.team_members,
+            )
+        else:
+            facts = GithubFacts(
+                head_sha=head, pr_author=info.author, reviews={}, team_members=client.team_members
+            )
+
+    branch, why_unknown = _branch(options, info)
+    gates = []
+    for migration in migrations:
+        chain = judge_chain(migration, policy, options.now, facts)
+        expected = _judge_branch(migration, branch, why_unknown)
+        _judge_required(migration, options.results)
+        gates.append(
+            MigrationGate(
+                path=migration.ctx.display_path,
+                project_id=_text(migration.value("/project_id")),
+                state=_text(migration.value("/state")),
+                target_state=_text(migration.value("/target_state")),
+                chain=chain,
+                expected_branch=expected,
+            )
+        )
+    if migrations:
+        run_findings.extend(_judge_commits(options, client, info))
+
+    def build(extra_run: Sequence[Finding] = ()) -> GateResult:
+        return _result(options, migrations, gates, [*run_findings, *extra_run], outcome)
+
+    if client is None or info is None or outcome is None:
+        return build()
+
+    plan = labels.plan_labels(
+        policy,
+        [labels.Transition(g.state, g.target_state) for g in gates],
+        blocked=build().blocked,
+        needs_decision=_any(_needs_decision(m.ctx) for m in migrations),
+        security_review=_security_review(options.results),
+    )
+    outcome.labels_add, outcome.labels_remove = plan.changes(info.labels)
+    label_findings = _apply(options, client, outcome, render_comment, build)
+    return build(label_findings)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _any(values: Any) -> bool | None:
+    seen = list(values)
+    if any(v is True for v in seen):
+        return True
+    if seen and all(v is False for v in seen):
+        return False
+    return None
+
+
+def _branch(options: GateOptions, info: PullRequestInfo | None) -> tuple[str | None, str]:
+    if options.branch:
+        return options.branch, ""
+    if info is not None:
+        return info.head_ref, ""
+    directory = options.git_dir or (options.paths[0] if options.paths else Path())
+    branch = pr_rules.git_branch(directory)
+    return branch, "no --branch, no pull request and HEAD is detached; pass --branch"
+
+
+def _judge_required(migration: LoadedMigration, results: StageResults) -> None:
+    """ci_checks_required over every stage job's result: a stage that did not report fails it."""
+    metadata = migration.metadata
+    if metadata is None or not results.given:
+        return
+    for index, name in enumerate(metadata.data["ci_checks_required"]):
+        for check_id in expand_required(name) or []:
+            stage = int(SPEC_CHECKS[check_id][0])
+            if stage in results.stages:
+                continue  # the stage job judged it, and its findings are among the results
+            migration.findings.append(
+                finding(
+                    check_id,
+                    f'"{check_id}" is required by ci_checks_required but no stage {stage} result '
+                    "reached the gate",
+                    blocker=BlockerId.CI_FAILURE,
+                    location=metadata.at(f"/ci_checks_required/{index}"),
+                    stage=stage,
+                )
+            )
+
+
+def _judge_commits(
+    options: GateOptions, client: GithubClient | None, info: PullRequestInfo | None
+) -> list[Finding]:
+    if client is not None and info is not None:
+        commits = client.commits(info)
+    elif options.base_ref:
+        directory = options.git_dir or (options.paths[0] if options.paths else Path())
+        commits = pr_rules.git_commits(directory, options.base_ref, options.head_ref or "HEAD")
+    else:
+        return [
+            finding(
+                "commit_messages",
+                "commit messages were not checked: no pull request and no --base-ref",
+                severity=Severity.NOTICE,
+            )
+        ]
+    verdict = pr_rules.judge_commits(commits)
+    found = [
+        finding("commit_messages", pr_rules.commit_message(c), blocker=BlockerId.POLICY_VIOLATION)
+        for c in verdict.bad[: pr_rules.MAX_COMMITS_NAMED]
+    ]
+    if len(verdict.bad) > pr_rules.MAX_COMMITS_NAMED:
+        rest = len(verdict.bad) - pr_rules.MAX_COMMITS_NAMED
+        found.append(
+            finding(
+                "commit_messages",
+                f'{rest} more commits do not follow "{pr_rules.COMMIT_FORMAT}"',
+                blocker=BlockerId.POLICY_VIOLATION,
+            )
+        )
+    return found
+
+
+def _security_review(results: StageResults) -> bool | None:
+    if 4 not in results.stages:
+        return None
+    staged = [f for outcomes in results.outcomes.values() for o in outcomes for f in o.findings]
+    staged += [f for extra in results.extra.values() for f in extra]
+    return any(f.stage == 4 for f in staged)
+
+
+def _apply(
+    options: GateOptions,
+    client: GithubClient,
+    outcome: GithubOutcome,
+    render_comment: Callable[[GateResult], str] | None,
+    build: Callable[[Sequence[Finding]], GateResult],
+) -> list[Finding]:
+    from migration_checks.github.api import WriteRefused
+    from migration_checks.github.comment import ACTIONS_BOT, upsert_sticky
+
+    changes = _label_changes(outcome)
+    if not options.apply:
+        if not changes:
+            return []
+        return [finding("labels", f"labels do not match the state: {changes} (not applied)")]
+    found: list[Finding] = []
+    try:
+        if outcome.labels_add:
+            client.add_labels(outcome.pr, outcome.labels_add)
+        for name in outcome.labels_remove:
+            client.remove_label(outcome.pr, name)
+        if changes:
+            found.append(finding("labels", f"labels updated: {changes}", severity=Severity.NOTICE))
+        if render_comment is not None:
+            # Without the label notice: a rerun with the same verdict then leaves it untouched.
+            body = render_comment(build(()))
+
+            def author() -> str:
+                return options.comment_author or client.identity() or ACTIONS_BOT
+
+            outcome.comment = upsert_sticky(client, outcome.pr, body, author).action
+        outcome.applied = True
+    except WriteRefused as exc:
+        fork = " (a pull request from a fork gets a read-only token)" if outcome.from_fork else ""
+        outcome.refused = f"{exc}{fork}"
+        found = [
+            finding(
+                "labels",
+                f"the token may not write to this pull request{fork}, so labels and the comment "
+                f"were not written; the job summary holds the report"
+                + (f"; labels to set: {changes}" if changes else ""),
+            )
+        ]
+    return found
+
+
+def _label_changes(outcome: GithubOutcome) -> str:
+    parts = []
+    if outcome.labels_add:
+        parts.append("add " + ", ".join(f'"{n}"' for n in outcome.labels_add))
+    if outcome.labels_remove:
+        parts.append("remove " + ", ".join(f'"{n}"' for n in outcome.labels_remove))
+    return "; ".join(parts)
+
+
+def _result(
+    options: GateOptions,
+    migrations: Sequence[LoadedMigration],
+    gates: Sequence[MigrationGate],
+    run_findings: Sequence[Finding],
+    outcome: GithubOutcome | None,
+) -> GateResult:
+    results = options.results
+    combined, own = [], []
+    for migration in migrations:
+        ctx = migration.ctx
+        key = migration_key(_text(migration.value("/project_id")), ctx.display_path)
+        common: dict[str, Any] = {
+            "path": ctx.display_path,
+            "project_id": _text(migration.value("/project_id")),
+            "state": _text(migration.value("/state")),
+            "target_state": _text(migration.value("/target_state")),
+            "files_parsed": ctx.files_parsed,
+        }
+        own.append(MigrationResult(**common, outcomes=(), extra_findings=tuple(migration.findings)))
+        combined.append(
+            MigrationResult(
+                **common,
+                outcomes=tuple(results.outcomes.get(key, ())),
+                extra_findings=(*results.extra.get(key, ()), *migration.findings),
+            )
+        )
+    roots = tuple(_display(p) for p in options.paths)
+
+    def result(found: Sequence[Finding], migration_results: Sequence[MigrationResult]) -> RunResult:
+        return RunResult(
+            tool_version=__version__,
+            policy_version=options.policy.version,
+            stages=tuple(sorted(results.stages)),
+            roots=roots,
+            migrations=tuple(migration_results),
+            findings=tuple(found),
+        )
+
+    return GateResult(
+        run=result([*results.findings, *run_findings], combined),
+        own=result(run_findings, own),
+        migrations=tuple(gates),
+        github=outcome,
+        now=options.now,
+    )

@@ -1,0 +1,42 @@
+"""What each command loads: ``check`` never PyGithub; the gate only what requirements/gate.txt
+installs (stage 1's packages and PyGithub, not stage 2's jmespath and sqlglot)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import BASE_POLICY, REPO
+
+_RUN = """
+import sys
+for name in {blocked!r}:
+    sys.modules[name] = None  # importing it now raises ImportError
+from click.testing import CliRunner
+from migration_checks.cli import main
+result = CliRunner().invoke(main, {args!r}, env={{"GITHUB_TOKEN": ""}})
+print(result.exit_code, sorted(m for m in ("github", "requests") if m in sys.modules))
+if result.exception and not isinstance(result.exception, SystemExit):
+    raise result.exception
+"""
+
+
+def run(args: list[str], blocked: tuple[str, ...] = ()) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN.format(args=args, blocked=blocked)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_check_never_imports_pygithub() -> None:
+    assert run(["check", "examples", "--policy", str(BASE_POLICY), "--stage", "1"]) == "0 []"
+
+
+def test_the_gate_needs_neither_jmespath_nor_sqlglot() -> None:
+    out = run(["gate", "examples", "--policy", str(BASE_POLICY)], ("jmespath", "sqlglot"))
+    assert out == "1 []"  # blocked offline, and PyGithub is loaded only with a pull request

@@ -1,0 +1,113 @@
+"""The reusable workflow (SPEC section 7): its jobs, permissions and the pins of its own actions.
+
+tests/actions/test_action_yml.py checks the hygiene every workflow shares (pins, no expression
+in run:, persist-credentials: false, timeouts, concurrency); this file checks what is particular
+to migration-pr-checks.yml.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml_rs
+
+from migration_checks import __version__
+
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github/workflows/migration-pr-checks.yml"
+SELF_USES = re.compile(
+    r"uses: org/migration-checks/(?P<path>actions/[\w-]+)@(?P<sha>[0-9a-f]{40}) # (?P<version>v\S+)"
+)
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[str, Any]:
+    data: dict[str, Any] = yaml_rs.loads(WORKFLOW.read_text())
+    return data
+
+
+def test_it_is_only_a_reusable_workflow(workflow: dict[str, Any]) -> None:
+    assert set(workflow["on"]) == {"workflow_call"}
+    call = workflow["on"]["workflow_call"]
+    assert set(call["inputs"]) == {"path", "policy", "fail-on"}
+    assert set(call["secrets"]) == {"GATE_TOKEN"}
+    assert call["secrets"]["GATE_TOKEN"]["required"] is False
+    assert "inherit" not in WORKFLOW.read_text()
+
+
+def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["structural", "policy", "gate"]
+    assert jobs["policy"]["needs"] == "structural"
+    assert jobs["gate"]["needs"] == ["structural", "policy"]
+    assert jobs["gate"]["if"] == "${{ always() }}"
+    assert {job["name"] for job in jobs.values()} == {
+        "structural-validation",
+        "policy-compliance",
+        "migration-gate",
+    }
+
+
+def test_only_the_gate_may_write(workflow: dict[str, Any]) -> None:
+    assert workflow["permissions"] == {"contents": "read"}
+    for name, job in workflow["jobs"].items():
+        if name == "gate":
+            assert job["permissions"] == {
+                "contents": "read",
+                "pull-requests": "write",
+                "issues": "write",
+            }
+        else:
+            assert job["permissions"] == {"contents": "read"}
+
+
+def test_every_job_checks_out_the_callers_repository_with_history(
+    workflow: dict[str, Any],
+) -> None:
+    for name, job in workflow["jobs"].items():
+        checkout = job["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@"), name
+        assert checkout["with"] == {"persist-credentials": False, "fetch-depth": 0}, name
+        assert "repository" not in checkout["with"] and "ref" not in checkout["with"]
+
+
+def test_the_policy_comes_from_the_base_commit(workflow: dict[str, Any]) -> None:
+    ours = [
+        step
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("org/migration-checks/")
+    ]
+    assert len(ours) == 3
+    for step in ours:
+        assert step["with"]["policy"] == "${{ inputs.policy }}"
+        assert "github.event.pull_request.base.sha" in step["with"]["policy-ref"]
+    gate = ours[-1]
+    assert gate["with"]["token"] == "${{ secrets.GATE_TOKEN || github.token }}"
+    assert gate["with"]["results"] == "${{ runner.temp }}/migration-checks-results"
+
+
+def test_own_actions_are_pinned_to_one_commit_of_this_release() -> None:
+    pins = SELF_USES.findall(WORKFLOW.read_text())
+    assert [p[0] for p in pins] == ["actions/stage-1", "actions/stage-2", "actions/gate"]
+    assert len({p[1] for p in pins}) == 1, "every action of the suite comes from one commit"
+    assert {p[2] for p in pins} == {f"v{__version__}"}
+    for path, _, _ in pins:
+        assert (WORKFLOW.parents[2] / path / "action.yml").is_file()
+    assert "uses: ./" not in WORKFLOW.read_text()
+
+
+def test_every_stage_uploads_its_result_for_the_gate(workflow: dict[str, Any]) -> None:
+    for name in ("structural", "policy"):
+        (upload,) = [
+            s for s in workflow["jobs"][name]["steps"] if "upload-artifact" in s.get("uses", "")
+        ]
+        assert upload["with"]["name"].startswith("migration-checks-result-stage-")
+        assert upload["with"]["path"] == "${{ steps.stage.outputs.result-file }}"
+        assert "!cancelled()" in upload["if"]
+    (download,) = [
+        s for s in workflow["jobs"]["gate"]["steps"] if "download-artifact" in s.get("uses", "")
+    ]
+    assert download["with"]["pattern"] == "migration-checks-result-*"
