@@ -56,44 +56,48 @@ def run(
         tool_version=__version__,
         policy_version=policy.version,
         stages=stage_list,
-        roots=tuple(_display(path) for path in paths),
+        roots=tuple(display_path(path) for path in paths),
         migrations=tuple(migrations),
         findings=tuple(run_findings),
     )
 
 
 def _nothing_found(path: Path, *, allow_empty: bool) -> Finding:
-    message = f'no migration-pr-* directory found under "{_display(path)}"; nothing was examined'
+    message = (
+        f'no migration-pr-* directory found under "{display_path(path)}"; nothing was examined'
+    )
     if allow_empty:
-        return _engine_finding("discovery", None, message, blocker=None)
-    return _engine_finding(
+        return make_finding("discovery", None, message, blocker=None, severity=Severity.NOTICE)
+    return make_finding(
         "discovery",
         None,
         f"{message}; pass the directory that holds the migration, or --allow-empty",
     )
 
 
-def _engine_finding(
+def make_finding(
     check: str,
     stage: int | None,
     message: str,
     *,
     blocker: BlockerId | None = BlockerId.CI_FAILURE,
+    severity: Severity | None = None,
     location: Location | None = None,
 ) -> Finding:
-    """A finding of the runner itself: CI_FAILURE (an error), or a notice without a blocker."""
+    """A finding of the engine itself (the runner, the gate), where no check stamps one."""
     return Finding(
         check=check,
         stage=stage,
         blocker=blocker,
-        severity=Severity.ERROR if blocker else Severity.NOTICE,
+        severity=severity or (Severity.ERROR if blocker else Severity.WARNING),
         message=message,
         location=location,
         resolution=BLOCKERS[blocker].resolution if blocker else None,
     )
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A path as reports show it: relative to the working directory when below it."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -104,7 +108,7 @@ def _display(path: Path) -> str:
 def run_migration(
     directory: Path, policy: Policy, checks: Sequence[Check], stages: Sequence[int]
 ) -> MigrationResult:
-    ctx = MigrationContext(directory.resolve(), _display(directory), policy)
+    ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
     outcomes = [run_check(check, ctx) for check in checks]
     extra = judge_required_checks(ctx, outcomes, stages)
     return MigrationResult(
@@ -202,7 +206,7 @@ def _crash_finding(check: Check, exc: Exception) -> Finding:
     if ours:
         last = ours[-1]
         where = f" at {Path(last.filename).name}:{last.lineno}"
-    return _engine_finding(
+    return make_finding(
         check.id,
         int(check.stage),
         f'error in "{check.id}" check: internal {type(exc).__name__}{where}; please report it',
@@ -231,7 +235,7 @@ def judge_required_checks(
             problem = _required_problem(check_id, by_id.get(check_id))
             if problem is not None:
                 findings.append(
-                    _engine_finding(
+                    make_finding(
                         check_id,
                         int(stage),
                         f'"{check_id}" is required by ci_checks_required but {problem}',

@@ -16,9 +16,16 @@ from typing import TYPE_CHECKING
 import click
 
 from migration_checks.cli.errors import ConfigurationError
+from migration_checks.cli.options import (
+    deliver,
+    load_policy_or_exit,
+    policy_options,
+    report_options,
+    write_file,
+)
 
 if TYPE_CHECKING:
-    from migration_checks.policy import Policy
+    pass
 
 FORMAT_CHOICES = ("text", "json", "github", "markdown")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -35,31 +42,6 @@ def parse_now(value: str | None) -> datetime:
     if isinstance(parsed, str):
         raise click.BadParameter(f'"{value}" {parsed}', param_hint="--now")
     return parsed
-
-
-def load_policy_or_exit(policy_path: Path | None, policy_ref: str | None) -> Policy:
-    from migration_checks.policy import PolicyError, load_policy
-
-    if policy_ref and policy_path is None:
-        raise click.UsageError("--policy-ref needs --policy (the policy's path in the repository)")
-    try:
-        return load_policy(policy_path, git_ref=policy_ref)
-    except PolicyError as exc:
-        raise ConfigurationError(str(exc)) from None
-
-
-def policy_options(function: click.decorators.FC) -> click.decorators.FC:
-    function = click.option(
-        "--policy-ref",
-        metavar="GIT_REF",
-        help="Read --policy from this git commit (the PR's base), not the work tree.",
-    )(function)
-    return click.option(
-        "--policy",
-        "policy_path",
-        type=click.Path(path_type=Path),
-        help="Policy file (JSON or YAML). Default: the policy bundled with migration-checks.",
-    )(function)
 
 
 @click.command()
@@ -115,30 +97,7 @@ def policy_options(function: click.decorators.FC) -> click.decorators.FC:
     metavar="TIME",
     help="Judge expiry as of this RFC 3339 time (with offset). Default: now, fixed once.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMAT_CHOICES),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here instead of standard output (github: the job summary).",
-)
-@click.option(
-    "--result-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the gate's JSON result here.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(("blocking", "never")),
-    default="blocking",
-    show_default=True,
-    help="'never' reports blockers but exits 0.",
-)
+@report_options(FORMAT_CHOICES, "Also write the gate's JSON result here.")
 def gate(
     paths: tuple[Path, ...],
     policy_path: Path | None,
@@ -233,7 +192,7 @@ def gate(
         if client is not None:
             client.close()
     if result_file is not None:
-        _write(result_file, report.render_json(result))
+        write_file(result_file, report.render_json(result))
     if output_format == "github":
         from migration_checks.github.workflow import emit
 
@@ -242,12 +201,12 @@ def gate(
             summary_file=output,
         )
     elif output_format == "json":
-        _deliver(report.render_json(result), output)
+        deliver(report.render_json(result), output)
     elif output_format == "markdown":
-        _deliver(report.comment(result), output)
+        deliver(report.comment(result), output)
     else:
         colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        _deliver(report.render_text(result, colour=colour), output)
+        deliver(report.render_text(result, colour=colour), output)
     sys.exit(1 if result.blocked and fail_on == "blocking" else 0)
 
 
@@ -264,17 +223,3 @@ def _fail(message: str, output_format: str) -> None:
                 f"{MARKER}\n## migration-checks gate: no verdict\n\n{text(message)}\n"
             )
     raise ConfigurationError(message)
-
-
-def _write(path: Path, content: str) -> None:
-    try:
-        path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _deliver(content: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(content, nl=False)
-    else:
-        _write(output, content)

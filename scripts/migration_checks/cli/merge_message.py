@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from migration_checks.cli.errors import ConfigurationError
-from migration_checks.cli.gate import load_policy_or_exit, parse_now, policy_options
+from migration_checks.cli.gate import parse_now
+from migration_checks.cli.options import load_policy_or_exit, policy_options
 
 
 @click.command("merge-message")

@@ -18,7 +18,6 @@ the role it leaves empty is the error.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migration_checks import __version__, artifacts, states
-from migration_checks.blockers import BLOCKERS, BlockerId
+from migration_checks.blockers import BlockerId
 from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.context import MigrationContext
 from migration_checks.discovery import discover
@@ -36,6 +35,7 @@ from migration_checks.gate.approvals import ChainReport, GithubFacts, RecordStat
 from migration_checks.gate.results import StageResults, migration_key
 from migration_checks.model import Finding, Location, MigrationResult, RunResult, Severity
 from migration_checks.policy import Policy
+from migration_checks.runner import display_path, make_finding
 
 if TYPE_CHECKING:
     from migration_checks.github.api import GithubClient, PullRequestInfo
@@ -105,24 +105,9 @@ def finding(
     location: Location | None = None,
     stage: int | None = None,
 ) -> Finding:
-    return Finding(
-        check=check,
-        stage=stage,
-        blocker=blocker,
-        severity=severity or (Severity.ERROR if blocker else Severity.WARNING),
-        message=message,
-        location=location,
-        resolution=BLOCKERS[blocker].resolution if blocker else None,
+    return make_finding(
+        check, stage, message, blocker=blocker, severity=severity, location=location
     )
-
-
-def _display(path: Path) -> str:
-    """As the runner shows a path: relative to the working directory when below it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path.as_posix()
-    return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
 
 
 # --- one migration ---------------------------------------------------------------------------
@@ -147,7 +132,7 @@ class LoadedMigration:
 
 
 def load_migration(directory: Path, policy: Policy) -> LoadedMigration:
-    ctx = MigrationContext(directory.resolve(), _display(directory), policy)
+    ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
     migration = LoadedMigration(ctx, ctx.usable("metadata"))
     if migration.metadata is None:
         migration.findings.append(
@@ -344,7 +329,7 @@ def run_gate(
             run_findings.append(
                 finding(
                     "discovery",
-                    f'no migration-pr-* directory found under "{_display(path)}"; nothing was '
+                    f'no migration-pr-* directory found under "{display_path(path)}"; nothing was '
                     "examined",
                     blocker=BlockerId.CI_FAILURE,
                 )
@@ -586,7 +571,7 @@ def _result(
                 extra_findings=(*results.extra.get(key, ()), *migration.findings),
             )
         )
-    roots = tuple(_display(p) for p in options.paths)
+    roots = tuple(display_path(p) for p in options.paths)
 
     def result(found: Sequence[Finding], migration_results: Sequence[MigrationResult]) -> RunResult:
         return RunResult(
