@@ -1,6 +1,7 @@
 """Every case of every blocker file: a base tree, mutations, and the findings they must produce.
 
-A case file ``<BLOCKER_ID>.yml`` holds named cases:
+A case file ``<BLOCKER_ID>.yml`` (or ``<BLOCKER_ID>.<part>.yml``, where one blocker's cases are
+split by stage, such as ``CI_FAILURE.stage3.yml``) holds named cases:
 
     blocker: UNSIGNED_PLAN
     cases:

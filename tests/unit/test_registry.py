@@ -84,8 +84,11 @@ def test_every_raised_blocker_and_every_check_has_a_failing_case() -> None:
 
 
 def test_case_files_are_named_after_blockers() -> None:
+    # BLOCKER.yml, or BLOCKER.PART.yml where one blocker's cases are split by stage.
     for path in (Path(__file__).parents[1] / "cases").glob("*.yml"):
-        assert path.stem in BlockerId.__members__
+        blocker = path.name.split(".", 1)[0]
+        assert blocker in BlockerId.__members__, path.name
+        assert f"blocker: {blocker}\n" in path.read_text(encoding="utf-8"), path.name
 
 
 @pytest.mark.parametrize(
