@@ -235,6 +235,20 @@ for name in ("evidence/profiling_report.json", "contracts/type_coercion_log.json
 """
 
 
+STAGE2_CHECKS = (
+    "policy_version_check",
+    "tolerance_validation",
+    "approval_requirements",
+    "pii_handling",
+    "encryption_compliance",
+    "profiling_completeness",
+    "manual_decisions",
+    "lossy_mappings",
+    "policy_rules",
+)
+STAGE2_MAX_S = 0.5
+
+
 def _loadavg() -> str:
     """The 1/5/15-minute load averages: other work on the machine skews every number here."""
     try:
@@ -337,6 +351,26 @@ def _benchmark(
         print(
             f"  {size:<7} median {floor.median_s:.3f} s, min {floor.min_s:.3f} s, peak RSS "
             f"{floor.peak_rss / MB:.1f} MB ({share:.0%} of the Stage 1 median)"
+        )
+
+    print(
+        "\nStages 1 and 2: the same run with --stage 1 --stage 2; Stage 2 reads the documents "
+        "Stage 1 parsed,\nso the difference of the medians is what it adds:"
+    )
+    for size, tree in trees.items():
+        cmd = [mc, "check", str(tree.workspace), "--stage", "1", "--stage", "2"]
+        both = measure([*cmd, "--policy", str(tree.policy), "--format", "json"], runs, env)
+        stage2 = assert_passing(tree, both)
+        added = both.median_s - timings[size].median_s
+        own = sum(statistics.median(stage2[c]) for c in STAGE2_CHECKS if c in stage2) / 1000
+        target = (
+            f"   target < {STAGE2_MAX_S} s: {verdict(added < STAGE2_MAX_S)}"
+            if size == "medium"
+            else ""
+        )
+        print(
+            f"  {size:<7} median {both.median_s:.3f} s (+{added:.3f} s), min {both.min_s:.3f} s; "
+            f"Stage 2 checks' own time {own:.3f} s{target}"
         )
 
     print("\nPer-check time inside the process (median of the JSON result's duration_ms):")
