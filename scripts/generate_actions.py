@@ -32,6 +32,8 @@ class Stage:
 STAGE_ACTIONS: dict[int, Stage] = {
     1: Stage("structural validation", requirements="stage-1"),
     2: Stage("policy compliance", requirements="stage-2"),
+    3: Stage("code quality", requirements="stage-3"),
+    4: Stage("security", requirements="stage-4"),
 }
 ALL_STAGES = (1, 2, 3, 4, 5, 6)  # the root action.yml runs every stage in one `check` call
 

@@ -29,7 +29,7 @@ REPO_WORKFLOWS = sorted(ROOT.glob(".github/workflows/*.y*ml"))
 TEST_WORKFLOWS = sorted((ROOT / "tests/actions/workflows").glob("*.y*ml"))
 WORKFLOWS = REPO_WORKFLOWS + TEST_WORKFLOWS
 REQUIREMENTS = ROOT / "requirements"
-LOCK_SETS = ("bootstrap", "stage-1", "gate", "all")
+LOCK_SETS = tuple(sorted(path.stem for path in REQUIREMENTS.glob("*.in")))
 
 PINNED_USES = re.compile(r"^[\w.-]+/[\w.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<value>[^\s#]+)\s*(?P<comment>#.*)?$")
@@ -259,9 +259,10 @@ def read_lock(path: Path) -> tuple[str, dict[str, tuple[str, int, set[str]]]]:
 
 
 def runtime_dependencies() -> dict[str, Requirement]:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    requirements = (Requirement(line) for line in pyproject["project"]["dependencies"])
-    return {canonicalize_name(r.name): r for r in requirements}
+    """The packages the actions install: [project].dependencies and the `lint` extra (stage 3)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = [*project["dependencies"], *project["optional-dependencies"]["lint"]]
+    return {canonicalize_name(r.name): r for r in map(Requirement, lines)}
 
 
 def test_runtime_sets_name_exactly_the_pyproject_dependencies() -> None:

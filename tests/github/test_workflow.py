@@ -39,15 +39,23 @@ def test_it_is_only_a_reusable_workflow(workflow: dict[str, Any]) -> None:
 
 def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
     jobs = workflow["jobs"]
-    assert list(jobs) == ["structural", "policy", "gate"]
-    assert jobs["policy"]["needs"] == "structural"
-    assert jobs["gate"]["needs"] == ["structural", "policy"]
+    stages = ["structural", "policy", "code", "security"]
+    assert list(jobs) == [*stages, "gate"]
+    for later in stages[1:]:
+        assert jobs[later]["needs"] == "structural", later
+        assert jobs[later]["if"] == "${{ !cancelled() }}", later
+    assert jobs["gate"]["needs"] == stages
     assert jobs["gate"]["if"] == "${{ always() }}"
     assert {job["name"] for job in jobs.values()} == {
         "structural-validation",
         "policy-compliance",
+        "code-quality",
+        "security-scan",
         "migration-gate",
     }
+    for number, name in enumerate(stages, start=1):
+        stage_steps = [s for s in jobs[name]["steps"] if s.get("id") == "stage"]
+        assert len(stage_steps) == 1 and f"/actions/stage-{number}@" in stage_steps[0]["uses"]
 
 
 def test_only_the_gate_may_write(workflow: dict[str, Any]) -> None:
@@ -80,7 +88,7 @@ def test_the_policy_comes_from_the_base_commit(workflow: dict[str, Any]) -> None
         for step in job["steps"]
         if step.get("uses", "").startswith("org/migration-checks/")
     ]
-    assert len(ours) == 3
+    assert len(ours) == 5
     for step in ours:
         assert step["with"]["policy"] == "${{ inputs.policy }}"
         assert "github.event.pull_request.base.sha" in step["with"]["policy-ref"]
@@ -91,7 +99,13 @@ def test_the_policy_comes_from_the_base_commit(workflow: dict[str, Any]) -> None
 
 def test_own_actions_are_pinned_to_one_commit_of_this_release() -> None:
     pins = SELF_USES.findall(WORKFLOW.read_text())
-    assert [p[0] for p in pins] == ["actions/stage-1", "actions/stage-2", "actions/gate"]
+    assert [p[0] for p in pins] == [
+        "actions/stage-1",
+        "actions/stage-2",
+        "actions/stage-3",
+        "actions/stage-4",
+        "actions/gate",
+    ]
     assert len({p[1] for p in pins}) == 1, "every action of the suite comes from one commit"
     assert {p[2] for p in pins} == {f"v{__version__}"}
     for path, _, _ in pins:
