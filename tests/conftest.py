@@ -27,6 +27,10 @@ BASES = {
     "proposed": REPO / "tests" / "fixtures" / "trees" / "migration-pr-proj_tiny0001",
 }
 BASE_POLICY = REPO / "examples" / "policy" / "policy.json"
+# dependency_scan reads this local OSV directory in every test (in-process and in the CLI
+# subprocesses, which inherit it): no test depends on reaching api.osv.dev.
+OSV_DIRECTORY = REPO / "tests" / "fixtures" / "osv"
+os.environ["MIGRATION_CHECKS_OSV_DIR"] = str(OSV_DIRECTORY)
 KEY_ID = "test-planner"
 _KEY = signing.generate_private_key()
 

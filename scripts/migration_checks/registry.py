@@ -34,6 +34,7 @@ from migration_checks.checks.stage2_policy import (
     profiling_completeness,
     tolerance_validation,
 )
+from migration_checks.checks.stage4_security import dependency_scan
 from migration_checks.model import Problem, Stage
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
         manual_decisions,
         lossy_mappings,
         policy_rules,
+        dependency_scan,
     )
 )
 BY_ID: dict[str, Check] = {check.id: check for check in ALL_CHECKS}

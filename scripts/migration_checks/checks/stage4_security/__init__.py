@@ -1,0 +1,1 @@
+"""Stage 4: security of everything the pull request adds: secrets, credentials, dependencies."""
