@@ -9,6 +9,9 @@ pypa/advisory-database. That directory is plugged in *under* pip-audit's ``OsvSe
 request, parses the records, drops withdrawn ones and works out the fix versions, exactly as it
 does online. What the transport adds is what the OSV server does: choosing the records that
 affect one package version, by the record's ``versions`` list or its ECOSYSTEM ranges.
+
+dependency_scan imports this module only when it has something to audit: requests and pip-audit
+are not installed for the stages that do not need them (requirements/stage-4.in).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import io
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,15 @@ from typing import Any
 import requests
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from pip_audit._service import OsvService, PyPIService, VulnerabilityService
+from pip_audit._service import (
+    ConnectionError,
+    OsvService,
+    PyPIService,
+    ResolvedDependency,
+    ServiceError,
+    VulnerabilityResult,
+    VulnerabilityService,
+)
 
 from migration_checks.documents import DocumentError, Limits, format_of, parse_document
 
@@ -39,10 +50,34 @@ class OsvDirectoryError(Exception):
     """The local OSV directory cannot be used; the message says why."""
 
 
+class ServiceUnavailable(Exception):
+    """The service did not answer; the message names it and what to do offline."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceChoice:
     service: VulnerabilityService
     description: str  # for messages: "OSV (api.osv.dev)", "the local OSV directory /opt/osv"
+
+    def audit(
+        self, pins: Iterable[tuple[str, Version]]
+    ) -> dict[tuple[str, Version], list[VulnerabilityResult]]:
+        """The vulnerabilities of each distinct (canonical name, version), one query each."""
+        specs = {
+            (canonicalize_name(name), version): ResolvedDependency(name=name, version=version)
+            for name, version in pins
+        }
+        try:
+            return {
+                (spec.canonical_name, spec.version): vulns
+                for spec, vulns in self.service.query_all(iter(specs.values()))
+                if isinstance(spec, ResolvedDependency)
+            }
+        except (ServiceError, ConnectionError, requests.RequestException) as error:
+            raise ServiceUnavailable(
+                f"could not query {self.description} ({type(error).__name__}); on a runner "
+                f"without internet, set {OSV_DIR_ENV} to a directory of OSV records"
+            ) from None
 
 
 def choose_service(

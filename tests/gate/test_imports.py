@@ -1,5 +1,6 @@
-"""What each command loads: ``check`` never PyGithub; the gate only what requirements/gate.txt
-installs (stage 1's packages and PyGithub, not stage 2's jmespath and sqlglot)."""
+"""What each command loads: ``check`` never PyGithub; stage 1 only what requirements/stage-1.txt
+installs; the gate only what requirements/gate.txt installs (stage 1's packages and PyGithub, not
+stage 2's jmespath and sqlglot)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ for name in {blocked!r}:
 from click.testing import CliRunner
 from migration_checks.cli import main
 result = CliRunner().invoke(main, {args!r}, env={{"GITHUB_TOKEN": ""}})
-print(result.exit_code, sorted(m for m in ("github", "requests") if m in sys.modules))
+print(result.exit_code, sorted(m for m in ("github", "requests") if sys.modules.get(m)))
 if result.exception and not isinstance(result.exception, SystemExit):
     raise result.exception
 """
@@ -35,6 +36,26 @@ def run(args: list[str], blocked: tuple[str, ...] = ()) -> str:
 
 def test_check_never_imports_pygithub() -> None:
     assert run(["check", "examples", "--policy", str(BASE_POLICY), "--stage", "1"]) == "0 []"
+
+
+def test_stage_1_needs_nothing_the_later_stages_install() -> None:
+    # actions/stage-1 installs requirements/stage-1.txt only: the registry imports every check
+    # module, so no module may import a later stage's packages when it is loaded.
+    later = (
+        "jmespath",
+        "sqlglot",
+        "requests",
+        "pip_audit",
+        "pip_requirements_parser",
+        "detect_secrets",
+        "sqruff",
+        "sqlfluff",
+        "yamllint",
+        "mypy",
+        "pytest",
+        "ruff",
+    )
+    assert run(["check", "examples", "--policy", str(BASE_POLICY), "--stage", "1"], later) == "0 []"
 
 
 def test_the_gate_needs_neither_jmespath_nor_sqlglot() -> None:

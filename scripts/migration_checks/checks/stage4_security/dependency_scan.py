@@ -26,26 +26,20 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from pip_audit._service import (
-    ConnectionError,
-    ResolvedDependency,
-    ServiceError,
-    VulnerabilityResult,
-)
-from pip_requirements_parser import RequirementsFile
 
 from migration_checks.blockers import BlockerId
 from migration_checks.context import MigrationContext
 from migration_checks.model import Location, Problem, Severity, Stage
-from migration_checks.vulnerabilities import OSV_DIR_ENV, OsvDirectoryError, choose_service
+
+if TYPE_CHECKING:
+    from pip_audit._service import VulnerabilityResult
 
 ID = "dependency_scan"
 STAGE = Stage.SECURITY
@@ -81,6 +75,13 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
         return
     settings = ctx.policy.setting("dependency_scan") or {}
     ignored = {entry["id"]: entry["reason"] for entry in settings.get("ignore", [])}
+    # Imported here: requests and pip-audit are installed only for stage 4 (requirements/).
+    from migration_checks.vulnerabilities import (
+        OsvDirectoryError,
+        ServiceUnavailable,
+        choose_service,
+    )
+
     with tempfile.TemporaryDirectory(prefix="mc-pip-audit-") as cache:
         try:
             choice = choose_service(
@@ -89,23 +90,12 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
                 int(settings.get("timeout_seconds", 30)),
                 Path(cache),
             )
+            found = choice.audit((pin.name, pin.version) for pin in pins)
         except OsvDirectoryError as error:
             yield _unavailable(pins[0], f"the local OSV directory cannot be used: {error}")
             return
-        unique = {(pin.name.lower(), pin.version): pin for pin in pins}
-        specs = [ResolvedDependency(name=pin.name, version=pin.version) for pin in unique.values()]
-        try:
-            found = {
-                (spec.canonical_name, spec.version): vulns
-                for spec, vulns in choice.service.query_all(iter(specs))
-                if isinstance(spec, ResolvedDependency)
-            }
-        except (ServiceError, ConnectionError, requests.RequestException) as error:
-            yield _unavailable(
-                pins[0],
-                f"could not query {choice.description} ({type(error).__name__}); on a runner "
-                f"without internet, set {OSV_DIR_ENV} to a directory of OSV records",
-            )
+        except ServiceUnavailable as error:
+            yield _unavailable(pins[0], str(error))
             return
     for pin in pins:
         for vuln in found.get((canonicalize_name(pin.name), pin.version), []):
@@ -147,6 +137,8 @@ def _read_requirements(ctx: MigrationContext, rel: str, pins: list[_Pin]) -> Ite
         return
     # The parser reads files only; it runs on a private copy (includes are not followed: each
     # requirements file under code/ is audited on its own).
+    from pip_requirements_parser import RequirementsFile  # with pip-audit, for stage 4 only
+
     with tempfile.TemporaryDirectory(prefix="mc-requirements-") as scratch:
         copy = Path(scratch) / "requirements.txt"
         copy.write_text(text, encoding="utf-8")
