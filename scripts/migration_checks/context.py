@@ -8,9 +8,10 @@ because another check has already reported the cause.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from migration_checks import artifacts
 from migration_checks.artifacts import BY_NAME, Artifact
@@ -44,6 +45,7 @@ class Unreadable:
 
 
 ParseOutcome = Document | DocumentError | Unreadable | None  # None: the file does not exist
+T = TypeVar("T")
 
 
 class MigrationContext:
@@ -55,10 +57,17 @@ class MigrationContext:
         self.tree: TreeListing = list_tree(root, self.limits.max_files)
         self._parsed: dict[str, ParseOutcome] = {}
         self._schema_problems: dict[str, list[SchemaProblem]] = {}
+        self._derived: dict[str, Any] = {}
 
     @property
     def dir_name(self) -> str:
         return self.root.name
+
+    def derived(self, key: str, compute: Callable[[MigrationContext], T]) -> T:
+        """What several checks derive from the same inputs, computed once per directory."""
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return cast("T", self._derived[key])
 
     # parsing ------------------------------------------------------------------------------
     def parse(self, rel: str) -> ParseOutcome:
