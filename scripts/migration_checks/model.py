@@ -68,6 +68,17 @@ class Location:
     pointer: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Series:
+    """Values over runs that a finding is about: the job summary draws them as a chart, the
+    text report as a sparkline. ``x`` labels the points (run ids), ``y`` holds their values."""
+
+    title: str
+    y_label: str
+    x: tuple[str, ...]
+    y: tuple[float, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """What a check yields: a message, the blocker it raises (if any) and where."""
@@ -76,6 +87,7 @@ class Problem:
     blocker: BlockerId | None = None
     location: Location | None = None
     severity: Severity | None = None
+    series: Series | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +99,7 @@ class Finding:
     message: str
     location: Location | None
     resolution: str | None
+    series: Series | None = None
 
     @property
     def sort_key(self) -> tuple[int, int, str, int, int, str]:

@@ -35,6 +35,11 @@ from migration_checks.checks.stage2_policy import (
     tolerance_validation,
 )
 from migration_checks.checks.stage4_security import dependency_scan
+from migration_checks.checks.stage6_post_execution import (
+    parallel_run_progress,
+    recon_severity,
+    trend_analysis,
+)
 from migration_checks.model import Problem, Stage
 
 if TYPE_CHECKING:
@@ -118,6 +123,9 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
         lossy_mappings,
         policy_rules,
         dependency_scan,
+        recon_severity,
+        parallel_run_progress,
+        trend_analysis,
     )
 )
 BY_ID: dict[str, Check] = {check.id: check for check in ALL_CHECKS}

@@ -186,6 +186,7 @@ def stamp(check: Check, problem: Problem) -> Finding:
         message=problem.message,
         location=problem.location,
         resolution=BLOCKERS[problem.blocker].resolution if problem.blocker else None,
+        series=problem.series,
     )
 
 

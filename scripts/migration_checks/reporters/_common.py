@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from migration_checks.model import Finding, MigrationResult
+from migration_checks.model import Finding, MigrationResult, Series
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -39,3 +39,35 @@ def position(finding: Finding) -> str:
     if location is None or location.line is None:
         return ""
     return f":{location.line}" + (f":{location.column}" if location.column else "")
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(series: Series) -> str:
+    """The series on one line of block characters, lowest value ▁, highest █."""
+    low, high = min(series.y, default=0.0), max(series.y, default=0.0)
+    span = high - low
+    return "".join(
+        _BARS[round((value - low) / span * (len(_BARS) - 1)) if span else 0] for value in series.y
+    )
+
+
+def mermaid_chart(series: Series) -> str:
+    """A Mermaid ``xychart-beta`` line chart of the series, which GitHub renders in Markdown."""
+
+    def quoted(label: str) -> str:
+        return '"' + clean(label).replace('"', "'") + '"'
+
+    values = ", ".join(f"{value:.6g}" for value in series.y)
+    return "\n".join(
+        [
+            "```mermaid",
+            "xychart-beta",
+            f"    title {quoted(series.title)}",
+            f"    x-axis [{', '.join(quoted(label) for label in series.x)}]",
+            f"    y-axis {quoted(series.y_label)}",
+            f"    line [{values}]",
+            "```",
+        ]
+    )

@@ -27,6 +27,14 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
     if location is not None and location.pointer is not None:
         data["pointer"] = location.pointer
+    if finding.series is not None:
+        series = finding.series
+        data["series"] = {
+            "title": series.title,
+            "y_label": series.y_label,
+            "x": list(series.x),
+            "y": list(series.y),
+        }
     return data
 
 

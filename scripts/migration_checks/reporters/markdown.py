@@ -11,11 +11,12 @@ import html
 from dataclasses import dataclass
 
 from migration_checks.model import Finding, MigrationResult, RunResult, Stage, Status
-from migration_checks.reporters._common import clean, position
+from migration_checks.reporters._common import clean, mermaid_chart, position
 
 MARKER = "<!-- migration-checks -->"
 COMMENT_LIMIT = 65_536  # characters
 SUMMARY_LIMIT = 1_048_576  # bytes
+MAX_CHARTS = 5  # per migration, in the job summary
 
 _STATUS = {
     Status.PASSED: "✅ passed",
@@ -88,6 +89,12 @@ def _render(result: RunResult, budget: _Budget, *, with_checks: bool, elsewhere:
             continue
         used += cost
         rows.setdefault(key, []).append(row)
+    charts: dict[str, list[str]] = {}
+    for migration in result.migrations if with_checks else ():
+        for chart in _charts(migration) if migration.path in sections else ():
+            if used + budget.size(chart) + 2 <= budget.limit:
+                used += budget.size(chart) + 2
+                charts.setdefault(migration.path, []).append(chart)
     parts = [head]
     if rows.get(None):
         parts.append(_table_head(None) + "\n".join(rows[None]))
@@ -96,6 +103,7 @@ def _render(result: RunResult, budget: _Budget, *, with_checks: bool, elsewhere:
             parts.append(sections[migration.path])
             if rows.get(migration.path):
                 parts.append(_table_head(migration.path) + "\n".join(rows[migration.path]))
+            parts.extend(charts.get(migration.path, []))
     omitted_migrations = len(result.migrations) - len(sections)
     if omitted or omitted_migrations:
         parts.append(_closing(omitted, omitted_migrations, elsewhere))
@@ -172,3 +180,14 @@ def _row(finding: Finding) -> str:
     if finding.resolution:
         message += f" — *{text(finding.resolution)}*"
     return f"| {severity} | `{finding.check}` | {where} | {message} |"
+
+
+def _charts(migration: MigrationResult) -> list[str]:
+    """A chart for each of the first findings that carry a series (trend_analysis)."""
+    with_series = [f for f in migration.findings if f.series is not None and f.series.y]
+    return [
+        f"**{text(finding.series.title)}** ({code(finding.check)})\n\n"
+        + mermaid_chart(finding.series)
+        for finding in with_series[:MAX_CHARTS]
+        if finding.series is not None
+    ]
