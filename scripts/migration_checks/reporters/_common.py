@@ -57,7 +57,8 @@ def mermaid_chart(series: Series) -> str:
     """A Mermaid ``xychart-beta`` line chart of the series, which GitHub renders in Markdown."""
 
     def quoted(label: str) -> str:
-        return '"' + clean(label).replace('"', "'") + '"'
+        # One line, and neither a quote nor a backtick that could close the string or the fence.
+        return '"' + clean(label).replace('"', "'").replace("`", "'") + '"'
 
     values = ", ".join(f"{value:.6g}" for value in series.y)
     return "\n".join(
