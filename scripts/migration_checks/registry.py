@@ -34,6 +34,13 @@ from migration_checks.checks.stage2_policy import (
     profiling_completeness,
     tolerance_validation,
 )
+from migration_checks.checks.stage3_code_quality import (
+    lint_python,
+    lint_sql,
+    lint_yaml,
+    type_check,
+    unit_tests,
+)
 from migration_checks.checks.stage4_security import dependency_scan
 from migration_checks.checks.stage6_post_execution import (
     parallel_run_progress,
@@ -122,6 +129,11 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
         manual_decisions,
         lossy_mappings,
         policy_rules,
+        lint_python,
+        lint_sql,
+        lint_yaml,
+        unit_tests,
+        type_check,
         dependency_scan,
         recon_severity,
         parallel_run_progress,

@@ -1,0 +1,362 @@
+"""Lint the migration directory's YAML: block on what changes meaning, warn on style (yamllint).
+
+YAML that two readers read differently is a silent data bug: ``country: NO`` is the string "NO"
+to a YAML 1.2 reader (this suite's) and ``false`` to a YAML 1.1 one (PyYAML, most tools a team
+uses downstream). Without a yamllint configuration, every ``.yml``/``.yaml`` file is checked for:
+
+- ``truthy``, blocking: a plain (unquoted) ``yes``, ``no``, ``on`` or ``off`` in any of the
+  capitalisations yamllint's truthy rule names, as a value or a key; quote it or write
+  ``true``/``false``. ``True``, ``TRUE``, ``False``, ``FALSE`` mean the same to every reader,
+  so they are style: warnings.
+- ``syntax`` and ``key-duplicates``, blocking, from the one parse the suite shares with Stage 1
+  (no second parse). For the PR's artifacts these are Stage 1's findings (json_yaml_syntax) and
+  are not repeated here; for other YAML (``code/dbt/schema.yml``) they are reported here.
+- style, as warnings, for files under ``code/`` only (artifacts are written by tools): yamllint's
+  line rules with its default options (``line-length`` 80, ``trailing-spaces``,
+  ``new-line-at-end-of-file``, ``new-lines``, ``empty-lines``), honouring ``# yamllint
+  disable-line``/``disable``/``enable``/``disable-file`` comments. yamllint's token rules are
+  not run by default: its pure-Python tokenizer needs tens of seconds on a mapping of a few
+  megabytes, and every rule that changes meaning is answered above without it.
+
+With a yamllint configuration in the migration directory (``.yamllint``, ``.yamllint.yaml``,
+``.yamllint.yml``; the nearest to each file, up to the directory's root), yamllint runs in full
+with it, files spread over worker processes: its ``error`` level blocks, ``warning`` warns.
+``extends`` may name yamllint's presets only, and ``ignore-from-file`` is refused: both read
+files the suite has not vetted.
+
+Passes: ``enabled: true``; ``country: "NO"``; a long line in ``contracts/schema_mapping.yml``.
+Fails: ``enabled: yes`` or ``on: push`` in ``code/dbt/dbt_project.yml``; a key written twice in
+``code/dbt/models/schema.yml``; with ``rules: {document-start: {level: error}}`` in a
+``.yamllint``, a file without ``---``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from typing import Any
+
+from migration_checks.blockers import BlockerId
+from migration_checks.checks.stage3_code_quality import _tools
+from migration_checks.checks.stage3_code_quality._tools import ConfigFile, ConfigRefused, Groups
+from migration_checks.context import MigrationContext
+from migration_checks.documents import DocumentError, format_of
+from migration_checks.fs import TooLarge, UnsafePath
+from migration_checks.model import Location, Problem, Severity, Stage
+
+ID = "lint_yaml"
+STAGE = Stage.CODE_QUALITY
+BLOCKING = True
+RAISES = (BlockerId.CI_FAILURE,)
+
+CONFIG_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
+YAMLLINT = _tools.Tool("yamllint")
+PRESETS = frozenset({"default", "relaxed"})
+LINE_RULES = (
+    "empty-lines",
+    "line-length",
+    "new-line-at-end-of-file",
+    "new-lines",
+    "trailing-spaces",
+)
+# Above this many bytes of YAML under a user's configuration, files go to worker processes.
+PARALLEL_BYTES = 512 * 1024
+
+_AMBIGUOUS = frozenset(
+    form for word in ("yes", "no", "on", "off") for form in (word, word.capitalize(), word.upper())
+)
+_NON_CANONICAL = frozenset({"True", "TRUE", "False", "FALSE"})
+_TRUTHY = _AMBIGUOUS | _NON_CANONICAL
+# A fast pass over the bytes: a truthy word standing alone where a plain scalar can end. Only a
+# file with such a candidate is parsed for positions, to tell scalars from quotes and comments.
+_CANDIDATE = re.compile(
+    rb"(?:^|(?<=[\s\[{,:?-]))(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|True|TRUE|False|FALSE)"
+    rb"(?=[ \t]+#|[ \t]*(?:\r?$|[,\]}]|:(?:[ \t]|\r?$)))",
+    re.MULTILINE,
+)
+_DIRECTIVE = re.compile(
+    r"#\s*yamllint\s+(disable-line|disable|enable|disable-file)((?:\s+rule:\S+)*)\s*$"
+)
+
+
+def applies(ctx: MigrationContext) -> str | None:
+    return None if _yaml_files(ctx) else "no YAML files in the migration directory"
+
+
+def _yaml_files(ctx: MigrationContext) -> list[str]:
+    return sorted(p for p in ctx.tree.files if format_of(p) == "yaml")
+
+
+def check(ctx: MigrationContext) -> Iterator[Problem]:
+    ws = _tools.workspace(ctx)  # the stage's other tools run while YAML is linted here
+    groups = _tools.group_by_config(ctx, ws, _yaml_files(ctx), CONFIG_NAMES, blocking=True)
+    yield from groups.problems
+    yield from _defaults(ctx, groups.by_config.get(None, []))
+    yield from _configured(ctx, groups)
+
+
+# --- the default ---------------------------------------------------------------------------------
+
+
+def _defaults(ctx: MigrationContext, paths: list[str]) -> Iterator[Problem]:
+    styled = []
+    for path in paths:
+        outcome = ctx.parse(path)
+        if isinstance(outcome, DocumentError):
+            if not ctx.is_artifact(path):  # an artifact's parse failure is Stage 1's finding
+                for problem in outcome.problems:
+                    rule = (
+                        "key-duplicates"
+                        if problem.message.startswith("duplicate key")
+                        else "syntax"
+                    )
+                    yield Problem(
+                        f"yamllint {rule}: {problem.message}",
+                        BlockerId.CI_FAILURE,
+                        Location(path=path, line=problem.line, column=problem.column),
+                    )
+            continue
+        try:
+            source = ctx.read_bytes(path)
+        except (UnsafePath, TooLarge, OSError):
+            continue  # the parse above read it; a file that changed since is Stage 1's to judge
+        yield from _truthy(path, source)
+        if path.startswith(f"{_tools.CODE_DIR}/"):
+            styled.append((path, source))
+    if styled:
+        rules = _line_rules()
+        if rules is None:
+            yield _tools.missing_problem(YAMLLINT, ID, blocking=True)
+            return
+        for path, source in styled:
+            for line, column, rule, desc in _style(source, rules):
+                yield Problem(
+                    f"yamllint {rule}: {desc}",
+                    location=Location(path=path, line=line, column=column),
+                    severity=Severity.WARNING,
+                )
+
+
+def truthy_scalars(source: bytes) -> Iterator[tuple[int, int, str]]:
+    """(line, column, word) of every plain truthy scalar, key or value, in the first document."""
+    if _CANDIDATE.search(source) is None:
+        return
+    from migration_checks.positions import PositionIndex
+
+    try:
+        index = PositionIndex(source)
+    except Exception:  # the data parser accepted it; without positions, no finding
+        return
+    for node, _, _ in index.walk():
+        key = index.key_text(node)
+        if key in _TRUTHY:
+            offset = index.node_offset(node)
+            if offset is not None and source[offset : offset + 1] not in (b'"', b"'"):
+                yield (*index.line_column(offset), key)
+        if index.is_plain_scalar(node):
+            value = index.value_bytes(node)
+            if value is not None and value.decode("utf-8", "replace") in _TRUTHY:
+                offset = index.value_offset(node)
+                if offset is not None:
+                    yield (*index.line_column(offset), value.decode())
+
+
+def _truthy(path: str, source: bytes) -> Iterator[Problem]:
+    for line, column, word in truthy_scalars(source):
+        location = Location(path=path, line=line, column=column)
+        if word in _AMBIGUOUS:
+            yield Problem(
+                f'yamllint truthy: "{word}" is a boolean to YAML 1.1 readers and a string to YAML '
+                "1.2 readers; write true or false, or quote it",
+                BlockerId.CI_FAILURE,
+                location,
+            )
+        else:
+            yield Problem(
+                f'yamllint truthy: "{word}" should be written true or false',
+                location=location,
+                severity=Severity.WARNING,
+            )
+
+
+_LineRule = tuple[Any, dict[str, Any]]
+
+
+@cache
+def _line_rules() -> tuple[_LineRule, ...] | None:
+    try:
+        rules = importlib.import_module("yamllint.rules")
+        config = importlib.import_module("yamllint.config")
+    except ImportError:
+        return None
+    conf = config.YamlLintConfig("extends: default")
+    return tuple((rules.get(rid), conf.rules[rid]) for rid in LINE_RULES if conf.rules.get(rid))
+
+
+def _style(source: bytes, rules: Sequence[_LineRule]) -> Iterator[tuple[int, int, str, str]]:
+    """yamllint's line rules over one file, with its disable/enable comments honoured."""
+    parser = importlib.import_module("yamllint.parser")
+    text = source.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    every = frozenset(rule.ID for rule, _ in rules)
+    disabled: set[str] = set()
+    next_line: frozenset[str] = frozenset()
+    for line in parser.line_generator(text):
+        content = line.content
+        this_line = next_line
+        next_line = frozenset()
+        if "yamllint" in content:
+            found = _DIRECTIVE.search(content)
+            if found is not None:
+                kind = found.group(1)
+                named = frozenset(r[5:] for r in found.group(2).split()) or every
+                own_line = content.lstrip().startswith("#")
+                if kind == "disable-file" and line.line_no == 1:
+                    return
+                if kind == "disable-line":
+                    if own_line:
+                        next_line = named
+                    else:
+                        this_line = this_line | named
+                elif kind == "disable" and own_line:
+                    disabled |= named
+                elif kind == "enable" and own_line:
+                    disabled -= named
+        for rule, conf in rules:
+            if rule.ID in disabled or rule.ID in this_line:
+                continue
+            for problem in rule.check(conf, line):
+                yield problem.line, problem.column, rule.ID, str(problem.desc)
+
+
+# --- a user's configuration ----------------------------------------------------------------------
+
+
+def _configured(ctx: MigrationContext, groups: Groups) -> Iterator[Problem]:
+    for config_path, paths in groups.by_config.items():
+        if config_path is None:
+            continue
+        config = groups.configs[config_path]
+        try:
+            text = _vetted(config)
+        except ConfigRefused as exc:
+            yield _tools.config_problem(str(exc), config.path, blocking=True)
+            continue
+        items = []
+        for path in paths:
+            try:
+                items.append((path, _relative(path, config.directory), ctx.read_bytes(path)))
+            except (UnsafePath, TooLarge, OSError) as exc:
+                yield _tools.config_problem(
+                    f"yamllint did not examine this file: {exc}", path, blocking=True
+                )
+        try:
+            results = _run_yamllint(text, items)
+        except ImportError:
+            yield _tools.missing_problem(YAMLLINT, ID, blocking=True)
+            return
+        except _ConfigError as exc:
+            yield _tools.config_problem(
+                f"{config.path} is not a valid yamllint configuration: {exc}",
+                config.path,
+                blocking=True,
+            )
+            continue
+        for path, line, column, rule, desc, level in results:
+            if ctx.is_artifact(path) and rule in ("syntax", "key-duplicates"):
+                continue  # Stage 1's finding for an artifact
+            error = level == "error"
+            yield Problem(
+                f"yamllint {rule}: {desc}",
+                BlockerId.CI_FAILURE if error else None,
+                Location(path=path, line=line, column=column),
+                Severity.ERROR if error else Severity.WARNING,
+            )
+
+
+def _relative(path: str, directory: str) -> str:
+    return path[len(directory) + 1 :] if directory else path
+
+
+def _vetted(config: ConfigFile) -> str:
+    """The configuration's text, if it reads nothing but itself and yamllint's presets."""
+    text = config.text()
+    try:
+        yaml = importlib.import_module("yaml")
+    except ImportError:
+        return text  # yamllint, which needs PyYAML, is missing: reported when it is run
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigRefused(
+            f"{config.path} is not valid YAML: {_tools.first_line(str(exc))}"
+        ) from None
+    if not isinstance(data, dict):
+        return text
+    extends = data.get("extends")
+    if extends is not None and extends not in PRESETS:
+        raise ConfigRefused(
+            f'{config.path} extends "{extends}"; only yamllint\'s presets ({", ".join(sorted(PRESETS))}) '
+            "may be extended: other files are not part of the migration directory's vetted input"
+        )
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "ignore-from-file" in node:
+                raise ConfigRefused(
+                    f'{config.path} uses "ignore-from-file"; list the patterns under "ignore" instead'
+                )
+            stack.extend(node.values())
+    return text
+
+
+class _ConfigError(Exception):
+    pass
+
+
+_Result = tuple[str, int, int, str, str, str]
+
+
+def _run_yamllint(text: str, items: list[tuple[str, str, bytes]]) -> list[_Result]:
+    config = importlib.import_module("yamllint.config")
+    try:
+        config.YamlLintConfig(content=text)
+    except config.YamlLintConfigError as exc:
+        raise _ConfigError(_tools.first_line(str(exc))) from None
+    total = sum(len(data) for _, _, data in items)
+    workers = min(os.cpu_count() or 1, len(items))
+    if total < PARALLEL_BYTES or workers < 2:
+        return yamllint_files(text, items)
+    # Largest files first, each to the least loaded worker.
+    shares: list[list[tuple[str, str, bytes]]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for item in sorted(items, key=lambda i: -len(i[2])):
+        least = loads.index(min(loads))
+        shares[least].append(item)
+        loads[least] += len(item[2])
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(yamllint_files, text, share) for share in shares if share]
+        return [result for future in futures for result in future.result()]
+
+
+def yamllint_files(text: str, items: list[tuple[str, str, bytes]]) -> list[_Result]:
+    """yamllint in full over (PR path, path relative to the configuration, bytes); a worker."""
+    linter = importlib.import_module("yamllint.linter")
+    conf = importlib.import_module("yamllint.config").YamlLintConfig(content=text)
+    results = []
+    for path, relative, data in items:
+        for problem in linter.run(data, conf, relative):
+            rule = problem.rule or "syntax"
+            desc = str(problem.desc)
+            if problem.rule is None:  # "syntax error: <reason> (syntax)"
+                desc = desc.removeprefix("syntax error: ").removesuffix(" (syntax)")
+            results.append((path, problem.line, problem.column, rule, desc, str(problem.level)))
+    return results
