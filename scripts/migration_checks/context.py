@@ -97,8 +97,8 @@ class MigrationContext:
         """Artifacts must be plain data; other JSON and YAML files (say, in code/) need only parse."""
         if rel in self._artifact_paths():
             return True
-        return (
-            rel.startswith(f"{artifacts.PARALLEL_RUNS_DIR}/") and rel in self.parallel_run_paths()
+        return rel.startswith(f"{artifacts.PARALLEL_RUNS_DIR}/") and rel in self.derived(
+            "parallel_run_set", lambda ctx: frozenset(ctx.parallel_run_paths())
         )
 
     def _artifact_paths(self) -> set[str]:
@@ -178,12 +178,7 @@ class MigrationContext:
 
     def parallel_run_paths(self) -> list[str]:
         """Parallel run reports, oldest first (by run number)."""
-        runs = []
-        for path in self.tree.glob(artifacts.PARALLEL_RUNS_DIR, "run_", ".json"):
-            match = artifacts.PARALLEL_RUN_NAME.match(path.rsplit("/", 1)[-1])
-            if match:
-                runs.append((int(match.group(1)), path))
-        return [path for _, path in sorted(runs)]
+        return list(self.derived("parallel_run_paths", _parallel_run_paths))
 
     def document(self, name: str) -> Document | None:
         """Artifact ``name`` if it parsed (whatever its schema says), else None."""
@@ -246,6 +241,15 @@ class MigrationContext:
     def parse_problems(self, rel: str) -> list[ParseProblem]:
         outcome = self.parse(rel)
         return outcome.problems if isinstance(outcome, DocumentError) else []
+
+
+def _parallel_run_paths(ctx: MigrationContext) -> tuple[str, ...]:
+    runs = []
+    for path in ctx.tree.glob(artifacts.PARALLEL_RUNS_DIR, "run_", ".json"):
+        match = artifacts.PARALLEL_RUN_NAME.match(path.rsplit("/", 1)[-1])
+        if match:
+            runs.append((int(match.group(1)), path))
+    return tuple(path for _, path in sorted(runs))
 
 
 def _describe(artifact: Artifact) -> str:

@@ -52,6 +52,9 @@ class Tolerance:
         return (("absolute", self.absolute), ("relative", self.relative))
 
 
+_LEVELS = {level.name: level for level in Level}
+
+
 @dataclass(frozen=True, slots=True)
 class Judged:
     """One result of one run, with what its values say."""
@@ -74,6 +77,9 @@ class Judged:
     @property
     def series_key(self) -> tuple[str, str]:
         return (self.check_id, self.dataset)
+
+
+_NO_TOLERANCE = Tolerance()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +160,7 @@ def _judge_run(
         path=path,
         document=document,
         run_id=data["run_id"],
-        stated=Level[data["overall_severity"]],
+        stated=_LEVELS[data["overall_severity"]],
         results=tuple(
             _judge_result(index, result, tolerances, critical)
             for index, result in enumerate(data["results"])
@@ -170,22 +176,23 @@ def _judge_result(
     source, target = float(result["source_value"]), float(result["target_value"])
     absolute = abs(source - target)
     relative = absolute / abs(source) if source else absolute
-    tolerance = tolerances.get(result["check_id"], Tolerance())
+    check_id = result["check_id"]
+    tolerance = tolerances.get(check_id, _NO_TOLERANCE)
     if tolerance.holds(absolute, relative):
         recomputed = Level.PASS
     else:
         recomputed = Level.MAJOR if relative <= critical else Level.CRITICAL
     return Judged(
-        index=index,
-        check_id=result["check_id"],
-        dataset=result["dataset"],
-        source=source,
-        target=target,
-        relative=relative,
-        stated=Level[result["severity"]],
-        recomputed=recomputed,
-        tolerance=tolerance,
-        known_check=result["check_id"] in tolerances,
+        index,
+        check_id,
+        result["dataset"],
+        source,
+        target,
+        relative,
+        _LEVELS[result["severity"]],
+        recomputed,
+        tolerance,
+        check_id in tolerances,
     )
 
 
