@@ -34,6 +34,7 @@ STAGE_ACTIONS: dict[int, Stage] = {
     2: Stage("policy compliance", requirements="stage-2"),
     3: Stage("code quality", requirements="stage-3"),
     4: Stage("security", requirements="stage-4"),
+    6: Stage("post-execution", requirements="stage-6"),
 }
 ALL_STAGES = (1, 2, 3, 4, 5, 6)  # the root action.yml runs every stage in one `check` call
 

@@ -39,11 +39,15 @@ def test_it_is_only_a_reusable_workflow(workflow: dict[str, Any]) -> None:
 
 def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
     jobs = workflow["jobs"]
-    stages = ["structural", "policy", "code", "security"]
+    stages = ["structural", "policy", "code", "security", "post_execution"]
     assert list(jobs) == [*stages, "gate"]
     for later in stages[1:]:
         assert jobs[later]["needs"] == "structural", later
-        assert jobs[later]["if"] == "${{ !cancelled() }}", later
+        assert jobs[later]["if"].startswith("${{ !cancelled()"), later
+    assert jobs["post_execution"]["if"] == (
+        "${{ !cancelled() && "
+        "contains(github.event.pull_request.labels.*.name, 'migration/post-execution') }}"
+    )
     assert jobs["gate"]["needs"] == stages
     assert jobs["gate"]["if"] == "${{ always() }}"
     assert {job["name"] for job in jobs.values()} == {
@@ -51,9 +55,10 @@ def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
         "policy-compliance",
         "code-quality",
         "security-scan",
+        "post-execution",
         "migration-gate",
     }
-    for number, name in enumerate(stages, start=1):
+    for number, name in zip((1, 2, 3, 4, 6), stages, strict=True):
         stage_steps = [s for s in jobs[name]["steps"] if s.get("id") == "stage"]
         assert len(stage_steps) == 1 and f"/actions/stage-{number}@" in stage_steps[0]["uses"]
 
@@ -88,7 +93,7 @@ def test_the_policy_comes_from_the_base_commit(workflow: dict[str, Any]) -> None
         for step in job["steps"]
         if step.get("uses", "").startswith("org/migration-checks/")
     ]
-    assert len(ours) == 5
+    assert len(ours) == 6
     for step in ours:
         assert step["with"]["policy"] == "${{ inputs.policy }}"
         assert "github.event.pull_request.base.sha" in step["with"]["policy-ref"]
@@ -104,6 +109,7 @@ def test_own_actions_are_pinned_to_one_commit_of_this_release() -> None:
         "actions/stage-2",
         "actions/stage-3",
         "actions/stage-4",
+        "actions/stage-6",
         "actions/gate",
     ]
     assert len({p[1] for p in pins}) == 1, "every action of the suite comes from one commit"
