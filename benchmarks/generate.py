@@ -434,6 +434,7 @@ def generate(size_name: str, outdir: Path) -> Path:
         write_text(
             root / "code" / "sql" / "transforms" / f"{table.target}.sql", transform_sql(ids, table)
         )
+    write_python(root, ids, tables, waves)
     # Order matters from here: the plan records the profiling report's digest, the approvals and
     # the evidence links record the digests of the files written before them.
     profiling = write_profiling(root, ids, tables, seed=f"profile-{size_name}")
@@ -446,6 +447,143 @@ def generate(size_name: str, outdir: Path) -> Path:
     write_evidence_links(root)
     write_policy(outdir / "policy.json", public_key_base64(key))
     return root
+
+
+# --- Python under code/ (Stage 3: lint_python, type_check, unit_tests) -------------------------
+
+TRANSFORMS_PY = '''"""The mapping's column transforms, as plain functions the Spark job applies per row."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+
+
+def sha256(value: str | None) -> str | None:
+    """e-mail and IP address: the hex SHA-256 of the trimmed, lower-cased value."""
+    if value is None:
+        return None
+    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
+
+
+def mask_last4(value: str | None) -> str | None:
+    """phone: every character but the last four replaced by "*"."""
+    if value is None:
+        return None
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
+def tokenize(value: str | None) -> str | None:
+    """full name: a stable token, the SHA-256 of "tok:" and the value."""
+    if value is None:
+        return None
+    return hashlib.sha256(f"tok:{value}".encode()).hexdigest()
+
+
+def mask(value: str | None) -> str | None:
+    """shipping address: digits replaced by "#"."""
+    if value is None:
+        return None
+    return re.sub(r"[0-9]", "#", value)
+
+
+TRANSFORMS: dict[str, Callable[[str | None], str | None]] = {
+    "sha256": sha256,
+    "mask_last4": mask_last4,
+    "tokenize": tokenize,
+    "mask": mask,
+}
+
+
+def apply(transform: str, value: str | None) -> str | None:
+    """The transform the mapping names for a column, applied to one value."""
+    return TRANSFORMS[transform](value)
+'''
+
+TEST_TRANSFORMS_PY = '''"""Unit tests of the column transforms (Stage 3's unit_tests runs them)."""
+
+from __future__ import annotations
+
+import pytest
+from transforms import TRANSFORMS, apply, mask, mask_last4, sha256, tokenize
+
+
+def test_sha256_ignores_case_and_spaces() -> None:
+    assert sha256(" A@Example.com ") == sha256("a@example.com")
+
+
+def test_mask_last4_keeps_four() -> None:
+    assert mask_last4("+351211234567") == "*********4567"
+    assert mask_last4("12") == "12"
+
+
+def test_tokenize_is_stable() -> None:
+    assert tokenize("Ana Okafor") == tokenize("Ana Okafor") != tokenize("Ana  Okafor")
+
+
+def test_mask_hides_digits() -> None:
+    assert mask("12 Rua Moreau") == "## Rua Moreau"
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_every_transform_keeps_null(name: str) -> None:
+    assert apply(name, None) is None
+'''
+
+
+def columns_py(ids: Ids, tables: list[Table]) -> str:
+    """A generated module: every target table with its landed columns, in mapping order."""
+    lines = [
+        f'"""Target tables of {ids.plan} and their columns, generated from the mapping."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "COLUMNS: dict[str, tuple[str, ...]] = {",
+    ]
+    for table in tables:
+        names = ", ".join(json.dumps(c.target_name) for c in table.columns if not c.excluded)
+        lines.append(f"    {json.dumps(table.target)}: ({names},),")
+    lines += [
+        "}",
+        "",
+        "",
+        "def columns(table: str) -> tuple[str, ...]:",
+        "    return COLUMNS[table]",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def dag_py(ids: Ids, waves: list[str]) -> str:
+    """An Airflow DAG running the waves one after the other."""
+    tasks = "\n".join(
+        f'    {w} = BashOperator(task_id="{w}", bash_command=f"migrate run --plan {{PLAN}} --wave {w}")'
+        for w in waves
+    )
+    return (
+        f'"""Airflow DAG for {ids.plan}: the waves in order."""\n\n'
+        "from __future__ import annotations\n\n"
+        "from datetime import datetime\n\n"
+        "from airflow import DAG\n"
+        "from airflow.operators.bash import BashOperator\n\n"
+        f'PLAN = "{ids.plan}"\n\n'
+        "with DAG(\n"
+        f'    dag_id="{ids.project}",\n'
+        "    start_date=datetime(2026, 10, 6),\n"
+        "    schedule=None,\n"
+        "    catchup=False,\n"
+        ") as dag:\n"
+        f"{tasks}\n"
+        f"    {' >> '.join(waves)}\n"
+    )
+
+
+def write_python(root: Path, ids: Ids, tables: list[Table], waves: list[str]) -> None:
+    write_text(root / "code" / "airflow" / "dags" / f"{ids.plan}.py", dag_py(ids, waves))
+    write_text(root / "code" / "spark" / "transforms.py", TRANSFORMS_PY)
+    write_text(root / "code" / "spark" / "test_transforms.py", TEST_TRANSFORMS_PY)
+    write_text(root / "code" / "spark" / "columns.py", columns_py(ids, tables))
 
 
 def write_metadata(root: Path, ids: Ids) -> None:

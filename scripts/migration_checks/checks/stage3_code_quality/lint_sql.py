@@ -4,9 +4,9 @@ SQL that does not parse in the target's dialect fails at run time, in the middle
 sqruff (sqlfluff's rules and codes, in Rust) parses every file in the migration's dialect and
 applies its default rules. The engine is ``lint_sql.engine`` (``sqruff``, the default, or
 ``sqlfluff`` for teams that depend on its plugins). The dialect is, in order: the nearest
-configuration's ``dialect``; the policy's ``lint_sql.dialect``; the mapping's ``target.dialect``
-(a sqlglot name, translated); the target system of ``archetype_id`` (``oracle_to_snowflake``:
-snowflake; a lake target such as ``s3`` or ``hdfs``: sparksql); else ``ansi``. dbt models (every
+configuration's ``dialect``; the policy's ``lint_sql.dialect``; the target system of
+``archetype_id`` (``oracle_to_snowflake``: snowflake; a lake target such as ``s3`` or ``hdfs``:
+sparksql); the mapping's ``target.dialect`` (a sqlglot name, translated); else ``ansi``. dbt models (every
 ``.sql`` under ``code/dbt/``) are rendered with the jinja templater and dbt's builtins stubbed
 (``ref``, ``source``, ``config``, ``var``, ``is_incremental``, ``this``): dbt itself is never run
 and need not be installed; a configuration asking for the ``dbt`` templater gets that instead.
@@ -151,15 +151,16 @@ def dialect_for(ctx: MigrationContext) -> tuple[str, str]:
     configured = ctx.policy.setting("lint_sql", "dialect")
     if isinstance(configured, str) and configured and configured != AUTO:
         return configured, "the policy's lint_sql.dialect"
-    mapping = ctx.document("mapping")
-    target = mapping.get("/target/dialect") if mapping is not None else None
-    if isinstance(target, str) and target.lower() in SQLGLOT_DIALECTS:
-        return SQLGLOT_DIALECTS[target.lower()], "the mapping's target.dialect"
+    # The archetype first: the metadata is small, the mapping may be megabytes to parse.
     archetype = ctx.data("metadata", "/archetype_id")
     if isinstance(archetype, str) and "_to_" in archetype:
         system = archetype.rsplit("_to_", 1)[1].lower()
         if system in SYSTEM_DIALECTS:
             return SYSTEM_DIALECTS[system], "the archetype's target"
+    mapping = ctx.document("mapping")
+    target = mapping.get("/target/dialect") if mapping is not None else None
+    if isinstance(target, str) and target.lower() in SQLGLOT_DIALECTS:
+        return SQLGLOT_DIALECTS[target.lower()], "the mapping's target.dialect"
     return "ansi", "no dialect could be told from the plan"
 
 

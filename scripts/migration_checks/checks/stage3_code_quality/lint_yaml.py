@@ -106,20 +106,16 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
 def _defaults(ctx: MigrationContext, paths: list[str]) -> Iterator[Problem]:
     styled = []
     for path in paths:
-        outcome = ctx.parse(path)
+        # An artifact's parse failure is Stage 1's finding: only other YAML is parsed here.
+        outcome = None if ctx.is_artifact(path) else ctx.parse(path)
         if isinstance(outcome, DocumentError):
-            if not ctx.is_artifact(path):  # an artifact's parse failure is Stage 1's finding
-                for problem in outcome.problems:
-                    rule = (
-                        "key-duplicates"
-                        if problem.message.startswith("duplicate key")
-                        else "syntax"
-                    )
-                    yield Problem(
-                        f"yamllint {rule}: {problem.message}",
-                        BlockerId.CI_FAILURE,
-                        Location(path=path, line=problem.line, column=problem.column),
-                    )
+            for problem in outcome.problems:
+                rule = "key-duplicates" if problem.message.startswith("duplicate key") else "syntax"
+                yield Problem(
+                    f"yamllint {rule}: {problem.message}",
+                    BlockerId.CI_FAILURE,
+                    Location(path=path, line=problem.line, column=problem.column),
+                )
             continue
         try:
             source = ctx.read_bytes(path)
@@ -142,9 +138,44 @@ def _defaults(ctx: MigrationContext, paths: list[str]) -> Iterator[Problem]:
                 )
 
 
+def _maybe_truthy(source: bytes) -> bool:
+    """Whether a truthy word may stand as a plain scalar: a candidate outside a comment and a
+    double-quoted scalar of its line. Only then is the file parsed for positions; a line this
+    reading gets wrong (a quoted scalar over several lines) only costs that parse."""
+    for match in _CANDIDATE.finditer(source):
+        start = source.rfind(b"\n", 0, match.start()) + 1
+        if not _quoted_or_comment(source[start : match.start()]):
+            return True
+    return False
+
+
+def _quoted_or_comment(prefix: bytes) -> bool:
+    """Whether what follows ``prefix`` (the start of a line) is inside a double-quoted scalar
+    that opened on this line, or in a comment."""
+    quoted = escaped = False
+    previous = b""  # the last character outside a scalar that is not a space
+    for i in range(len(prefix)):
+        char = prefix[i : i + 1]
+        if quoted:
+            if escaped:
+                escaped = False
+            elif char == b"\\":
+                escaped = True
+            elif char == b'"':
+                quoted = False
+                previous = b'"'
+        elif char == b'"' and previous in (b"", b":", b"-", b"[", b"{", b",", b"?"):
+            quoted = True
+        elif char == b"#" and (i == 0 or prefix[i - 1 : i] in (b" ", b"\t")):
+            return True
+        elif char not in (b" ", b"\t"):
+            previous = char
+    return quoted
+
+
 def truthy_scalars(source: bytes) -> Iterator[tuple[int, int, str]]:
     """(line, column, word) of every plain truthy scalar, key or value, in the first document."""
-    if _CANDIDATE.search(source) is None:
+    if not _maybe_truthy(source):
         return
     from migration_checks.positions import PositionIndex
 

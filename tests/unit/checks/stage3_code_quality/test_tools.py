@@ -192,6 +192,10 @@ def test_merged_sql_config_turns_dbt_into_jinja_and_library_path_off() -> None:
         (b"a: |\n  yes\n  on\n", []),
         (b"a: yes please\n", []),
         (b"a: True\n", [(1, 4, "True")]),
+        # The fast pass sees these words inside quotes or comments and parses nothing.
+        (b'a: "Batch no, read by finance"\n', []),
+        (b'a: "x\\" no"\n', []),
+        (b'- {a: "q", b: no}\n', [(1, 15, "no")]),
     ],
 )
 def test_truthy_scalars(source: bytes, found: list[tuple[int, int, str]]) -> None:
