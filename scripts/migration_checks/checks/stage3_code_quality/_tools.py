@@ -6,13 +6,13 @@ directory's root, each read through the containment rules (``ctx.read_bytes``: n
 nothing outside the directory, sizes capped). The tools see only that copy, so they never meet a
 symbolic link, never read above the PR directory through a path it names, and never write into
 it (no ``.pytest_cache``, ``__pycache__``, ``.mypy_cache`` or ``.ruff_cache`` there). The unit
-tests, which run the PR's own code, get a second copy of their own, so a test cannot rewrite the
-files the linters read.
+tests, which run the PR's own code, get a second copy of their own and start only once every
+linter has finished, so a test cannot rewrite the files a linter reads.
 
 Each tool is a subprocess in its own session with a clean environment (no variable of the
 caller's: no ``MIGRATION_SECRET_*``, no ``GITHUB_TOKEN``), a timeout after which its whole
 process group is killed, and its output in files of the workspace. The first check of the stage
-that runs starts every tool the stage needs, so the slow ones run side by side. A tool that is
+that runs starts every linter the stage needs, so the slow ones run side by side. A tool that is
 missing, crashes, times out or writes output that cannot be read becomes one ``error`` finding
 naming the tool (and how to install it), never a traceback.
 """
@@ -488,6 +488,14 @@ class Workspace:
         except Exception as exc:  # re-raised in the check itself, where the runner reports it
             self._started[check_id] = exc
 
+    def settle(self) -> None:
+        """Wait until every tool started so far has finished (each result is kept)."""
+        for started in self._started.values():
+            if isinstance(started, list):
+                for item in started:
+                    if isinstance(item, Job) and item.process is not None:
+                        item.wait()
+
     def pending(self, check_id: str) -> Iterator[Job | Problem]:
         """What the stage started for ``check_id``: jobs to wait for, and the problems found
         before any tool ran (a refused configuration, a tool that is missing: once each)."""
@@ -550,15 +558,12 @@ def workspace(ctx: MigrationContext) -> Workspace:
 
 def _open(ctx: MigrationContext) -> Workspace:
     ws = Workspace(ctx)
-    # Imported here: the checks import this module. The slowest tools start first.
-    from migration_checks.checks.stage3_code_quality import (
-        lint_python,
-        lint_sql,
-        type_check,
-        unit_tests,
-    )
+    # Imported here: the checks import this module. The slowest tools start first. The unit
+    # tests are not among them: they run the PR's code, which must not be running while the
+    # linters read their copy (a test could rewrite it); unit_tests starts them after ``settle``.
+    from migration_checks.checks.stage3_code_quality import lint_python, lint_sql, type_check
 
-    for module in (unit_tests, type_check, lint_sql, lint_python):
+    for module in (type_check, lint_sql, lint_python):
         launcher: Launcher = module.launch
         ws.launch(module.ID, functools.partial(launcher, ctx, ws))
     return ws

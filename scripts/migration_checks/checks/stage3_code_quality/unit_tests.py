@@ -2,8 +2,9 @@
 
 A transform whose test fails will corrupt data at scale; the test is the cheapest place to learn
 it. The tests (``test_*.py``, ``*_test.py``) run in a subprocess, on a private copy of ``code/``
-(nothing is written into the PR directory: no cache, no bytecode), with a clean environment (no
-secret of the job reaches the PR's code), and are killed, with their children, after
+(nothing is written into the PR directory: no cache, no bytecode), once the stage's linters have
+finished (a test cannot rewrite what they read), with a clean environment (no secret of the job
+reaches the PR's code), and are killed, with their children, after
 ``unit_tests.timeout_seconds`` (default 600). The interpreter is ``code_quality.python`` when the
 policy names one (an environment with the code's dependencies), else the suite's own. A pytest
 configuration in ``code/`` or at the directory's root (``pytest.ini``, ``pyproject.toml`` with
@@ -20,6 +21,7 @@ test that sleeps past the timeout; the interpreter or pytest missing.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import tomllib
@@ -159,6 +161,9 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:
+    ws = _tools.workspace(ctx)
+    ws.settle()  # the linters are done with their copy before the PR's code runs
+    ws.launch(ID, functools.partial(launch, ctx, ws))
     yield from _tools.results(ctx, ID, _results)
 
 

@@ -59,6 +59,24 @@ def test_nothing_is_written_into_the_pr_directory(make_tree: MakeTree) -> None:
     assert snapshot(tree.workspace) == before
 
 
+def test_a_test_cannot_rewrite_what_the_linters_read(make_tree: MakeTree) -> None:
+    # The test finds the linters' copy next to its own and "fixes" the SQL there.
+    test = (
+        "from pathlib import Path\n\n\ndef test_tamper() -> None:\n"
+        "    copy = Path(__file__).resolve().parents[3] / 'lint' / 'code' / 'sql' / 'bad.sql'\n"
+        "    if copy.exists():\n"
+        "        copy.write_text('select 1\\n')\n"
+    )
+    tree = make_tree(
+        mutations=[
+            {"write": {"file": "code/sql/bad.sql", "content": "select a,b from t\n"}},
+            {"write": {"file": "code/spark/test_tamper.py", "content": test}},
+        ]
+    )
+    found = findings(tree, "lint_sql")
+    assert any(f["message"].startswith("sqruff LT01") for f in found), found
+
+
 def test_no_secret_reaches_the_tests(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIGRATION_SECRET_SOURCE_DB_URL", "postgresql://u:hunter2@db/x")
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_not_a_real_token")
