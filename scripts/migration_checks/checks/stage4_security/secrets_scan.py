@@ -1,0 +1,70 @@
+"""Find secrets in every text file of the pull request outside ``configs/``, with detect-secrets.
+
+A credential committed to a repository is compromised: every clone, fork and CI log keeps it.
+Every file of the migration directory is scanned, except ``configs/`` (``credential_validation``
+owns it, with the same detector, so one secret is reported once) and the baseline itself; binary
+files (not UTF-8) are skipped as detect-secrets skips them, and a file over the policy's
+``limits.max_file_bytes`` is reported, never skipped in silence. The judge is detect-secrets,
+every plugin and default filter (AWS, GitHub, GitLab, Slack, Stripe and other tokens, private
+keys, JWTs, basic-auth URLs, high-entropy strings, secret-sounding keywords; YAML values are read
+as detect-secrets reads them, block scalars included), plus two rules of ours: a password in a
+connection URL (``postgres://app:pw@db``, ``;password=`` in a JDBC URL) and, in YAML and JSON, a
+literal value under a credential-like key (``password``, ``token``, ``client_secret``, ...).
+References (``vault://...``, ``${VAR}``), masks (``***``) and the digests and signatures at their
+known places (``sha256``, ``sha256_reviewed``, ``public_key``, ``signature.value``, sha256sum
+manifest lines) are not secrets. A finding gives the secret's type, file, line and a fingerprint
+(the first 8 hex digits of detect-secrets' ``hashed_secret``), never the value. Audited false
+positives in ``.secrets.baseline`` (detect-secrets' format, at the migration directory's root;
+policy ``secrets.baseline``) are suppressed, with a notice counting them; only entries audited
+``"is_secret": false`` suppress.
+
+Passes: no secret; ``password: "${DB_PASSWORD}"``; ``url: vault://kv/shop#url``; a hex digest
+under ``sha256``; a high-entropy test fixture audited ``"is_secret": false`` in the baseline.
+Fails: ``AKIA...`` in ``code/spark/job.py``; a private key in a YAML block scalar;
+``postgres://app:S3cr3t@db/shop`` in a runbook; ``"api_token": "h7Xq..."`` in a JSON file; an
+entry of the baseline that was never audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_checks.blockers import BlockerId
+from migration_checks.context import MigrationContext
+from migration_checks.model import Problem, Severity, Stage
+
+ID = "secrets_scan"
+STAGE = Stage.SECURITY
+BLOCKING = True
+RAISES = (BlockerId.SECRETS_EXPOSED,)
+
+
+def check(ctx: MigrationContext) -> Iterator[Problem]:
+    # detect-secrets and PyYAML are stage 4's: loading this module (the registry does) needs neither
+    from migration_checks import secret_detection as sd
+
+    options = sd.Options.from_policy(ctx.policy)
+    baseline = sd.load_baseline(ctx, options.baseline)
+    yield from sd.baseline_problems(baseline)
+    paths = [
+        path
+        for path in sorted(ctx.tree.files)
+        if path != options.baseline and not path.startswith(sd.CONFIGS_DIR)
+    ]
+    suppressed = 0
+    for scan in sd.scan_files(ctx, paths, options):
+        if scan.not_scanned is not None:
+            yield sd.not_scanned_problem(scan)
+        problems, hidden = sd.hit_problems(scan.hits, baseline)
+        yield from problems
+        suppressed += hidden
+    if suppressed:
+        yield sd.suppressed_notice(suppressed, baseline)
+    if ctx.tree.truncated_at is not None:
+        yield Problem(
+            f"only the first {ctx.tree.truncated_at} files were listed (limits.max_files), so "
+            "the others were not scanned for secrets",
+            None,
+            None,
+            Severity.WARNING,
+        )
