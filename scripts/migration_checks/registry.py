@@ -41,7 +41,11 @@ from migration_checks.checks.stage3_code_quality import (
     type_check,
     unit_tests,
 )
-from migration_checks.checks.stage4_security import dependency_scan
+from migration_checks.checks.stage4_security import (
+    credential_validation,
+    dependency_scan,
+    secrets_scan,
+)
 from migration_checks.checks.stage6_post_execution import (
     parallel_run_progress,
     recon_severity,
@@ -134,6 +138,8 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
         lint_yaml,
         unit_tests,
         type_check,
+        secrets_scan,
+        credential_validation,
         dependency_scan,
         recon_severity,
         parallel_run_progress,
