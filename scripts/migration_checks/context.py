@@ -8,6 +8,7 @@ because another check has already reported the cause.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ class MigrationContext:
         self._parsed: dict[str, ParseOutcome] = {}
         self._schema_problems: dict[str, list[SchemaProblem]] = {}
         self._derived: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def dir_name(self) -> str:
@@ -68,6 +70,17 @@ class MigrationContext:
         if key not in self._derived:
             self._derived[key] = compute(self)
         return cast("T", self._derived[key])
+
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Have the runner call ``close`` when it is done with this directory (a database
+        session that the checks share, say)."""
+        self._closers.append(close)
+
+    def close(self) -> None:
+        """Release what the checks opened, latest first; a failing closer stops no other."""
+        while self._closers:
+            with contextlib.suppress(Exception):
+                self._closers.pop()()
 
     # parsing ------------------------------------------------------------------------------
     def parse(self, rel: str) -> ParseOutcome:

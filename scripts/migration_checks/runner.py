@@ -109,7 +109,10 @@ def run_migration(
     directory: Path, policy: Policy, checks: Sequence[Check], stages: Sequence[int]
 ) -> MigrationResult:
     ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
-    outcomes = [run_check(check, ctx) for check in checks]
+    try:
+        outcomes = [run_check(check, ctx) for check in checks]
+    finally:
+        ctx.close()  # what the checks opened for this directory, such as the dry run's session
     extra = judge_required_checks(ctx, outcomes, stages)
     return MigrationResult(
         path=ctx.display_path,
