@@ -1,0 +1,268 @@
+"""The dry run's source database (stage 5): one read-only session per migration directory.
+
+The four stage 5 checks share one ``DryRun`` per directory (``dry_run(ctx)``), kept on the
+context: it resolves the source URL (``connection``), opens one read-only session with the
+config's timeouts (``backends``), reads the catalog of the mapped datasets once (``catalog``)
+and samples them (``sampling``). The runner closes the session when it is done with the
+directory (``MigrationContext.on_close``).
+
+Each check's findings are also recorded in ``dry_run_result.json``, rewritten after every
+check, in ``$MIGRATION_CHECKS_DRY_RUN_DIR/<migration directory>/`` (the stage 5 action sets it
+under ``$RUNNER_TEMP``), else in a new ``mc-dry-run-*`` directory of the system's temporary
+directory; the Parquet samples go to ``samples/`` beside it. The file holds the seed's
+``success`` (every blocking check of the dry run passed) and, per check, its status, findings
+and details (server version, latencies, sizes, rows sampled): never a URL, a credential or a
+sampled value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from migration_checks import __version__
+from migration_checks.context import MigrationContext, Skip
+from migration_checks.model import Problem, Severity
+from migration_checks.source_db.catalog import Catalog, match, split_name
+from migration_checks.source_db.connection import Session, SourceError, connect, resolve
+
+if TYPE_CHECKING:
+    from migration_checks.documents import Document
+
+__all__ = ["Connected", "DryRun", "SourceError", "dry_run", "human_bytes", "location_notice"]
+
+ENV_DIRECTORY = "MIGRATION_CHECKS_DRY_RUN_DIR"
+RESULT_FILE = "dry_run_result.json"
+SAMPLES = "samples"
+# The blocking checks of the dry run: ``success`` means each of them passed.
+BLOCKING = ("connection_test", "schema_compatibility", "extract_sample")
+DEFAULT_SAMPLE_ROWS = 100
+MAX_SAMPLE_ROWS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """An open session and what connecting showed about it."""
+
+    session: Session
+    round_trip_ms: float
+
+
+def dry_run(ctx: MigrationContext) -> DryRun:
+    """The directory's dry run, made on first use and closed with the directory."""
+    return ctx.derived("source_db.dry_run", DryRun)
+
+
+class DryRun:
+    def __init__(self, ctx: MigrationContext) -> None:
+        self.ctx = ctx
+        self._connected: Connected | SourceError | None = None
+        self._catalog: Catalog | SourceError | None = None
+        self._records: dict[str, dict[str, Any]] = {}
+        self.details: dict[str, dict[str, Any]] = {}
+        self._directory: Path | None = None
+        ctx.on_close(self.close)
+
+    # inputs ---------------------------------------------------------------------------------
+    def config(self) -> Document:
+        return self.ctx.require("migration_config")
+
+    def mapping(self) -> Document:
+        return self.ctx.require("mapping")
+
+    @property
+    def sample_rows(self) -> int:
+        rows = self.config().data["dry_run"].get("sample_rows", DEFAULT_SAMPLE_ROWS)
+        return min(int(rows), MAX_SAMPLE_ROWS)
+
+    @property
+    def timeout(self) -> float:
+        return float(self.config().data["dry_run"]["timeout_seconds"])
+
+    # the session ----------------------------------------------------------------------------
+    def connect(self) -> Connected | SourceError:
+        """Connect once: the session, proven read-only, or why there is none."""
+        if self._connected is None:
+            config = self.config()
+            session: Session | None = None
+            try:
+                session = connect(resolve(self.ctx, config), self.timeout)
+                if not session.read_only():
+                    raise SourceError(
+                        f"the session on the source ({session.endpoint.label}) is not read-only "
+                        "although it was opened so; the dry run refuses to read through it",
+                        session.endpoint.location,
+                    )
+                self._connected = Connected(session, session.round_trip_ms())
+            except SourceError as error:
+                if session is not None:
+                    session.close()
+                self._connected = error
+        return self._connected
+
+    def session(self) -> Session:
+        """The connected session, or ``Skip``: connection_test reports why there is none."""
+        connected = self.connect()
+        if isinstance(connected, SourceError):
+            raise Skip("the source database could not be used; connection_test says why")
+        return connected.session
+
+    def catalog_or_error(self) -> Catalog | SourceError:
+        """The relation each mapped dataset names, read once for every check."""
+        if self._catalog is None:
+            session = self.session()
+            wanted = [split_name(d["source"]) for d in self.mapping().data["datasets"]]
+            try:
+                with session.read("read the catalog") as connection:
+                    candidates = session.backend.relations(
+                        connection, wanted, session.default_schema
+                    )
+                self._catalog = Catalog(
+                    {i: match(w, session.default_schema, candidates) for i, w in enumerate(wanted)}
+                )
+            except SourceError as error:
+                self._catalog = error
+        return self._catalog
+
+    def catalog(self) -> Catalog:
+        catalog = self.catalog_or_error()
+        if isinstance(catalog, SourceError):
+            raise Skip("the source's catalog could not be read; schema_compatibility says why")
+        return catalog
+
+    def close(self) -> None:
+        if isinstance(self._connected, Connected):
+            self._connected.session.close()
+        self._connected = None
+
+    # the evidence ---------------------------------------------------------------------------
+    @property
+    def directory(self) -> Path:
+        if self._directory is None:
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", self.ctx.dir_name)[:120] or "migration"
+            self._directory = output_root() / name
+            self._directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self._directory
+
+    @property
+    def result_path(self) -> Path:
+        return self.directory / RESULT_FILE
+
+    def samples_directory(self) -> Path:
+        """Where this run's Parquet samples go, emptied of an earlier run's."""
+        samples = self.directory / SAMPLES
+        samples.mkdir(exist_ok=True, mode=0o700)
+        for stale in samples.glob("*.parquet"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        return samples
+
+    def recorded(self, check_id: str, problems: Iterator[Problem]) -> Iterator[Problem]:
+        """Pass a check's problems through, recording them and its status in the result file."""
+        collected: list[Problem] = []
+        status, reason = "error", None
+        try:
+            for problem in problems:
+                collected.append(problem)
+                yield problem
+            status = _status(check_id, collected)
+        except Skip as skip:
+            status, reason = "skipped", skip.reason
+            raise
+        finally:
+            self._record(check_id, status, reason, collected)
+
+    def _record(
+        self, check_id: str, status: str, reason: str | None, problems: list[Problem]
+    ) -> None:
+        from migration_checks.registry import BY_ID
+        from migration_checks.reporters.json_v1 import finding_dict
+        from migration_checks.runner import stamp
+
+        check = BY_ID[check_id]
+        self._records[check_id] = {
+            "status": status,
+            "blocking": check.blocking,
+            "reason": reason,
+            "findings": [finding_dict(stamp(check, problem)) for problem in problems],
+            "details": self.details.get(check_id, {}),
+        }
+        with contextlib.suppress(OSError):
+            self._write()
+
+    def _write(self) -> None:
+        metadata = self.ctx.document("metadata")
+        connected = self._connected
+        source = None
+        if isinstance(connected, Connected):
+            session = connected.session
+            source = {
+                "backend": session.backend.name,
+                "location": session.endpoint.label,
+                "server_version": session.server_version,
+                "read_only": True,
+                "connect_ms": round(session.connect_ms, 1),
+                "round_trip_ms": round(connected.round_trip_ms, 2),
+            }
+        result = {
+            "schema_version": "v1",
+            "tool": {"name": "migration-checks", "version": __version__},
+            "migration": self.ctx.display_path,
+            "project_id": metadata.get("/project_id") if metadata else None,
+            "plan_id": metadata.get("/plan_id") if metadata else None,
+            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "success": all(
+                self._records.get(check, {}).get("status") == "passed" for check in BLOCKING
+            ),
+            "source": source,
+            "checks": self._records,
+        }
+        temporary = self.result_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        temporary.replace(self.result_path)
+
+
+def _status(check_id: str, problems: list[Problem]) -> str:
+    from migration_checks.registry import BY_ID
+
+    if BY_ID[check_id].blocking:
+        failed = any(p.blocker is not None for p in problems)
+    else:
+        failed = any(p.severity is not Severity.NOTICE for p in problems)
+    return "failed" if failed else "passed"
+
+
+def output_root() -> Path:
+    """``$MIGRATION_CHECKS_DRY_RUN_DIR``, else one new temporary directory per process."""
+    chosen = os.environ.get(ENV_DIRECTORY, "").strip()
+    return Path(chosen).resolve() if chosen else _temporary_root()
+
+
+@cache
+def _temporary_root() -> Path:
+    return Path(tempfile.mkdtemp(prefix="mc-dry-run-"))
+
+
+def location_notice(run: DryRun) -> Problem:
+    return Problem(
+        f"the dry-run result goes to {run.result_path} and the Parquet samples to "
+        f"{run.directory / SAMPLES}/ (set {ENV_DIRECTORY} to choose the directory)",
+        severity=Severity.NOTICE,
+    )
+
+
+def human_bytes(size: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
