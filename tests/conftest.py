@@ -121,6 +121,15 @@ def apply_mutation(root: Path, mutation: dict[str, Any]) -> None:
         os.mkfifo(path)
     elif kind == "rename":
         path.rename(root / spec["to"])
+    elif kind == "sqlite":  # SQL run on a SQLite file of the tree (the dry run's source)
+        import sqlite3
+
+        connection = sqlite3.connect(path)
+        try:
+            connection.executescript(spec["sql"])
+            connection.commit()
+        finally:
+            connection.close()
     else:
         raise ValueError(f"unknown mutation {kind}")
 
@@ -224,6 +233,14 @@ def make_tree(tmp_path: Path) -> Callable[..., Tree]:
         return build_tree(tmp_path / f"t{next(counter)}", base, mutations, **kwargs)
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _dry_run_directory(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stage 5 writes dry_run_result.json and its Parquet samples in a directory of the test's own."""
+    monkeypatch.setenv("MIGRATION_CHECKS_DRY_RUN_DIR", str(tmp_path_factory.mktemp("dry-run")))
 
 
 @pytest.fixture

@@ -46,6 +46,12 @@ from migration_checks.checks.stage4_security import (
     dependency_scan,
     secrets_scan,
 )
+from migration_checks.checks.stage5_dry_run import (
+    capacity_check,
+    connection_test,
+    extract_sample,
+    schema_compatibility,
+)
 from migration_checks.checks.stage6_post_execution import (
     parallel_run_progress,
     recon_severity,
@@ -141,6 +147,10 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
         secrets_scan,
         credential_validation,
         dependency_scan,
+        connection_test,
+        schema_compatibility,
+        capacity_check,
+        extract_sample,
         recon_severity,
         parallel_run_progress,
         trend_analysis,
