@@ -47,6 +47,7 @@ SAMPLES = "samples"
 BLOCKING = ("connection_test", "schema_compatibility", "extract_sample")
 DEFAULT_SAMPLE_ROWS = 100
 MAX_SAMPLE_ROWS = 1000
+DEFAULT_MAX_TIMEOUT = 60.0  # policy dry_run.max_timeout_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,18 @@ class DryRun:
         return min(int(rows), MAX_SAMPLE_ROWS)
 
     @property
-    def timeout(self) -> float:
+    def asked_timeout(self) -> float:
         return float(self.config().data["dry_run"]["timeout_seconds"])
+
+    @property
+    def max_timeout(self) -> float:
+        """The policy's cap: the pull request chooses how long to hold the source, up to this."""
+        limit = self.ctx.policy.setting("dry_run", "max_timeout_seconds")
+        return float(limit) if limit is not None else DEFAULT_MAX_TIMEOUT
+
+    @property
+    def timeout(self) -> float:
+        return min(self.asked_timeout, self.max_timeout)
 
     # the session ----------------------------------------------------------------------------
     def connect(self) -> Connected | SourceError:

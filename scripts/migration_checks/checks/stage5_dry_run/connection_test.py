@@ -3,10 +3,12 @@
 The source is ``source.url_ref`` of ``configs/migration_config.yml``, a secret of
 ``configs/secrets_refs.yml`` that reaches the job as ``MIGRATION_SECRET_{NAME}``, or a literal
 ``source.url`` naming a SQLite file inside the migration directory (the example's embedded
-database). The session is read-only by construction (README "Dry run": PostgreSQL
+database). The session is read-only by construction (PostgreSQL
 ``default_transaction_read_only`` and READ ONLY transactions, MySQL ``START TRANSACTION READ
-ONLY``, SQLite ``mode=ro``), and the check reads the server's own flag to prove it. Connecting
-and every statement are limited by ``dry_run.timeout_seconds``. The notices give the server
+ONLY``, SQLite ``mode=ro``; ``migration_checks.source_db.backends``), and the check reads the
+server's own flag to prove it. Connecting and every statement are limited by
+``dry_run.timeout_seconds``, at most the policy's ``dry_run.max_timeout_seconds`` (default 60 s).
+The notices give the server
 version, the connect time and a round trip's latency, and where ``dry_run_result.json`` is
 written. A failure names its kind and the host, port and database, never the URL, the user or
 the password, and never the driver's text. The other dry-run checks are skipped when this one
@@ -41,8 +43,15 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
 
 
 def _check(run: source_db.DryRun) -> Iterator[Problem]:
-    run.config()  # Skip when the config is unusable: stage 1 reports it
+    config = run.config()  # Skip when the config is unusable: stage 1 reports it
     yield source_db.location_notice(run)
+    if run.asked_timeout > run.max_timeout:
+        yield Problem(
+            f"dry_run.timeout_seconds asks for {run.asked_timeout:g} s; the policy allows at most "
+            f"{run.max_timeout:g} s (dry_run.max_timeout_seconds), which the dry run uses",
+            severity=Severity.NOTICE,
+            location=config.at("/dry_run/timeout_seconds"),
+        )
     connected = run.connect()
     if isinstance(connected, source_db.SourceError):
         yield Problem(connected.reason, BlockerId.CI_FAILURE, connected.location)

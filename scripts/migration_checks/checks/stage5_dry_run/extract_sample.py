@@ -3,7 +3,7 @@
 At most ``dry_run.sample_rows`` rows (default 100, at most 1000) of each dataset's mapped
 columns are read, the limit pushed into the database and the rows ordered by the primary key
 where there is one, so the cost does not grow with the table. Each column is cast to the Arrow
-type of its target type with pyarrow's safe casts (README "Dry run"): values that overflow the
+type of its target type with pyarrow's safe casts (``source_db.sampling``): values that overflow the
 target (an integer out of range, a decimal with too many digits, ``infinity``), that it would
 truncate (decimal places, fractional seconds, a string or binary longer than its length, the
 time of a date), whose time zone a target without one drops, or that are not values of it at
