@@ -177,9 +177,8 @@ _ANCHORS: dict[str, tuple[str, ...] | str] = {
         r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?['\"][0-9a-z/+]{40}['\"]",
     ),
     "AzureStorageKeyDetector": r"accountkey=[a-z0-9+/=]{88}",
-    # Cloudant's URLs are basic-auth URLs too.
     "BasicAuthDetector": r"://[^:/?#\[\]@!$&'()*+,;=\s]+:[^:/?#\[\]@!$&'()*+,;=\s]+@",
-    "CloudantDetector": r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
+    "CloudantDetector": (r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)", r"\.cloudant\.com"),
     "DiscordBotTokenDetector": r"\.[a-z\d_-]{6}\.[a-z\d_-]{27}",
     "GitHubTokenDetector": r"gh[pousr]_",
     "GitLabTokenDetector": (r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", r"gr1348941"),
@@ -248,7 +247,13 @@ def engine_pinned_digest() -> str:
 
 
 ENGINE_PINNED = "f323a6011e1ded070420554987eb75d6ce05f200b60211cd1cf0802e9833237f"
-PREFILTER_ON = engine_pinned_digest() == ENGINE_PINNED
+_ENGINE_DIGEST = engine_pinned_digest()  # of the detect-secrets installed
+
+
+def prefilter_on() -> bool:
+    """Whether the installed detect-secrets is the one the anchors were derived from; with any
+    other, every line goes to the plugins."""
+    return _ENGINE_DIGEST == ENGINE_PINNED
 
 
 def _fold(text: str) -> str:
@@ -258,58 +263,74 @@ def _fold(text: str) -> str:
     return text.replace("\u0130", "i").lower().replace("\u0131", "i").replace("\u017f", "s")
 
 
-def _anchor_matches(anchors: tuple[_Anchor, ...], folded: str) -> Iterator[re.Match[str]]:
+def _anchor_matches(
+    anchors: tuple[_Anchor, ...], folded: str
+) -> Iterator[tuple[str, re.Match[str]]]:
     for anchor in anchors:
         if not anchor.triggers or any(trigger in folded for trigger in anchor.triggers):
-            yield from anchor.pattern.finditer(folded)
+            for match in anchor.pattern.finditer(folded):
+                yield anchor.plugin, match
+
+
+_HEX_PLUGIN = HexHighEntropyString.__name__
+_BASE64_PLUGIN = Base64HighEntropyString.__name__
+# The plugins the prefilter knows; one it does not know (there is none with the pinned engine)
+# is run on every line that goes to the plugins.
+_GATED = frozenset({*_ANCHORS, _HEX_PLUGIN, _BASE64_PLUGIN})
 
 
 def _he_candidates(
     text: str, hex_runs: re.Pattern[str], base64_runs: re.Pattern[str], *, spare: int = 0
-) -> Iterator[int]:
-    """Offsets of the runs with the distinct characters an entropy plugin's limit needs (a base64
-    run may have ``spare`` fewer: a backslash the reading adds). A hex run must be all of a
-    quoted string; in a bare text it must also not be part of a longer base64 run, but that is
-    not checked (the condition stays necessary)."""
+) -> Iterator[tuple[str, int]]:
+    """The entropy plugin and the offset of each run with the distinct characters its limit
+    needs (a base64 run may have ``spare`` fewer: a backslash the reading adds). A hex run must
+    be all of a quoted string; in a bare text it must also not be part of a longer base64 run,
+    but that is not checked (the condition stays necessary)."""
     for match in hex_runs.finditer(text):
         if len(set(match.group(match.lastindex or 0))) >= _HEX_DISTINCT:
-            yield match.start()
+            yield _HEX_PLUGIN, match.start()
     for match in base64_runs.finditer(text):
         if len(set(match.group(match.lastindex or 0))) >= _BASE64_DISTINCT - spare:
-            yield match.start()
+            yield _BASE64_PLUGIN, match.start()
 
 
-def candidate_line(line: str) -> bool:
-    """Whether any plugin could report anything on this one line."""
-    if not PREFILTER_ON or next(_anchor_matches(_LINE_ANCHORS, _fold(line)), None):
-        return True
-    return next(_he_candidates(line, _QUOTED_HEX, _QUOTED_BASE64), None) is not None
+# The plugins that could report anything on a line (by class name); None: every plugin, the
+# prefilter being off.
+Plugins = frozenset[str] | None
 
 
-def candidate_lines(text: str) -> list[int]:
+def candidate_plugins(line: str) -> Plugins:
+    """The plugins that could report anything on this one line (empty: none). Only they run on
+    it: besides the time saved, a line that one plugin's pattern backtracks on for seconds
+    (detect-secrets' IBM Cloud IAM pattern on a keyword followed by a long run of spaces) is
+    not given to that plugin unless its anchor is there."""
+    if not prefilter_on():
+        return None
+    found = {plugin for plugin, _ in _anchor_matches(_LINE_ANCHORS, _fold(line))}
+    found.update(plugin for plugin, _ in _he_candidates(line, _QUOTED_HEX, _QUOTED_BASE64))
+    return frozenset(found)
+
+
+def candidate_lines(text: str) -> dict[int, Plugins]:
     """The 1-based numbers of the lines of ``text`` (``\\n``-separated) where any plugin could
-    report anything, in order."""
-    if not PREFILTER_ON:
-        return list(range(1, text.count("\n") + 2))
+    report anything, in order, each with the plugins that could."""
+    if not prefilter_on():
+        return dict.fromkeys(range(1, text.count("\n") + 2))
     folded = _fold(text)  # same lines as the text, whatever the case mapping did to lengths
-    found = _line_numbers(folded, [m.start() for m in _anchor_matches(_LINE_ANCHORS, folded)])
-    found.update(_line_numbers(text, list(_he_candidates(text, _QUOTED_HEX, _QUOTED_BASE64))))
-    return sorted(found)
-
-
-def _line_numbers(text: str, offsets: list[int]) -> set[int]:
-    lines: set[int] = set()
-    line, position = 1, 0
-    for offset in sorted(offsets):
-        line += text.count("\n", position, offset)
-        position = offset
-        lines.add(line)
-    return lines
+    found: dict[int, set[str]] = {}
+    for source, matches in (
+        (folded, [(plugin, m.start()) for plugin, m in _anchor_matches(_LINE_ANCHORS, folded)]),
+        (text, list(_he_candidates(text, _QUOTED_HEX, _QUOTED_BASE64))),
+    ):
+        lines = _line_numbers_in_order(source, [offset for _, offset in matches])
+        for (plugin, _), line in zip(matches, lines, strict=True):
+            found.setdefault(line, set()).add(plugin)
+    return {line: frozenset(found[line]) for line in sorted(found)}
 
 
 def _yaml_may_hold_secret(text: str) -> bool:
     """Whether any value of a YAML text could be reported once read as ``key: "value"`` lines."""
-    if not PREFILTER_ON or "\\" in text:  # escapes in double-quoted scalars may spell anything
+    if not prefilter_on() or "\\" in text:  # escapes in double-quoted scalars may spell anything
         return True
     if next(_anchor_matches(_YAML_ANCHORS, _fold(text)), None):
         return True
@@ -365,20 +386,23 @@ _Judged = tuple[PotentialSecret, str]  # a secret and the line it was found on, 
 
 
 def _judge(
-    filename: str, content: list[str], candidates: Iterable[tuple[int, str]]
+    filename: str, content: list[str], candidates: Iterable[tuple[int, str, Plugins]]
 ) -> list[_Judged]:
     """What ``detect_secrets.core.scan._process_line_based_plugins`` reports on the candidate
-    lines of a file whose lines are ``content`` (each line's context is taken from all of them)."""
+    lines of a file whose lines are ``content`` (each line's context is taken from all of them),
+    each line given to the plugins that could report anything on it."""
     found: list[_Judged] = []
-    plugins = get_plugins()
-    for line_number, text in candidates:
+    plugins = [(plugin, type(plugin).__name__) for plugin in get_plugins()]
+    for line_number, text, wanted in candidates:
         line = text.rstrip()
         snippet = get_code_snippet(lines=content, line_number=line_number)
         if ds_scan._is_filtered_out(
             required_filter_parameters=["line"], filename=filename, line=line, context=snippet
         ):
             continue
-        for plugin in plugins:
+        for plugin, name in plugins:
+            if wanted is not None and name not in wanted and name in _GATED:
+                continue
             for secret in ds_scan._scan_line(
                 plugin=plugin,
                 filename=filename,
@@ -399,7 +423,11 @@ def _judge(
 
 
 def _judge_all(filename: str, lines: list[str]) -> list[_Judged]:
-    numbered = [(n, line) for n, line in enumerate(lines, start=1) if candidate_line(line)]
+    numbered = [
+        (n, line, plugins)
+        for n, line in enumerate(lines, start=1)
+        if (plugins := candidate_plugins(line)) is None or plugins
+    ]
     return _judge(filename, lines, numbered) if numbered else []
 
 
@@ -449,7 +477,11 @@ def _judge_raw(filename: str, text: str) -> list[_Judged]:
     if not candidates:
         return []
     content = _readlines(text)
-    return _judge(filename, content, ((n, content[n - 1]) for n in candidates if n <= len(content)))
+    return _judge(
+        filename,
+        content,
+        ((n, content[n - 1], plugins) for n, plugins in candidates.items() if n <= len(content)),
+    )
 
 
 # --- YAML values, as detect-secrets' YAML transformer reads them ------------------------------
@@ -630,7 +662,15 @@ def _judge_yaml(filename: str, text: str, values: list[_YamlValue]) -> list[_Jud
     context = [""] * (lines[-1][0] if lines else 0)
     for line_number, line in reversed(lines):
         context[line_number - 1] = line
-    found = _judge(filename, context, [(n, line) for n, line in lines if candidate_line(line)])
+    found = _judge(
+        filename,
+        context,
+        [
+            (n, line, plugins)
+            for n, line in lines
+            if (plugins := candidate_plugins(line)) is None or plugins
+        ],
+    )
     for secret, read_line in found:
         start, end = spans.get((secret.line_number, read_line), (0, 0))
         at = text.find(secret.secret_value or "\0", start, end) if end > start else -1
@@ -713,7 +753,8 @@ _CREDENTIAL_WORDS = frozenset(
         "accesskey", "authkey", "bearer",
     }
 )  # fmt: skip
-# "...key" is a credential after these words (api_key, access_key, client-key), not alone.
+# "...key" or "...keys" is a credential after these words (api_key, access_keys, client-key), not
+# alone.
 _KEY_QUALIFIERS = frozenset(
     {
         "api", "access", "secret", "private", "client", "signing", "encryption", "master",
@@ -746,7 +787,7 @@ def credential_key(key: str, extra: frozenset[str] = frozenset()) -> bool:
     last = words[-1]
     if last in _CREDENTIAL_WORDS or last in extra or "_".join(words) in extra:
         return True
-    return last == "key" and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
+    return last in ("key", "keys") and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
 
 
 def names_a_property(key: str) -> bool:
