@@ -38,7 +38,16 @@ from migration_checks.source_db.connection import Session, SourceError, connect,
 if TYPE_CHECKING:
     from migration_checks.documents import Document
 
-__all__ = ["Connected", "DryRun", "SourceError", "dry_run", "human_bytes", "location_notice"]
+__all__ = [
+    "ENV_DIRECTORY",
+    "Connected",
+    "DryRun",
+    "SourceError",
+    "dry_run",
+    "human_bytes",
+    "location_notice",
+    "output_root",
+]
 
 ENV_DIRECTORY = "MIGRATION_CHECKS_DRY_RUN_DIR"
 RESULT_FILE = "dry_run_result.json"
@@ -264,9 +273,18 @@ def _temporary_root() -> Path:
 
 
 def location_notice(run: DryRun) -> Problem:
+    """Where the evidence goes (a notice), or why it cannot go there (a warning)."""
+    try:
+        directory = run.directory
+    except OSError as error:
+        return Problem(
+            f"the dry-run evidence cannot be written under {output_root()}: "
+            f"{error.strerror or type(error).__name__}; set {ENV_DIRECTORY} to a writable directory",
+            severity=Severity.WARNING,
+        )
     return Problem(
-        f"the dry-run result goes to {run.result_path} and the Parquet samples to "
-        f"{run.directory / SAMPLES}/ (set {ENV_DIRECTORY} to choose the directory)",
+        f"the dry-run result goes to {directory / RESULT_FILE} and the Parquet samples to "
+        f"{directory / SAMPLES}/ (set {ENV_DIRECTORY} to choose the directory)",
         severity=Severity.NOTICE,
     )
 

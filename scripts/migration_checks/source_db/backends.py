@@ -455,7 +455,11 @@ class MySQL(Backend):
 
     def begin(self, connection: Connection, timeout: float) -> RootTransaction:
         transaction = connection.begin()
-        connection.exec_driver_sql("START TRANSACTION READ ONLY")
+        try:
+            connection.exec_driver_sql("START TRANSACTION READ ONLY")
+        except BaseException:
+            transaction.rollback()
+            raise
         return transaction
 
     def read_only(self, connection: Connection) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 SECRET_PREFIX = "MIGRATION_SECRET_"  # noqa: S105 (a variable name prefix)
 _LOCAL_SCHEMES = ("sqlite:///", "duckdb:///")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _SERVER_BACKENDS = {
     "postgresql": "postgresql",
     "postgres": "postgresql",
@@ -79,7 +81,9 @@ def _from_literal(ctx: MigrationContext, config: Document, url: str) -> Endpoint
     location = config.at("/source/url")
     scheme = next((s for s in _LOCAL_SCHEMES if url.startswith(s)), None)
     if scheme is None:
-        kind = url.split(":", 1)[0][:20] if ":" in url else "unrecognised"
+        # Only a scheme is named back: whatever else the value holds may be a credential.
+        named = _SCHEME.match(url)
+        kind = named.group(1)[:20] if named else "unrecognised"
         raise SourceError(
             f'source.url is a "{kind}" URL: a literal url may only name a credential-free local '
             "file (sqlite:///path or duckdb:///path, relative to the migration directory); name "

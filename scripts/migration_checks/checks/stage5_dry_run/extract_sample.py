@@ -63,7 +63,17 @@ def _check(ctx: MigrationContext, run: source_db.DryRun) -> Iterator[Problem]:
     mapping = run.mapping()
     session = run.session()
     catalog = run.catalog()
-    sampler = _Sampler(run, mapping, _planned_pii(ctx), run.samples_directory())
+    try:
+        directory = run.samples_directory()
+    except OSError as error:
+        yield Problem(
+            f"the samples cannot be written under {source_db.output_root()}: "
+            f"{error.strerror or type(error).__name__}; set {source_db.ENV_DIRECTORY} to a "
+            "writable directory",
+            _FAILURE,
+        )
+        return
+    sampler = _Sampler(run, mapping, _planned_pii(ctx), directory)
     for d, relation in catalog.found():
         yield from sampler.dataset(d, mapping.data["datasets"][d], relation)
     run.details[ID] = {

@@ -142,3 +142,22 @@ def test_an_unusable_config_skips(make_tree: Callable[..., Tree]) -> None:
     run = source_db.dry_run(_context(tree))
     with pytest.raises(Skip):
         run.connect()
+
+
+def test_a_literal_url_is_never_echoed(make_tree: Callable[..., Tree]) -> None:
+    for value, kind in (("pg.internal:5432/shop?password=hunter2", "unrecognised"), ("mysql://u:hunter2@db/shop", "mysql")):  # fmt: skip
+        tree = make_tree(mutations=[{"replace": {"file": "configs/migration_config.yml", "old": "sqlite:///data/shop.sqlite", "new": value}}])  # fmt: skip
+        reason = _reason(tree)
+        assert f'source.url is a "{kind}" URL' in reason and "hunter2" not in reason
+
+
+def test_an_unwritable_evidence_directory_is_a_finding(
+    make_tree: Callable[..., Tree], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("MIGRATION_CHECKS_DRY_RUN_DIR", str(blocked))
+    (migration,) = make_tree().result(stages=(5,))["migrations"]
+    found = {(f["check"], f["severity"]): f["message"] for f in migration["findings"]}
+    assert found[("connection_test", "warning")].startswith(f"the dry-run evidence cannot be written under {blocked}")
+    assert found[("extract_sample", "error")].startswith(f"the samples cannot be written under {blocked}")
