@@ -136,6 +136,7 @@ def test_a_hostile_tree_opens_nothing_outside(
                     "target": "/proc/self/environ",
                 }
             },
+            {"remove": "code"},  # the example's own code/, replaced by a link to /
             {"symlink": {"file": "code", "target": "/"}},
             {
                 "set": {

@@ -103,9 +103,10 @@ def locate(tool: Tool) -> list[str] | None:
     return [found] if found else None
 
 
-def first_line(text: str, limit: int = _MESSAGE_CHARS) -> str:
-    """The first non-blank line of a tool's text, trimmed: never a whole traceback."""
-    for line in text.splitlines():
+def first_line(text: str, limit: int = _MESSAGE_CHARS, *, last: bool = False) -> str:
+    """The first (or last) non-blank line of a tool's text, trimmed: never a whole traceback."""
+    lines = text.splitlines()
+    for line in reversed(lines) if last else lines:
         line = " ".join(line.split())
         if line:
             return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -193,7 +194,9 @@ class Job:
         )
         return self._outcome
 
-    def crash(self, outcome: Outcome, *, blocking: bool, what: str = "") -> Problem:
+    def crash(
+        self, outcome: Outcome, *, blocking: bool, what: str = "", config: str | None = None
+    ) -> Problem:
         """The finding for a run that gave no usable result."""
         if outcome.problem is not None:
             text = outcome.problem
@@ -201,10 +204,13 @@ class Job:
             text = f"failed (exit status {outcome.returncode})"
             if what:
                 text = f"{what} (exit status {outcome.returncode})"
-            detail = first_line(outcome.stderr)
+            # The last line: a traceback's exception, a tool's final cause.
+            detail = first_line(outcome.stderr, last=True)
             if detail:
                 text = f"{text}: {detail}"
-        return tool_problem(self.tool, text, blocking=blocking)
+        # A run with a configuration most often fails on it: point there.
+        location = Location(path=config) if config else None
+        return tool_problem(self.tool, text, blocking=blocking, location=location)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

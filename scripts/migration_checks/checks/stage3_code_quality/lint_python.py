@@ -83,7 +83,14 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
             args += ["--config", config_path]
         started.extend(
             ws.start_batches(
-                _tools.RUFF, ID, args, members, cwd=copy, copy=copy, blocking=True, group=copy
+                _tools.RUFF,
+                ID,
+                args,
+                members,
+                cwd=copy,
+                copy=copy,
+                blocking=True,
+                group=(copy, config_path),
             )
         )
     return started
@@ -101,9 +108,9 @@ def _read(ws: Workspace, job: Job) -> Iterator[Problem]:
         except ValueError:
             violations = None
         if isinstance(violations, list):
-            yield from _findings(ws, violations, job.group)
+            yield from _findings(ws, violations, job.group[0])
             return
-    yield job.crash(outcome, blocking=True)
+    yield job.crash(outcome, blocking=True, config=job.group[1])
 
 
 def _findings(ws: Workspace, violations: list[Any], copy: Path) -> Iterator[Problem]:

@@ -221,7 +221,7 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
                     cwd=copy,
                     copy=copy,
                     blocking=True,
-                    group=(copy, warnings),
+                    group=(copy, warnings, config_path),
                 )
             )
     return started
@@ -264,7 +264,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
 
 def _read(ws: Workspace, job: Job) -> Iterator[Problem]:
     outcome = job.wait()
-    copy, warnings = job.group
+    copy, warnings, config_path = job.group
     if outcome.problem is None and outcome.returncode in (0, 1):
         try:
             report = json.loads(outcome.stdout)
@@ -274,7 +274,7 @@ def _read(ws: Workspace, job: Job) -> Iterator[Problem]:
         if found is not None:
             yield from _problems(ws, copy, warnings, job.tool, found)
             return
-    yield job.crash(outcome, blocking=True)
+    yield job.crash(outcome, blocking=True, config=config_path)
 
 
 # (path as the tool names it, line, column, code, message, warning)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from migration_checks.checks.stage3_code_quality import _tools, lint_sql, unit_tests
+from migration_checks.checks.stage3_code_quality import _tools, lint_sql, lint_yaml, unit_tests
 from migration_checks.checks.stage3_code_quality.lint_yaml import truthy_scalars
 from migration_checks.context import MigrationContext
 from migration_checks.policy import load_policy
@@ -218,6 +218,27 @@ def test_merged_sql_config_turns_dbt_into_jinja_and_library_path_off() -> None:
 )
 def test_truthy_scalars(source: bytes, found: list[tuple[int, int, str]]) -> None:
     assert sorted(truthy_scalars(source)) == sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        (b"a: 1   \n", [(1, 5, "trailing-spaces")]),
+        (b"a: 1   # yamllint disable-line rule:trailing-spaces\n", []),
+        (b"# yamllint disable-line\na: 1   \nb: 2   \n", [(3, 5, "trailing-spaces")]),
+        (b"# yamllint disable rule:trailing-spaces\na: 1   \n# yamllint enable\nb: 2   \n",
+         [(4, 5, "trailing-spaces")]),
+        (b"# yamllint disable-file\na: 1   \n", []),
+        (b"a: 1", [(1, 5, "new-line-at-end-of-file")]),
+        (b"a: " + b"x" * 81 + b" y\n", [(1, 81, "line-length")]),
+    ],
+)  # fmt: skip
+def test_style_rules_and_their_directives(source: bytes, found: list[tuple[int, int, str]]) -> None:
+    rules = lint_yaml._line_rules()
+    assert rules is not None
+    assert [
+        (line, column, rule) for line, column, rule, _ in lint_yaml._style(source, rules)
+    ] == found
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
