@@ -46,8 +46,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import io
+import itertools
 import json
 import logging
 import math
@@ -178,7 +180,10 @@ _ANCHORS: dict[str, tuple[str, ...] | str] = {
     ),
     "AzureStorageKeyDetector": r"accountkey=[a-z0-9+/=]{88}",
     "BasicAuthDetector": r"://[^:/?#\[\]@!$&'()*+,;=\s]+:[^:/?#\[\]@!$&'()*+,;=\s]+@",
-    "CloudantDetector": (r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)", r"\.cloudant\.com"),
+    "CloudantDetector": (
+        r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)",
+        r"\.cloudant\.com",
+    ),
     "DiscordBotTokenDetector": r"\.[a-z\d_-]{6}\.[a-z\d_-]{27}",
     "GitHubTokenDetector": r"gh[pousr]_",
     "GitLabTokenDetector": (r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", r"gr1348941"),
@@ -299,16 +304,23 @@ def _he_candidates(
 Plugins = frozenset[str] | None
 
 
-def candidate_plugins(line: str) -> Plugins:
-    """The plugins that could report anything on this one line (empty: none). Only they run on
-    it: besides the time saved, a line that one plugin's pattern backtracks on for seconds
+def candidate_plugins(lines: Sequence[str]) -> list[Plugins]:
+    """For each of ``lines`` (each may hold line breaks: a YAML value), the plugins that could
+    report anything on it (empty: none), found in one pass over them all. Only they run on it:
+    besides the time saved, a line that one plugin's pattern backtracks on for seconds
     (detect-secrets' IBM Cloud IAM pattern on a keyword followed by a long run of spaces) is
     not given to that plugin unless its anchor is there."""
     if not prefilter_on():
-        return None
-    found = {plugin for plugin, _ in _anchor_matches(_LINE_ANCHORS, _fold(line))}
-    found.update(plugin for plugin, _ in _he_candidates(line, _QUOTED_HEX, _QUOTED_BASE64))
-    return frozenset(found)
+        return [None] * len(lines)
+    joined = "\n".join(lines)  # no anchor matches a line break: no match spans two lines
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    found: list[set[str]] = [set() for _ in lines]
+    # _fold keeps every character's offset, so the offsets of the folded text are the text's.
+    for plugin, match in _anchor_matches(_LINE_ANCHORS, _fold(joined)):
+        found[bisect.bisect_right(starts, match.start()) - 1].add(plugin)
+    for plugin, offset in _he_candidates(joined, _QUOTED_HEX, _QUOTED_BASE64):
+        found[bisect.bisect_right(starts, offset) - 1].add(plugin)
+    return [frozenset(plugins) for plugins in found]
 
 
 def candidate_lines(text: str) -> dict[int, Plugins]:
@@ -425,8 +437,8 @@ def _judge(
 def _judge_all(filename: str, lines: list[str]) -> list[_Judged]:
     numbered = [
         (n, line, plugins)
-        for n, line in enumerate(lines, start=1)
-        if (plugins := candidate_plugins(line)) is None or plugins
+        for n, (line, plugins) in enumerate(zip(lines, candidate_plugins(lines), strict=True), 1)
+        if plugins is None or plugins
     ]
     return _judge(filename, lines, numbered) if numbered else []
 
@@ -667,8 +679,10 @@ def _judge_yaml(filename: str, text: str, values: list[_YamlValue]) -> list[_Jud
         context,
         [
             (n, line, plugins)
-            for n, line in lines
-            if (plugins := candidate_plugins(line)) is None or plugins
+            for (n, line), plugins in zip(
+                lines, candidate_plugins([line for _, line in lines]), strict=True
+            )
+            if plugins is None or plugins
         ],
     )
     for secret, read_line in found:

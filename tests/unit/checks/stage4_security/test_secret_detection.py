@@ -374,3 +374,11 @@ def test_skipped_secret_values_are_never_logged(caplog: pytest.LogCaptureFixture
     caplog.set_level("DEBUG")
     scan("code/a.py", "password = 'Tr0ub4dor&3xK9'\nsecret = get_secret_key()\n")
     assert "Tr0ub4dor" not in caplog.text
+
+
+def test_the_plugins_of_lines_found_together_are_those_found_one_by_one() -> None:
+    lines = [line for case in corpus() for line in case["text"].splitlines()]
+    lines += [*CRAFTED.values(), "\u0130\u0130 password = 'x'", "\u017fecret: '\u212a3y'", ""]
+    together = sd.candidate_plugins(lines)
+    assert together == [sd.candidate_plugins([line])[0] for line in lines]
+    assert sum(bool(plugins) for plugins in together) > 100
