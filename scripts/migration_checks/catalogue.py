@@ -1,7 +1,7 @@
 """The catalogue of SPEC section 5: every check id, its stage and whether it blocks.
 
-It includes the checks that later versions implement, since ``ci_checks_required`` may name any
-of them, with the stage names and the seed's aliases that may stand for several.
+The registry implements every one of them (it refuses to load otherwise); ``ci_checks_required``
+may name them, the stage names, or the seed's aliases that stand for several.
 """
 
 from __future__ import annotations

@@ -157,6 +157,8 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
     )
 )
 BY_ID: dict[str, Check] = {check.id: check for check in ALL_CHECKS}
+if set(BY_ID) != set(SPEC_CHECKS) or len(BY_ID) != len(ALL_CHECKS):
+    raise RuntimeError("the registry must hold every check of SPEC section 5, once each")
 
 
 def for_stages(stages: Sequence[int]) -> list[Check]:

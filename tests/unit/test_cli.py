@@ -36,7 +36,12 @@ def test_the_example_passes_every_stage_with_its_own_policy() -> None:
     assert result["blocked"] is False
     assert result["examined"]["migrations"] == 1
     assert result["examined"]["files_parsed"] >= 13
-    assert {c["status"] for c in result["migrations"][0]["checks"]} == {"passed"}
+    statuses = {c["id"]: c["status"] for c in result["migrations"][0]["checks"]}
+    assert len(statuses) == 30
+    # A PLANNED migration with no parallel run: stage 6 does not apply; everything else passes.
+    stage_6 = {"recon_severity", "parallel_run_progress", "trend_analysis"}
+    assert {c for c, status in statuses.items() if status != "passed"} == stage_6
+    assert {statuses[c] for c in stage_6} == {"not_applicable"}
 
 
 def test_blocking_findings_exit_1_and_fail_on_never_exits_0(make_tree: Callable[..., Any]) -> None:
