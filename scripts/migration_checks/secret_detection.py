@@ -577,49 +577,67 @@ def _resolved(event: Any, kind: type[yaml.Node]) -> str:
     return tag
 
 
+_SCALAR = yaml.ScalarEvent
+_ALIAS = yaml.AliasEvent
+_MAPPING_START = yaml.MappingStartEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def _walk_yaml(events: Iterable[Any]) -> list[tuple[int, int, str, str]]:
+    """The work of PyYAML's composer and safe constructor that the values need, on libyaml's
+    events (hundreds of thousands in a large mapping: the common cases go first)."""
     found: list[tuple[int, int, str, str]] = []
     anchors: dict[str, _YamlNode] = {}
     stack: list[_YamlFrame] = []
     documents = 0
+    plain_tags: dict[str, str] = {}  # a plain scalar's tag depends on its text alone
     for event in events:
+        kind = type(event)
         node: _YamlNode
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise _Unreadable  # "expected a single document in the stream"
-            continue
-        if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            frame = stack.pop()
-            if frame.values:
-                found.extend(value for value in frame.values.values() if value is not None)
-            continue
-        if isinstance(event, yaml.ScalarEvent):
-            tag = _resolved(event, yaml.ScalarNode)
+        if kind is _SCALAR:
             value = event.value
+            if event.tag is not None:
+                tag = _resolved(event, yaml.ScalarNode)
+            elif not event.implicit[0]:
+                tag = _STR  # quoted, or a block scalar: the resolver's default, a string
+            else:
+                cached = plain_tags.get(value)
+                tag = cached if cached is not None else _resolved(event, yaml.ScalarNode)
+                plain_tags[value] = tag
             if tag == _BINARY:
                 try:
                     value = base64.b64encode(base64.decodebytes(value.encode("ascii"))).decode()
                 except (binascii.Error, UnicodeEncodeError):
                     raise _Unreadable from None
             node = _YamlNode(tag, value, event.start_mark.index, event.end_mark.index)
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind in _ENDS:
+            frame = stack.pop()
+            if frame.values:
+                found.extend(value for value in frame.values.values() if value is not None)
+            continue
+        elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+            is_mapping = kind is _MAPPING_START
+            tag = _resolved(event, yaml.MappingNode if is_mapping else yaml.SequenceNode)
+            node = _YamlNode(tag, None, event.start_mark.index, event.end_mark.index)
+        elif kind is _ALIAS:
             target = anchors.get(event.anchor)
             if target is None:
                 raise _Unreadable  # "found undefined alias"
             node = _YamlNode(target.tag, target.value, event.start_mark.index, event.end_mark.index)
-        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            is_mapping = isinstance(event, yaml.MappingStartEvent)
-            tag = _resolved(event, yaml.MappingNode if is_mapping else yaml.SequenceNode)
-            node = _YamlNode(tag, None, event.start_mark.index, event.end_mark.index)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Unreadable  # "expected a single document in the stream"
+            continue
         else:
             continue
-        if getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent):
+        if kind is not _ALIAS and event.anchor:
             anchors[event.anchor] = node
         if stack:
             _place(stack[-1], node)
-        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            is_mapping = isinstance(event, yaml.MappingStartEvent)
+        if kind is _MAPPING_START or kind is _SEQUENCE_START:
+            is_mapping = kind is _MAPPING_START
             stack.append(
                 _YamlFrame(
                     is_mapping=is_mapping,
@@ -666,7 +684,7 @@ def _judge_yaml(filename: str, text: str, values: list[_YamlValue]) -> list[_Jud
         if (item.key, item.value, item.line, source) in seen:
             continue
         seen.add((item.key, item.value, item.line, source))
-        comment = _yaml_comment_regex().search(source)
+        comment = _yaml_comment_regex().search(source) if "#" in source else None
         escaped = item.value.replace('"', '\\"')
         line = f'{item.key}: "{escaped}"{comment.group(0) if comment else ""}'
         lines.append((item.line, line))

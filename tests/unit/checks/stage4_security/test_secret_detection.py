@@ -70,6 +70,17 @@ CRAFTED = {
         'db: {password: "Qz8vN3wPkLm2", token: ghp_R8t2Kq9Lm4Xv7Nw1Zb6Hc3Jd5Fg0Ps2Ty8Ua}\n'
         "base: &creds\n  secret: 'h7XqP2mK9vL4wR8tZ3nB5cV1'\nprod:\n  <<: *creds\n  key: *x\n"
     ),
+    "types.yml": (
+        "a: &m {password: 'Qz8vN3wPkLm2x'}\nb: *m\nc: yes\npassword: no\nsecret: 12345\n"
+        "token: !!str 987654321\napi_key: 'on'\nd: 2001-12-14\ne: ~\npasswd: 0x1F2e3D\n"
+        "secret_key: 'AbCdEfGhIjKlMnOpQrStUvWxYz012345'\nlist:\n  - password: 'Tr0ub4dor&3xK9'\n"
+        "  - &s plain_Val-ue9Xq2LkW7pRt\ng: *s\npassword2: *s\nh: !!binary aGVsbG8gd29ybGQ=\n"
+    ),
+    "custom.yml": "i: !custom x\npassword: 'Qz8vN3wPkLm2x'\n",
+    "types2.yml": (
+        "password: yes\nsecret: 'yes'\npwd: 1.5e3\nsecret_x: -.inf\npassword_y: 2001-12-14t21:59:43.10-05:00\n"
+        "k: [a, &q 'Wq7vLp2xRzT9Yb3']\npassword_z: *q\n"
+    ),
     "aliases.yaml": "a: &k 'q8ZtR2vX7mN4pL9wK3sB6yH1cF5dG0jA'\nb: *k\nc: !!binary aGVsbG8gd29ybGQ=\n",
     "settings.ini": "[db]\nhost = db\npassword = Qz8!vN3wPk\n\n[api]\nsecret =\n  multi\n  line\n",
     "model.sql": (
