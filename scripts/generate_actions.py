@@ -34,6 +34,7 @@ STAGE_ACTIONS: dict[int, Stage] = {
     2: Stage("policy compliance", requirements="stage-2"),
     3: Stage("code quality", requirements="stage-3"),
     4: Stage("security", requirements="stage-4"),
+    5: Stage("dry run", requirements="stage-5"),
     6: Stage("post-execution", requirements="stage-6"),
 }
 ALL_STAGES = (1, 2, 3, 4, 5, 6)  # the root action.yml runs every stage in one `check` call
@@ -173,6 +174,8 @@ _CHECK_STEP = """\
           --result-file "$RUNNER_TEMP/@{result_name}.json")
         if [[ -n "$MC_POLICY" ]]; then args+=(--policy "$MC_POLICY"); fi
         if [[ -n "$MC_POLICY_REF" ]]; then args+=(--policy-ref "$MC_POLICY_REF"); fi
+        # Stage 5 writes dry_run_result.json (and its samples) there, for the job to keep.
+        export MIGRATION_CHECKS_DRY_RUN_DIR="${MIGRATION_CHECKS_DRY_RUN_DIR:-$RUNNER_TEMP/migration-checks-dry-run}"
         "$MC_PYTHON" -I "@{root}/scripts/mc.py" check "${args[@@]}" -- "$MC_PATH"
 """
 # The pull request comes from the event; without one (a push, a merge queue) the gate runs

@@ -7,6 +7,7 @@ to migration-pr-checks.yml.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -32,18 +33,21 @@ def test_it_is_only_a_reusable_workflow(workflow: dict[str, Any]) -> None:
     assert set(workflow["on"]) == {"workflow_call"}
     call = workflow["on"]["workflow_call"]
     assert set(call["inputs"]) == {"path", "policy", "fail-on"}
-    assert set(call["secrets"]) == {"GATE_TOKEN"}
-    assert call["secrets"]["GATE_TOKEN"]["required"] is False
+    assert set(call["secrets"]) == {"GATE_TOKEN", "MIGRATION_SECRETS"}
+    assert all(secret["required"] is False for secret in call["secrets"].values())
     assert "inherit" not in WORKFLOW.read_text()
 
 
 def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
     jobs = workflow["jobs"]
-    stages = ["structural", "policy", "code", "security", "post_execution"]
+    stages = ["structural", "policy", "code", "security", "dry_run", "post_execution"]
     assert list(jobs) == [*stages, "gate"]
-    for later in stages[1:]:
+    for later in ("policy", "code", "security", "post_execution"):
         assert jobs[later]["needs"] == "structural", later
         assert jobs[later]["if"].startswith("${{ !cancelled()"), later
+    # The dry run touches the source database: only after structure, policy and security passed.
+    assert jobs["dry_run"]["needs"] == ["structural", "policy", "security"]
+    assert "if" not in jobs["dry_run"]
     assert jobs["post_execution"]["if"] == (
         "${{ !cancelled() && "
         "contains(github.event.pull_request.labels.*.name, 'migration/post-execution') }}"
@@ -55,12 +59,30 @@ def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
         "policy-compliance",
         "code-quality",
         "security-scan",
+        "dry-run",
         "post-execution",
         "migration-gate",
     }
-    for number, name in zip((1, 2, 3, 4, 6), stages, strict=True):
+    for number, name in zip((1, 2, 3, 4, 5, 6), stages, strict=True):
         stage_steps = [s for s in jobs[name]["steps"] if s.get("id") == "stage"]
         assert len(stage_steps) == 1 and f"/actions/stage-{number}@" in stage_steps[0]["uses"]
+
+
+def test_only_the_dry_run_step_sees_the_database_secrets(workflow: dict[str, Any]) -> None:
+    seen = [
+        (name, step.get("name"))
+        for name, job in workflow["jobs"].items()
+        for step in job["steps"]
+        if "MIGRATION_SECRETS" in json.dumps(step)
+        or "MIGRATION_SECRETS" in json.dumps(job.get("env", {}))
+    ]
+    assert seen == [("dry_run", "Stage 5")]
+    uploads = [
+        s
+        for s in workflow["jobs"]["dry_run"]["steps"]
+        if s.get("name") == "Keep the dry-run report"
+    ]
+    assert uploads[0]["with"]["path"].endswith("/**/dry_run_result.json")  # never the samples
 
 
 def test_only_the_gate_may_write(workflow: dict[str, Any]) -> None:
@@ -93,7 +115,7 @@ def test_the_policy_comes_from_the_base_commit(workflow: dict[str, Any]) -> None
         for step in job["steps"]
         if step.get("uses", "").startswith("org/migration-checks/")
     ]
-    assert len(ours) == 6
+    assert len(ours) == 7
     for step in ours:
         assert step["with"]["policy"] == "${{ inputs.policy }}"
         assert "github.event.pull_request.base.sha" in step["with"]["policy-ref"]
@@ -109,6 +131,7 @@ def test_own_actions_are_pinned_to_one_commit_of_this_release() -> None:
         "actions/stage-2",
         "actions/stage-3",
         "actions/stage-4",
+        "actions/stage-5",
         "actions/stage-6",
         "actions/gate",
     ]

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from migration_checks.source_db.backends import Backend
 
 SECRET_PREFIX = "MIGRATION_SECRET_"  # noqa: S105 (a variable name prefix)
+SECRETS_BUNDLE = "MIGRATION_SECRETS"  # noqa: S105 (a variable name)
 _LOCAL_SCHEMES = ("sqlite:///", "duckdb:///")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _SERVER_BACKENDS = {
@@ -134,7 +135,7 @@ def _from_secret(ctx: MigrationContext, config: Document, name: str) -> Endpoint
             location,
         )
     variable = f"{SECRET_PREFIX}{name}"
-    value = os.environ.get(variable, "")
+    value = secret_value(name)
     if not value.strip():
         raise SourceError(_missing_secret(name, variable), location)
     from sqlalchemy.engine import make_url
@@ -168,10 +169,25 @@ def _label(backend: str, url: URL) -> str:
     return f"{backend} at {host}{port}{database}"
 
 
+def secret_value(name: str) -> str:
+    """Secret ``name``: ``MIGRATION_SECRET_{NAME}``, or else its ``NAME=value`` line in
+    ``MIGRATION_SECRETS``, the one secret the reusable workflow takes (a workflow_call declares
+    its secrets by name, and the names here are the pull request's); empty when neither has it."""
+    direct = os.environ.get(f"{SECRET_PREFIX}{name}", "")
+    if direct.strip():
+        return direct
+    for line in os.environ.get(SECRETS_BUNDLE, "").splitlines():
+        key, separator, value = line.partition("=")
+        if separator and key.strip() == name:
+            return value.strip()
+    return ""
+
+
 def _missing_secret(name: str, variable: str) -> str:
     message = (
         f'the source database URL is not available: secret "{name}" (source.url_ref) reaches '
-        f"the job as the environment variable {variable}, which is not set"
+        f"the job as the environment variable {variable}, which is not set (nor a {name}= line "
+        f"of {SECRETS_BUNDLE})"
     )
     if from_fork():
         return (

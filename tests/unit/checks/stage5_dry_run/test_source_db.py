@@ -64,6 +64,26 @@ def test_a_secret_url_keeps_only_host_port_and_database(
     assert endpoint.url.query == {"sslmode": "require"}
 
 
+def test_the_reusable_workflows_bundle_supplies_a_secret(
+    make_tree: Callable[..., Tree], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MIGRATION_SECRET_SHOP_DB", raising=False)
+    monkeypatch.setenv(
+        "MIGRATION_SECRETS",
+        "# one NAME=value line per secret\nOTHER_DB=mysql://x:y@elsewhere/db\n"
+        "SHOP_DB = postgresql://reader:s3cret@db.internal:5432/shop\n",
+    )
+    ctx = _context(make_tree(mutations=_url_ref()))
+    endpoint = resolve(ctx, ctx.require("migration_config"))
+    assert endpoint.label == "postgresql at db.internal:5432/shop"
+    monkeypatch.setenv("MIGRATION_SECRET_SHOP_DB", "mysql://r:p@direct:3306/shop")
+    endpoint = resolve(ctx, ctx.require("migration_config"))
+    assert endpoint.label == "mysql at direct:3306/shop"  # the direct variable wins
+    monkeypatch.setenv("MIGRATION_SECRETS", "SHOP_DBX=postgresql://a:b@h/d\n")
+    monkeypatch.delenv("MIGRATION_SECRET_SHOP_DB")
+    assert "nor a SHOP_DB= line of MIGRATION_SECRETS" in _reason(make_tree(mutations=_url_ref()))
+
+
 def test_on_a_fork_the_missing_secret_says_why(
     make_tree: Callable[..., Tree], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -159,5 +179,9 @@ def test_an_unwritable_evidence_directory_is_a_finding(
     monkeypatch.setenv("MIGRATION_CHECKS_DRY_RUN_DIR", str(blocked))
     (migration,) = make_tree().result(stages=(5,))["migrations"]
     found = {(f["check"], f["severity"]): f["message"] for f in migration["findings"]}
-    assert found[("connection_test", "warning")].startswith(f"the dry-run evidence cannot be written under {blocked}")
-    assert found[("extract_sample", "error")].startswith(f"the samples cannot be written under {blocked}")
+    assert found[("connection_test", "warning")].startswith(
+        f"the dry-run evidence cannot be written under {blocked}"
+    )
+    assert found[("extract_sample", "error")].startswith(
+        f"the samples cannot be written under {blocked}"
+    )
