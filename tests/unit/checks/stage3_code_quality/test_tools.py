@@ -296,3 +296,33 @@ def test_a_junit_report_is_read_to_its_failures(tmp_path: Path) -> None:
     assert problem.message == (
         "test module could not be collected: ModuleNotFoundError: No module named 'x'"
     )
+
+
+def test_yamllint_with_a_user_config_spreads_files_over_processes(
+    make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lint_yaml, "PARALLEL_BYTES", 1)  # every run goes to worker processes
+    tree = make_tree(
+        mutations=[
+            {"write": {"file": ".yamllint", "content": "extends: relaxed\n"}},
+            {"write": {"file": "code/dbt/a.yml", "content": "a: 1   \n"}},
+            {"write": {"file": "code/dbt/b.yml", "content": "key: [1,2]\nkey: 3\n"}},
+        ]
+    )
+    found = {
+        (f["path"], f["line"], f["message"].split(":")[0]) for f in findings(tree, "lint_yaml")
+    }
+    assert ("code/dbt/a.yml", 1, "yamllint trailing-spaces") in found
+    assert ("code/dbt/b.yml", 2, "yamllint key-duplicates") in found
+    # An artifact's duplicates and syntax are Stage 1's; its style is the user's to judge.
+    assert not any(path.startswith(("contracts/", "configs/")) and rule.endswith(
+        ("syntax", "key-duplicates")) for path, _, rule in found)  # fmt: skip
+
+
+def test_yamllint_config_may_not_read_other_files(make_tree: MakeTree) -> None:
+    tree = make_tree(
+        mutations=[{"write": {"file": "code/.yamllint", "content": "extends: /etc/yamllint\n"}}]
+    )
+    (finding,) = findings(tree, "lint_yaml")
+    assert finding["path"] == "code/.yamllint" and finding["blocker"] == "CI_FAILURE"
+    assert 'extends "/etc/yamllint"' in finding["message"]
