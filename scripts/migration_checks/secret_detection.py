@@ -314,13 +314,14 @@ def candidate_plugins(lines: Sequence[str]) -> list[Plugins]:
         return [None] * len(lines)
     joined = "\n".join(lines)  # no anchor matches a line break: no match spans two lines
     starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    found: list[set[str]] = [set() for _ in lines]
+    found: dict[int, set[str]] = {}
     # _fold keeps every character's offset, so the offsets of the folded text are the text's.
     for plugin, match in _anchor_matches(_LINE_ANCHORS, _fold(joined)):
-        found[bisect.bisect_right(starts, match.start()) - 1].add(plugin)
+        found.setdefault(bisect.bisect_right(starts, match.start()) - 1, set()).add(plugin)
     for plugin, offset in _he_candidates(joined, _QUOTED_HEX, _QUOTED_BASE64):
-        found[bisect.bisect_right(starts, offset) - 1].add(plugin)
-    return [frozenset(plugins) for plugins in found]
+        found.setdefault(bisect.bisect_right(starts, offset) - 1, set()).add(plugin)
+    none: frozenset[str] = frozenset()
+    return [frozenset(found[i]) if i in found else none for i in range(len(lines))]
 
 
 def candidate_lines(text: str) -> dict[int, Plugins]:
