@@ -23,7 +23,9 @@
 #   SET and the lock's hash, so a self-hosted runner (or several stage jobs on one runner) build it
 #   once per lock. It is built beside its final place and renamed into it, with a marker written
 #   last, so a half-built venv (a cancelled job) is never reused and concurrent jobs do not clash.
-#   Only its bin/python is used afterwards (the console scripts inside keep the build path).
+#   A venv is not relocatable by default: its console scripts (sqruff, mypy, ...) would name the
+#   build path's python and fail after the rename. pyvenv.cfg says `relocatable = true` before
+#   uv installs anything, so uv writes scripts that find the python beside themselves.
 # - Nothing is written to GITHUB_ENV or GITHUB_PATH; the venv's python reaches the next step as the
 #   step output `python` (and is printed when not in Actions).
 set -eEuo pipefail
@@ -63,7 +65,7 @@ lock_hash=$(sha256 "$lock")
 bootstrap_hash=$(sha256 "$bootstrap")
 # What the venv was built from: a venv is reused only when this matches its marker exactly.
 identity=$(
-  printf 'lock %s\nbootstrap %s\n' "$lock_hash" "$bootstrap_hash"
+  printf 'layout 2 (relocatable scripts)\nlock %s\nbootstrap %s\n' "$lock_hash" "$bootstrap_hash"
   "$base_python" -I -c 'import os, sys; print("python", sys.version.split()[0], os.path.realpath(sys.executable))'
 )
 
@@ -86,6 +88,7 @@ build() {
   local dir=$1 python=$1/bin/python
   "$base_python" -I -m venv -- "$dir" \
     || die "'$base_python -m venv' failed; on Debian/Ubuntu install python3-venv, or use actions/setup-python"
+  printf 'relocatable = true\n' >>"$dir/pyvenv.cfg"
   "$python" -I -m pip install --quiet --disable-pip-version-check --no-input \
     --require-hashes --no-deps --only-binary :all: -r "$bootstrap"
   "$python" -I -m uv --no-config pip install --quiet --python "$python" \

@@ -1,4 +1,5 @@
-"""End to end: a workflow uses ./actions/stage-1, and act runs it on this host.
+"""End to end: a workflow uses ./actions/stage-1 (or the root action, every stage in one job),
+and act runs it on this host.
 
 act runs with ``-P ubuntu-latest=-self-hosted`` (steps run here, no container) and
 ``--action-offline-mode``; its ``actions/checkout`` copies the scratch repository instead of
@@ -22,7 +23,9 @@ import pytest
 pytestmark = pytest.mark.act
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOW = Path(__file__).parent / "workflows" / "stage-1.yml"
+WORKFLOWS = Path(__file__).parent / "workflows"
+WORKFLOW = WORKFLOWS / "stage-1.yml"
+ALL_STAGES = WORKFLOWS / "all-stages.yml"
 COPIED = ("action.yml", "actions", "scripts", "requirements", "schemas", "examples")
 ANNOTATION = re.compile(r"::(?P<level>error|warning|notice) (?P<props>[^:]*)::(?P<message>.*)")
 
@@ -70,7 +73,8 @@ def workspace(tmp_path: Path) -> Path:
         else:
             shutil.copy2(source, repo / name)
     (repo / ".github/workflows").mkdir(parents=True)
-    shutil.copy2(WORKFLOW, repo / ".github/workflows" / WORKFLOW.name)
+    for workflow in (WORKFLOW, ALL_STAGES):
+        shutil.copy2(workflow, repo / ".github/workflows" / workflow.name)
     git = ["git", "-C", str(repo), "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "scratch"]):
         subprocess.run([*git, *args], check=True, capture_output=True)
@@ -101,18 +105,20 @@ class ActRun:
         )
 
 
-def run_act(act: str, repo: Path, tool_cache: Path, tree: Tree) -> ActRun:
+def run_act(
+    act: str, repo: Path, tool_cache: Path, tree: Tree, workflow: Path = WORKFLOW
+) -> ActRun:
     cache = repo.parent / "act-cache"
     cache.mkdir()
     (cache / "tool_cache").symlink_to(tool_cache, target_is_directory=True)
-    # The outer runner's variables (when the suite itself runs in Actions) stay out of act's run.
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))
-    }
+    # The outer runner's variables (when the suite itself runs in Actions) and the suite's own
+    # settings (tests/conftest.py sets MIGRATION_CHECKS_*) stay out of act's run.
+    outer = ("GITHUB_", "RUNNER_", "ACTIONS_", "MIGRATION_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
     command = [
         act, "workflow_dispatch",
         "-C", str(repo),
-        "-W", str(repo / ".github/workflows" / WORKFLOW.name),
+        "-W", str(repo / ".github/workflows" / workflow.name),
         "-P", "ubuntu-latest=-self-hosted",
         "--action-offline-mode",
         "--action-cache-path", str(cache),
@@ -180,3 +186,18 @@ def test_tampered_example_fails_with_annotations_and_summary(
     assert run.output("result-file-written") == "yes", run.log
     summary = run.summary()
     assert "blocked" in summary and "UNSIGNED_PLAN" in summary, run.log
+
+
+def test_the_root_action_runs_every_stage_on_the_example(workspace: Path, tool_cache: Path) -> None:
+    # The root action installs requirements/all.txt: the linters, detect-secrets, pip-audit,
+    # SQLAlchemy, pyarrow; the example's dry run reads its embedded SQLite source.
+    run = run_act(find_act(), workspace, tool_cache, EXAMPLE, ALL_STAGES)
+
+    assert run.returncode == 0, run.log
+    assert run.output("blocked") == "false", run.log
+    assert run.output("result-file-written") == "yes", run.log
+    assert run.output("dry-run-report") == "migration-pr-proj_shop2026/dry_run_result.json", run.log
+    assert run.annotations("error") == [], run.log
+    summary = run.summary()
+    for check in ("lint_sql", "secrets_scan", "extract_sample", "recon_severity"):
+        assert f"`{check}`" in summary, run.log
