@@ -47,12 +47,14 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import codecs
 import hashlib
 import io
 import itertools
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +79,7 @@ from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
+from migration_checks import fs
 from migration_checks.blockers import BlockerId
 from migration_checks.documents import Document, DocumentError, format_of, parse_document
 from migration_checks.fs import TooLarge, UnsafePath
@@ -1132,6 +1135,8 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
     try:
         raw = ctx.read_bytes(path)
     except TooLarge as exc:
+        if _binary_head(ctx, path):
+            return FileScan(path)  # not UTF-8, so not read by detect-secrets either
         return FileScan(path, not_scanned=f"{exc} (limits.max_file_bytes)")
     except (UnsafePath, OSError):
         return FileScan(path)  # a link or a special file: file_structure refuses it
@@ -1144,6 +1149,27 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
     except Exception as exc:  # fail closed on this file, and never quote its text
         return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
     return FileScan(path, tuple(hits))
+
+
+_HEAD_BYTES = 8192
+
+
+def _binary_head(ctx: MigrationContext, path: str) -> bool:
+    """Whether a file's first bytes are not UTF-8 (then the whole file is not: detect-secrets
+    skips it, and so do we, whatever its size)."""
+    try:
+        fd = fs._open_contained(ctx.root, path)  # contained, as read_bytes reads
+    except (UnsafePath, OSError):
+        return False
+    try:
+        head = os.read(fd, _HEAD_BYTES)
+    finally:
+        os.close(fd)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _parsed(ctx: MigrationContext, path: str) -> Document | None:
