@@ -16,15 +16,19 @@ type, once more as ``key = value`` pairs (its eager transformer). Three things d
   expressions in C over a file's whole text finds the lines that could hold a finding (what each
   plugin's pattern cannot match without: its literal prefix or shape, the keyword plugin's
   keywords, quoted strings with enough distinct characters to pass the entropy plugins' limits),
-  and only those lines go to the plugins and filters. The anchors are derived by hand from the
-  plugins' patterns, so they are pinned: ``ENGINE_PINNED`` is a digest of every pattern, keyword
-  and limit they were derived from, and with any other detect-secrets the prefilter is off (every
-  line goes to the plugins: slower, never blind). Tests prove that the prefiltered scan equals
-  ``scan_file`` over the public corpus and the fixtures.
+  and each such line goes to the filters and to the plugins whose anchors it holds, no other
+  (which also keeps lines that one plugin's pattern backtracks on for seconds, such as a keyword
+  and a long run of spaces for the IBM Cloud IAM plugin, away from that plugin). The anchors are
+  derived by hand from the plugins' patterns, so they are pinned: ``ENGINE_PINNED`` is a digest
+  of every pattern, keyword and limit they were derived from, and with any other detect-secrets
+  the prefilter is off (every line goes to every plugin: slower, never blind). Tests prove that
+  the prefiltered scan equals ``scan_file`` over the public corpus and the fixtures.
 - *YAML positions.* detect-secrets parses YAML in pure Python (17 s for a 3.4 MB mapping) and
   numbers its value lines by the parser's read-ahead, so values in flow mappings drift by many
-  lines. Here the same values come from libyaml's events with the same YAML 1.1 typing, at the
-  line where each value starts; a YAML file is parsed only when its text holds an anchor at all.
+  lines. Here the same values come from libyaml's events with the same YAML 1.1 typing, and a
+  secret is on the line of the file where its text is (a private key in a block scalar: the
+  line of ``-----BEGIN``), or where its value starts when its text is not there verbatim
+  (escapes, folded lines, an alias); a YAML file is parsed only when its text holds an anchor.
 - *ReDoS.* detect-secrets' ``is_indirect_reference`` filter backtracks catastrophically on long
   lines of spaces (Yelp/detect-secrets#977); it is replaced by ``is_indirect_reference`` below,
   which answers the same for every line in linear-quadratic time.

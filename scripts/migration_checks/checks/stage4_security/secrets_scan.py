@@ -3,8 +3,9 @@
 A credential committed to a repository is compromised: every clone, fork and CI log keeps it.
 Every file of the migration directory is scanned, except ``configs/`` (``credential_validation``
 owns it, with the same detector, so one secret is reported once) and the baseline itself; binary
-files (not UTF-8) are skipped as detect-secrets skips them, and a file over the policy's
-``limits.max_file_bytes`` is reported, never skipped in silence. The judge is detect-secrets,
+files (not UTF-8, told by their first bytes when they are large) are skipped as detect-secrets
+skips them, and a text file over the policy's ``limits.max_file_bytes`` is reported, never
+skipped in silence. The judge is detect-secrets,
 every plugin and default filter (AWS, GitHub, GitLab, Slack, Stripe and other tokens, private
 keys, JWTs, basic-auth URLs, high-entropy strings, secret-sounding keywords; YAML values are read
 as detect-secrets reads them, block scalars included), plus two rules of ours: a password in a
@@ -12,11 +13,14 @@ connection URL (``postgres://app:pw@db``, ``;password=`` in a JDBC URL) and, in 
 literal value under a credential-like key (``password``, ``token``, ``client_secret``, ...).
 References (``vault://...``, ``${VAR}``), masks (``***``) and the digests and signatures at their
 known places (``sha256``, ``sha256_reviewed``, ``public_key``, ``signature.value``, sha256sum
-manifest lines) are not secrets. A finding gives the secret's type, file, line and a fingerprint
-(the first 8 hex digits of detect-secrets' ``hashed_secret``), never the value. Audited false
+manifest lines) are not secrets. A finding gives the secret's types, file, line and fingerprint
+(the first 8 hex digits of detect-secrets' ``hashed_secret``), never the value: one finding per
+place, whatever the number of plugins that found it, with each fingerprint when they reported
+different texts (detect-secrets' GitHub plugin hashes only the ``ghp`` prefix). Audited false
 positives in ``.secrets.baseline`` (detect-secrets' format, at the migration directory's root;
 policy ``secrets.baseline``) are suppressed, with a notice counting them; only entries audited
-``"is_secret": false`` suppress.
+``"is_secret": false`` suppress, matched by file, type and ``hashed_secret``, and a place is
+suppressed only when every type found there is.
 
 Passes: no secret; ``password: "${DB_PASSWORD}"``; ``url: vault://kv/shop#url``; a hex digest
 under ``sha256``; a high-entropy test fixture audited ``"is_secret": false`` in the baseline.
