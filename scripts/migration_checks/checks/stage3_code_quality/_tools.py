@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -219,13 +220,23 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def read_bounded(path: Path | None, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of a file a tool wrote, and whether there was more.
+
+    The file may have been replaced by the PR's code (the unit tests run it): a link, a FIFO
+    that would block the open, a device. Only a regular file is read.
+    """
     if path is None:
         return b"", False
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+        fd = os.open(path, flags)
     except OSError:
         return b"", False
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return b"", False
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(limit + 1)
     return data[:limit], len(data) > limit
 
 

@@ -262,6 +262,20 @@ def test_a_hostile_junit_report_is_refused(tmp_path: Path, data: bytes) -> None:
     assert unit_tests.read_report(path) is None
 
 
+@pytest.mark.parametrize("kind", ["fifo", "link", "directory"])
+def test_a_report_replaced_by_something_else_is_not_read(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "junit.xml"
+    if kind == "fifo":
+        os.mkfifo(path)  # an open for reading would wait for a writer forever
+    elif kind == "link":
+        (tmp_path / "real.xml").write_bytes(b"<testsuites/>")
+        path.symlink_to(tmp_path / "real.xml")
+    else:
+        path.mkdir()
+    assert _tools.read_bounded(path, 1000) == (b"", False)
+    assert unit_tests.read_report(path) is None
+
+
 def test_an_oversized_junit_report_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
