@@ -120,7 +120,7 @@ def _defaults(ctx: MigrationContext, paths: list[str]) -> Iterator[Problem]:
         try:
             source = ctx.read_bytes(path)
         except (UnsafePath, TooLarge, OSError):
-            continue  # the parse above read it; a file that changed since is Stage 1's to judge
+            continue  # unreadable or over the size limit: Stage 1 (json_yaml_syntax) says so
         yield from _truthy(path, source)
         if path.startswith(f"{_tools.CODE_DIR}/"):
             styled.append((path, source))
