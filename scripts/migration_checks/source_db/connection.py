@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from migration_checks.source_db.backends import Backend
 
 SECRET_PREFIX = "MIGRATION_SECRET_"  # noqa: S105 (a variable name prefix)
-SECRETS_BUNDLE = "MIGRATION_SECRETS"  # noqa: S105 (a variable name)
+SECRETS_BUNDLE = "MIGRATION_SECRETS"
 _LOCAL_SCHEMES = ("sqlite:///", "duckdb:///")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _SERVER_BACKENDS = {
