@@ -8,9 +8,10 @@ uses downstream). Without a yamllint configuration, every ``.yml``/``.yaml`` fil
   capitalisations yamllint's truthy rule names, as a value or a key; quote it or write
   ``true``/``false``. ``True``, ``TRUE``, ``False``, ``FALSE`` mean the same to every reader,
   so they are style: warnings.
-- ``syntax`` and ``key-duplicates``, blocking, from the one parse the suite shares with Stage 1
-  (no second parse). For the PR's artifacts these are Stage 1's findings (json_yaml_syntax) and
-  are not repeated here; for other YAML (``code/dbt/schema.yml``) they are reported here.
+- ``syntax`` and ``key-duplicates`` are Stage 1's findings (json_yaml_syntax parses every YAML
+  file of the directory, ``code/dbt/schema.yml`` too, and reports them with
+  SCHEMA_VALIDATION_FAILED), so one problem is reported once: a file that did not parse is
+  passed over here.
 - style, as warnings, for files under ``code/`` only (artifacts are written by tools): yamllint's
   line rules with its default options (``line-length`` 80, ``trailing-spaces``,
   ``new-line-at-end-of-file``, ``new-lines``, ``empty-lines``), honouring ``# yamllint
@@ -106,16 +107,8 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
 def _defaults(ctx: MigrationContext, paths: list[str]) -> Iterator[Problem]:
     styled = []
     for path in paths:
-        # An artifact's parse failure is Stage 1's finding: only other YAML is parsed here.
-        outcome = None if ctx.is_artifact(path) else ctx.parse(path)
-        if isinstance(outcome, DocumentError):
-            for problem in outcome.problems:
-                rule = "key-duplicates" if problem.message.startswith("duplicate key") else "syntax"
-                yield Problem(
-                    f"yamllint {rule}: {problem.message}",
-                    BlockerId.CI_FAILURE,
-                    Location(path=path, line=problem.line, column=problem.column),
-                )
+        # A parse failure is Stage 1's finding (json_yaml_syntax parses every YAML file).
+        if not ctx.is_artifact(path) and isinstance(ctx.parse(path), DocumentError):
             continue
         try:
             source = ctx.read_bytes(path)
