@@ -27,6 +27,9 @@ BASES = {
     "proposed": REPO / "tests" / "fixtures" / "trees" / "migration-pr-proj_tiny0001",
 }
 BASE_POLICY = REPO / "examples" / "policy" / "policy.json"
+# The read-only folder beside the project's checkout (SPEC.md, fixtures/, corpora/), or where
+# MIGRATION_CHECKS_SHARED says (.ci/run sets it for a clone made elsewhere).
+SHARED = Path(os.environ.get("MIGRATION_CHECKS_SHARED") or REPO.parent / "shared")
 # dependency_scan reads this local OSV directory in every test (in-process and in the CLI
 # subprocesses, which inherit it): no test depends on reaching api.osv.dev.
 OSV_DIRECTORY = REPO / "tests" / "fixtures" / "osv"

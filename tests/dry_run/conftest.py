@@ -22,10 +22,10 @@ from typing import Any, NoReturn
 import pytest
 import yaml
 
-from tests.conftest import REPO, Tree, build_tree
+from tests.conftest import SHARED, Tree, build_tree
 
 REQUIRE = os.environ.get("MIGRATION_CHECKS_REQUIRE_SERVICES") == "1"
-FIXTURES = Path(os.environ.get("MIGRATION_CHECKS_FIXTURES") or REPO.parent / "shared" / "fixtures")
+FIXTURES = Path(os.environ.get("MIGRATION_CHECKS_FIXTURES") or SHARED / "fixtures")
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 MY_HOST, MY_PORT = "127.0.0.1", 3306
 SESSION = f"{os.getpid()}"

@@ -14,8 +14,9 @@ from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.model import Stage
 from migration_checks.registry import ALL_CHECKS, BY_ID
 from tests.cases.test_cases import ALL_CASES
+from tests.conftest import SHARED
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "SPEC.md"
+SPEC = SHARED / "SPEC.md"
 
 
 def test_fifteen_blockers_with_the_seeds_texts() -> None:

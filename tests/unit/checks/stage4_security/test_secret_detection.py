@@ -24,9 +24,9 @@ from detect_secrets.util.filetype import FileType, determine_file_type
 
 from migration_checks import secret_detection as sd
 from migration_checks.documents import Document, Format, Limits, parse_document
-from tests.conftest import BASES, REPO
+from tests.conftest import BASES, SHARED
 
-CORPUS = REPO.parent / "shared" / "corpora" / "secrets_public.jsonl"
+CORPUS = SHARED / "corpora" / "secrets_public.jsonl"
 
 
 def corpus() -> list[dict[str, Any]]:
