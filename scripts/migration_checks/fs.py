@@ -112,6 +112,16 @@ def sha256_contained(root: Path, rel: str) -> str:
     return digest.hexdigest()
 
 
+def read_head_contained(root: Path, rel: str, size: int) -> bytes:
+    """The first ``size`` bytes of ``rel`` below ``root``, under the same rules, whatever the
+    file's length (to tell a binary file without reading it whole)."""
+    fd = _open_contained(root, rel)
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 def read_contained(root: Path, rel: str, max_bytes: int) -> bytes:
     """Read ``rel`` below ``root`` if it is a regular file inside it, at most ``max_bytes`` long.
 

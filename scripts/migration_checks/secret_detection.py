@@ -58,7 +58,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -1162,13 +1161,9 @@ def _binary_head(ctx: MigrationContext, path: str) -> bool:
     """Whether a file's first bytes are not UTF-8 (then the whole file is not: detect-secrets
     skips it, and so do we, whatever its size)."""
     try:
-        fd = fs._open_contained(ctx.root, path)  # contained, as read_bytes reads
+        head = fs.read_head_contained(ctx.root, path, _HEAD_BYTES)
     except (UnsafePath, OSError):
         return False
-    try:
-        head = os.read(fd, _HEAD_BYTES)
-    finally:
-        os.close(fd)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:

@@ -17,6 +17,7 @@ from migration_checks.fs import (
     check_relative,
     list_tree,
     read_contained,
+    read_head_contained,
     sha256_contained,
 )
 
@@ -81,6 +82,8 @@ def test_symlinks_are_refused_at_every_component(root: Path) -> None:
             read_contained(root, rel, 1024)
         with pytest.raises(UnsafePath, match="symbolic link"):
             sha256_contained(root, rel)
+        with pytest.raises(UnsafePath, match="symbolic link"):
+            read_head_contained(root, rel, 16)
 
 
 def test_devices_fifos_and_directories_are_not_read(root: Path) -> None:
@@ -96,6 +99,8 @@ def test_size_cap_is_checked_before_reading(root: Path) -> None:
     with pytest.raises(TooLarge, match="5000 bytes, over the limit of 4096"):
         read_contained(root, "big.json", 4096)
     assert read_contained(root, "evidence/ok.json", 1024) == b"{}"
+    # The head of a file over any cap, without reading the rest.
+    assert read_head_contained(root, "big.json", 8) == b" " * 8
 
 
 def test_listing_does_not_follow_links(root: Path) -> None:
