@@ -6,6 +6,7 @@ check id, stage, severity and resolution, so a check cannot mislabel itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -88,6 +89,21 @@ class Problem:
     location: Location | None = None
     severity: Severity | None = None
     series: Series | None = None
+
+    def severity_in(self, blocking: bool) -> Severity:
+        """Its severity as a check of that kind reports it: a blocker of a blocking check is an
+        error, anything else without a stated severity a warning."""
+        if self.severity is not None:
+            return self.severity
+        return Severity.ERROR if blocking and self.blocker is not None else Severity.WARNING
+
+
+def fails(blocking: bool, reported: Iterable[Problem | Finding]) -> bool:
+    """Whether a check fails with what it reported: a blocking check when it raised a blocker,
+    a non-blocking one when it reported more than notices."""
+    if blocking:
+        return any(item.blocker is not None for item in reported)
+    return any(item.severity is not Severity.NOTICE for item in reported)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,7 @@ from migration_checks.model import (
     Severity,
     Stage,
     Status,
+    fails,
 )
 from migration_checks.policy import Policy
 from migration_checks.registry import Check, for_stages
@@ -178,14 +179,11 @@ def stamp(check: Check, problem: Problem) -> Finding:
     """Turn a check's problem into a finding; the check's declared blockers are enforced here."""
     if problem.blocker is not None and problem.blocker not in check.raises:
         raise RuntimeError(f"check {check.id} raised {problem.blocker}, which it does not declare")
-    severity = problem.severity or (
-        Severity.ERROR if check.blocking and problem.blocker is not None else Severity.WARNING
-    )
     return Finding(
         check=check.id,
         stage=int(check.stage),
         blocker=problem.blocker,
-        severity=severity,
+        severity=problem.severity_in(check.blocking),
         message=problem.message,
         location=problem.location,
         resolution=BLOCKERS[problem.blocker].resolution if problem.blocker else None,
@@ -194,11 +192,7 @@ def stamp(check: Check, problem: Problem) -> Finding:
 
 
 def _status(check: Check, findings: list[Finding]) -> Status:
-    if check.blocking:
-        failed = any(f.blocker is not None for f in findings)
-    else:
-        failed = any(f.severity is not Severity.NOTICE for f in findings)
-    return Status.FAILED if failed else Status.PASSED
+    return Status.FAILED if fails(check.blocking, findings) else Status.PASSED
 
 
 def _crash_finding(check: Check, exc: Exception) -> Finding:

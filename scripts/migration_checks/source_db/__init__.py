@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migration_checks import __version__
+from migration_checks.blockers import BLOCKERS
 from migration_checks.context import MigrationContext, Skip
-from migration_checks.model import Problem, Severity
+from migration_checks.model import Problem, Severity, fails
 from migration_checks.source_db.catalog import Catalog, match, split_name
 from migration_checks.source_db.connection import Session, SourceError, connect, resolve
 
@@ -186,7 +187,9 @@ class DryRun:
                 stale.unlink()
         return samples
 
-    def recorded(self, check_id: str, problems: Iterator[Problem]) -> Iterator[Problem]:
+    def recorded(
+        self, check_id: str, blocking: bool, problems: Iterator[Problem]
+    ) -> Iterator[Problem]:
         """Pass a check's problems through, recording them and its status in the result file."""
         collected: list[Problem] = []
         status, reason = "error", None
@@ -194,26 +197,26 @@ class DryRun:
             for problem in problems:
                 collected.append(problem)
                 yield problem
-            status = _status(check_id, collected)
+            status = "failed" if fails(blocking, collected) else "passed"
         except Skip as skip:
             status, reason = "skipped", skip.reason
             raise
         finally:
-            self._record(check_id, status, reason, collected)
+            self._record(check_id, blocking, status, reason, collected)
 
     def _record(
-        self, check_id: str, status: str, reason: str | None, problems: list[Problem]
+        self,
+        check_id: str,
+        blocking: bool,
+        status: str,
+        reason: str | None,
+        problems: list[Problem],
     ) -> None:
-        from migration_checks.registry import BY_ID
-        from migration_checks.reporters.json_v1 import finding_dict
-        from migration_checks.runner import stamp
-
-        check = BY_ID[check_id]
         self._records[check_id] = {
             "status": status,
-            "blocking": check.blocking,
+            "blocking": blocking,
             "reason": reason,
-            "findings": [finding_dict(stamp(check, problem)) for problem in problems],
+            "findings": [_finding_record(check_id, blocking, problem) for problem in problems],
             "details": self.details.get(check_id, {}),
         }
         with contextlib.suppress(OSError):
@@ -251,14 +254,20 @@ class DryRun:
         temporary.replace(self.result_path)
 
 
-def _status(check_id: str, problems: list[Problem]) -> str:
-    from migration_checks.registry import BY_ID
-
-    if BY_ID[check_id].blocking:
-        failed = any(p.blocker is not None for p in problems)
-    else:
-        failed = any(p.severity is not Severity.NOTICE for p in problems)
-    return "failed" if failed else "passed"
+def _finding_record(check_id: str, blocking: bool, problem: Problem) -> dict[str, Any]:
+    """A finding as the JSON result writes it (check_result.schema.json), for the result file."""
+    location = problem.location
+    return {
+        "check": check_id,
+        "stage": 5,
+        "blocker": str(problem.blocker) if problem.blocker else None,
+        "severity": str(problem.severity_in(blocking)),
+        "message": problem.message,
+        "path": location.path if location else None,
+        "line": location.line if location else None,
+        "column": location.column if location else None,
+        "resolution": BLOCKERS[problem.blocker].resolution if problem.blocker else None,
+    }
 
 
 def output_root() -> Path:

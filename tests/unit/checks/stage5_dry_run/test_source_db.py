@@ -145,7 +145,7 @@ def test_the_result_file_and_the_closed_session(make_tree: Callable[..., Tree]) 
     run = source_db.dry_run(ctx)
     assert source_db.dry_run(ctx) is run  # one per directory
     session = run.session()
-    list(run.recorded("connection_test", iter([])))
+    list(run.recorded("connection_test", True, iter([])))
     data = json.loads(run.result_path.read_text("utf-8"))
     assert data["success"] is False  # schema_compatibility and extract_sample have not run
     assert data["checks"]["connection_test"]["status"] == "passed"
