@@ -28,7 +28,7 @@ column; an unknown dialect; a user-defined type without an approved coercion.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,21 +288,11 @@ class _Approvals:
     def _decision(
         self, log: Document, ptr: str, decision_id: str, what: str, name: str
     ) -> Iterator[Problem]:
-        if self._decisions is None:
-            yield Problem(
-                f'{what} of {name}: decision "{decision_id}" was not verified, since '
-                f"{self._decisions_path} is missing or invalid (reported by stage 1)",
-                severity=Severity.NOTICE,
-                location=log.at(ptr),
-            )
-        elif decision_id not in self._decisions:
-            yield Problem(
-                f'{what} of {name} cites decision "{decision_id}", which is not in '
-                f"{self._decisions_path}; cite a resolved decision",
-                _LOSSY,
-                log.at(ptr),
-            )
-        elif self._decisions[decision_id] != "resolved":
+        found = yield from self._cited(
+            log, ptr, what, name, ("decision", decision_id, "a resolved decision"),
+            self._decisions, self._decisions_path,
+        )  # fmt: skip
+        if found and self._decisions is not None and self._decisions[decision_id] != "resolved":
             yield Problem(
                 f'{what} of {name} lacks approval: decision "{decision_id}" is '
                 f"{self._decisions[decision_id]}; resolve it",
@@ -313,17 +303,37 @@ class _Approvals:
     def _record(
         self, log: Document, ptr: str, approval_id: str, what: str, name: str
     ) -> Iterator[Problem]:
-        if self._records is None:
+        yield from self._cited(
+            log, ptr, what, name, ("approval", approval_id, "an existing approval record"),
+            self._records, self._records_path,
+        )  # fmt: skip
+
+    @staticmethod
+    def _cited(
+        log: Document,
+        ptr: str,
+        what: str,
+        name: str,
+        cited: tuple[str, str, str],
+        known: Container[str] | None,
+        path: str,
+    ) -> Generator[Problem, None, bool]:
+        """Problems with a cited decision or approval record; returns whether it was found."""
+        kind, cited_id, remedy = cited
+        if known is None:
             yield Problem(
-                f'{what} of {name}: approval "{approval_id}" was not verified, since '
-                f"{self._records_path} is missing or invalid (reported by stage 1)",
+                f'{what} of {name}: {kind} "{cited_id}" was not verified, since '
+                f"{path} is missing or invalid (reported by stage 1)",
                 severity=Severity.NOTICE,
                 location=log.at(ptr),
             )
-        elif approval_id not in self._records:
+            return False
+        if cited_id not in known:
             yield Problem(
-                f'{what} of {name} cites approval "{approval_id}", which is not in '
-                f"{self._records_path}; cite an existing approval record",
+                f'{what} of {name} cites {kind} "{cited_id}", which is not in {path}; '
+                f"cite {remedy}",
                 _LOSSY,
                 log.at(ptr),
             )
+            return False
+        return True
