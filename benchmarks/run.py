@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from generate import SIZES as SHAPES  # benchmarks/ is sys.path[0] when this file runs
 
@@ -125,6 +126,24 @@ def measure(
     """``runs`` timed runs of ``cmd`` after one untimed run of ``warmup`` (default: ``cmd``)."""
     run_once(warmup or cmd, env)
     return Timing([run_once(cmd, env) for _ in range(runs)])
+
+
+def measure_stage(
+    mc: str, workspace: Path, policy: Path, stage: int, runs: int, pycache: Path
+) -> tuple[Timing, dict[str, list[int]], dict[str, Any]]:
+    """``check WORKSPACE --stage N --format json``, timed ``runs`` times after a warm-up: the
+    timing, each check's ``duration_ms`` over the runs, and the last run's migration result."""
+    cmd = [mc, "check", str(workspace), "--stage", str(stage), "--format", "json"]
+    timing = measure([*cmd, "--policy", str(policy)], runs, child_environment(pycache))
+    durations: dict[str, list[int]] = {}
+    migration: dict[str, Any] = {}
+    for sample in timing.samples:
+        if sample.returncode not in (0, 1):
+            sys.exit(f"error: exit {sample.returncode}: {sample.stderr.decode()[-2000:]}")
+        (migration,) = json.loads(sample.stdout)["migrations"]
+        for outcome in migration["checks"]:
+            durations.setdefault(outcome["id"], []).append(outcome["duration_ms"])
+    return timing, durations, migration
 
 
 def child_environment(pycache: Path | None) -> dict[str, str]:

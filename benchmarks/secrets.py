@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from generate import generate  # benchmarks/ is sys.path[0] when this file runs
-from run import MB, child_environment, executable, measure
+from run import MB, executable, measure_stage
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpora" / "secrets_public.jsonl"
@@ -362,22 +362,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(placed)} seeded secrets; {args.runs} timed runs of each after a warm-up\n"
         )
 
-        cmd = [mc, "check", str(root.parent), "--stage", "4", "--format", "json"]
-        cmd += ["--policy", str(out / "policy.json")]
-        timing = measure(cmd, args.runs, child_environment(out / "pycache"))
-        durations: dict[str, list[int]] = {}
-        reported: set[tuple[str, int | str]] = set()
-        for sample in timing.samples:
-            if sample.returncode not in (0, 1):
-                sys.exit(f"error: exit {sample.returncode}: {sample.stderr.decode()[-2000:]}")
-            (migration,) = json.loads(sample.stdout)["migrations"]
-            for outcome in migration["checks"]:
-                durations.setdefault(outcome["id"], []).append(outcome["duration_ms"])
-            reported = {
-                (f["path"], f["line"])
-                for f in migration["findings"]
-                if f["blocker"] == "SECRETS_EXPOSED"
-            }
+        timing, durations, migration = measure_stage(
+            mc, root.parent, out / "policy.json", 4, args.runs, out / "pycache"
+        )
+        reported: set[tuple[str, int | str]] = {
+            (f["path"], f["line"])
+            for f in migration["findings"]
+            if f["blocker"] == "SECRETS_EXPOSED"
+        }
 
         ds_times, ds_output = time_detect_secrets(root, args.runs)
         ds_reported: set[tuple[str, int | str]] = set()

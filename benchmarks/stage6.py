@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from generate import generate  # benchmarks/ is sys.path[0] when this file runs
-from run import MB, child_environment, executable, measure
+from run import MB, executable, measure_stage
 
 TARGET_S = 1.0
 
@@ -111,16 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.parallel_runs} parallel runs x {args.checks} checks "
             f"({size / MB:.1f} MB of run reports)\n"
         )
-        cmd = [mc, "check", str(root.parent), "--stage", "6", "--format", "json"]
-        cmd += ["--policy", str(out / "policy.json")]
-        timing = measure(cmd, args.runs, child_environment(out / "pycache"))
-        durations: dict[str, list[int]] = {}
-        for sample in timing.samples:
-            if sample.returncode not in (0, 1):
-                sys.exit(f"error: exit {sample.returncode}: {sample.stderr.decode()[-2000:]}")
-            (migration,) = json.loads(sample.stdout)["migrations"]
-            for outcome in migration["checks"]:
-                durations.setdefault(outcome["id"], []).append(outcome["duration_ms"])
+        timing, durations, migration = measure_stage(
+            mc, root.parent, out / "policy.json", 6, args.runs, out / "pycache"
+        )
         verdict = "PASS" if timing.median_s < TARGET_S else "MISS"
         print(
             f"--stage 6: median {timing.median_s:.3f} s, min {timing.min_s:.3f} s, "
