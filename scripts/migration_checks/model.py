@@ -6,11 +6,13 @@ check id, stage, severity and resolution, so a check cannot mislabel itself.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from pathlib import Path
 
-from migration_checks.blockers import BlockerId
+from migration_checks.blockers import BLOCKERS, BlockerId
 
 
 class Stage(IntEnum):
@@ -129,6 +131,37 @@ class Finding:
             (loc.column or 0) if loc else 0,
             self.message,
         )
+
+
+def make_finding(
+    check: str,
+    stage: int | None,
+    message: str,
+    *,
+    blocker: BlockerId | None = BlockerId.CI_FAILURE,
+    severity: Severity | None = None,
+    location: Location | None = None,
+) -> Finding:
+    """A finding of the engine itself (the runner, the gate), where no check stamps one: the
+    resolution comes from the blocker, the severity is an error when it blocks."""
+    return Finding(
+        check=check,
+        stage=stage,
+        blocker=blocker,
+        severity=severity or (Severity.ERROR if blocker else Severity.WARNING),
+        message=message,
+        location=location,
+        resolution=BLOCKERS[blocker].resolution if blocker else None,
+    )
+
+
+def display_path(path: Path) -> str:
+    """A path as reports show it: relative to the working directory when below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path.as_posix()
+    return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

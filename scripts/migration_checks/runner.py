@@ -7,28 +7,28 @@ CI_FAILURE finding, the other checks still run) and how ``ci_checks_required`` i
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from migration_checks import __version__, states
-from migration_checks.blockers import BLOCKERS, BlockerId
+from migration_checks.blockers import BLOCKERS
 from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.context import MigrationContext, Skip
 from migration_checks.discovery import discover
 from migration_checks.model import (
     CheckOutcome,
     Finding,
-    Location,
     MigrationResult,
     Problem,
     RunResult,
     Severity,
     Stage,
     Status,
+    display_path,
     fails,
+    make_finding,
 )
 from migration_checks.policy import Policy
 from migration_checks.registry import Check, for_stages
@@ -74,36 +74,6 @@ def _nothing_found(path: Path, *, allow_empty: bool) -> Finding:
         None,
         f"{message}; pass the directory that holds the migration, or --allow-empty",
     )
-
-
-def make_finding(
-    check: str,
-    stage: int | None,
-    message: str,
-    *,
-    blocker: BlockerId | None = BlockerId.CI_FAILURE,
-    severity: Severity | None = None,
-    location: Location | None = None,
-) -> Finding:
-    """A finding of the engine itself (the runner, the gate), where no check stamps one."""
-    return Finding(
-        check=check,
-        stage=stage,
-        blocker=blocker,
-        severity=severity or (Severity.ERROR if blocker else Severity.WARNING),
-        message=message,
-        location=location,
-        resolution=BLOCKERS[blocker].resolution if blocker else None,
-    )
-
-
-def display_path(path: Path) -> str:
-    """A path as reports show it: relative to the working directory when below it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path.as_posix()
-    return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
 
 
 def run_migration(

@@ -17,12 +17,12 @@ from migration_checks.gate import approvals
 from migration_checks.gate.approvals import (
     GithubFacts,
     RecordStatus,
-    Review,
     RoleStatus,
     latest_reviews,
     parse_time,
     validate_approval_chain,
 )
+from migration_checks.pull_request import Review
 from tests.conftest import BASE_POLICY, Tree
 from tests.gate.trees import PLAN, gate_tree, load_records, manifest_digest
 

@@ -53,3 +53,31 @@ def test_stage_1_needs_nothing_the_later_stages_install() -> None:
 def test_the_gate_needs_neither_jmespath_nor_sqlglot() -> None:
     out = run(["gate", "examples", "--policy", str(BASE_POLICY)], ("jmespath", "sqlglot"))
     assert out == "1 []"  # blocked offline, and PyGithub is loaded only with a pull request
+
+
+def _loaded_after(module: str) -> set[str]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, {module}; print(' '.join(m for m in sys.modules if m.startswith('migration_checks')))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    return set(done.stdout.split())
+
+
+def test_the_gate_loads_neither_the_runner_nor_the_registry_nor_any_check() -> None:
+    # The gate judges results; loading the checks would tie it to every stage's dependencies.
+    loaded = _loaded_after("migration_checks.gate.run")
+    assert "migration_checks.runner" not in loaded
+    assert "migration_checks.registry" not in loaded
+    assert not [m for m in loaded if m.count(".") >= 3 and m.startswith("migration_checks.checks.")]
+
+
+def test_the_github_client_does_not_import_the_gate() -> None:
+    loaded = _loaded_after("migration_checks.github.api")
+    assert not [m for m in loaded if m.startswith("migration_checks.gate")]

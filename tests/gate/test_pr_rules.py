@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from migration_checks.gate.pr_rules import (
-    Commit,
     GitError,
     branch_problem,
     expected_branch,
@@ -18,6 +17,7 @@ from migration_checks.gate.pr_rules import (
     judge_commits,
     subject_is_valid,
 )
+from migration_checks.pull_request import Commit
 from tests.conftest import Tree, run_cli
 from tests.gate.trees import BRANCH, NOW, gate_tree, git, git_repo
 

@@ -32,6 +32,7 @@ from typing import Any
 from migration_checks import artifacts, states
 from migration_checks.fs import UnsafePath, check_relative, sha256_contained
 from migration_checks.policy import Policy
+from migration_checks.pull_request import Review
 
 DEFAULT_MAX_AGE_DAYS = 30
 APPROVED = "APPROVED"
@@ -127,13 +128,6 @@ def role_issue(role: RoleVerdict, transition: str) -> str:
 
 
 # --- GitHub facts ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    login: str
-    state: str
-    commit_id: str | None
 
 
 TeamMembers = Callable[[str], "frozenset[str] | str"]  # casefolded logins, or why unreadable

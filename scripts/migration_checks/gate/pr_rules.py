@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_checks.pull_request import Commit
+
 COMMIT_ACTIONS = ("PROPOSE", "UPDATE", "APPROVE", "EXECUTE", "RECON", "CUTOVER", "EVIDENCE")
 COMMIT_FORMAT = "[MIGRATION] {ACTION}: {description}"
 _SUBJECT = re.compile(rf"^\[MIGRATION\] (?:{'|'.join(COMMIT_ACTIONS)}): \S")
@@ -23,21 +25,6 @@ _SUBJECT_SHOWN = 72
 
 class GitError(Exception):
     """git could not list the commits; the gate exits 2 with this message."""
-
-
-@dataclass(frozen=True, slots=True)
-class Commit:
-    sha: str
-    message: str
-    parents: int
-
-    @property
-    def subject(self) -> str:
-        return self.message.split("\n", 1)[0].rstrip("\r")
-
-    @property
-    def is_merge(self) -> bool:
-        return self.parents >= 2
 
 
 def expected_branch(archetype_id: str, project_id: str, plan_version: int) -> str:

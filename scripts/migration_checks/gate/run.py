@@ -33,9 +33,16 @@ from migration_checks.documents import Document
 from migration_checks.gate import approvals, labels, pr_rules
 from migration_checks.gate.approvals import ChainReport, GithubFacts, RecordStatus, RoleStatus
 from migration_checks.gate.results import StageResults, migration_key
-from migration_checks.model import Finding, Location, MigrationResult, RunResult, Severity
+from migration_checks.model import (
+    Finding,
+    Location,
+    MigrationResult,
+    RunResult,
+    Severity,
+    display_path,
+    make_finding,
+)
 from migration_checks.policy import Policy
-from migration_checks.runner import display_path, make_finding
 
 if TYPE_CHECKING:
     from migration_checks.github.api import GithubClient, PullRequestInfo

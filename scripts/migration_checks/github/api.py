@@ -21,8 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from migration_checks import __version__
-from migration_checks.gate.approvals import Review
-from migration_checks.gate.pr_rules import Commit
+from migration_checks.pull_request import Commit, Review
 
 if TYPE_CHECKING:
     import github
