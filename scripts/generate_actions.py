@@ -105,13 +105,16 @@ inputs:
       with migration-checks.
     required: false
     default: ""
-  policy-ref:
+  base:
     description: >-
-      Git ref (for example the pull request's base SHA) to read `policy` from instead of the
-      work tree, so that a pull request cannot change the policy it is checked against. Needs
-      `policy`, and a checkout that holds the ref.
+      The pull request's base commit (a full SHA; default: the event's
+      pull_request.base.sha or merge_group.base_sha). The policy, trusted keys, roles, the
+      secrets baseline and each migration's previous state are read from it, never from the
+      pull request, and only the migration directories the pull request changes are examined.
+      The checkout must hold the commit (actions/checkout with fetch-depth: 0). Empty (a push):
+      every migration directory under `path`, with a notice that the state was not verified.
     required: false
-    default: ""
+    default: ${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha || '' }}
   fail-on:
     description: >-
       `blocking` fails the step when any blocker stands; `never` reports blockers but passes.
@@ -166,14 +169,14 @@ _CHECK_STEP = """\
         MC_PYTHON: ${{ steps.setup.outputs.python }}
         MC_PATH: ${{ inputs.path }}
         MC_POLICY: ${{ inputs.policy }}
-        MC_POLICY_REF: ${{ inputs.policy-ref }}
+        MC_BASE: ${{ inputs.base }}
         MC_FAIL_ON: ${{ inputs.fail-on }}
       run: |
         set -eEuo pipefail
         args=(@{stage_args} --format github --fail-on "$MC_FAIL_ON"
           --result-file "$RUNNER_TEMP/@{result_name}.json")
         if [[ -n "$MC_POLICY" ]]; then args+=(--policy "$MC_POLICY"); fi
-        if [[ -n "$MC_POLICY_REF" ]]; then args+=(--policy-ref "$MC_POLICY_REF"); fi
+        if [[ -n "$MC_BASE" ]]; then args+=(--base "$MC_BASE"); fi
         # Stage 5 writes dry_run_result.json (and its samples) there, for the job to keep.
         export MIGRATION_CHECKS_DRY_RUN_DIR="${MIGRATION_CHECKS_DRY_RUN_DIR:-$RUNNER_TEMP/migration-checks-dry-run}"
         "$MC_PYTHON" -I "@{root}/scripts/mc.py" check "${args[@@]}" -- "$MC_PATH"
@@ -188,7 +191,7 @@ _GATE_STEP = """\
         MC_PYTHON: ${{ steps.setup.outputs.python }}
         MC_PATH: ${{ inputs.path }}
         MC_POLICY: ${{ inputs.policy }}
-        MC_POLICY_REF: ${{ inputs.policy-ref }}
+        MC_BASE: ${{ inputs.base }}
         MC_FAIL_ON: ${{ inputs.fail-on }}
         MC_TOKEN: ${{ inputs.token }}
         MC_RESULTS: ${{ inputs.results }}
@@ -200,7 +203,7 @@ _GATE_STEP = """\
         args=(--format github --fail-on "$MC_FAIL_ON"
           --result-file "$RUNNER_TEMP/@{result_name}.json")
         if [[ -n "$MC_POLICY" ]]; then args+=(--policy "$MC_POLICY"); fi
-        if [[ -n "$MC_POLICY_REF" ]]; then args+=(--policy-ref "$MC_POLICY_REF"); fi
+        if [[ -n "$MC_BASE" ]]; then args+=(--base "$MC_BASE"); fi
         if [[ -n "$MC_RESULTS" ]]; then args+=(--results "$MC_RESULTS"); fi
         if [[ -n "$MC_PR" ]]; then
           args+=(--repo "$MC_REPO" --pr "$MC_PR" --head-sha "$MC_HEAD_SHA")

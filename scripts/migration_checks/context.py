@@ -24,6 +24,7 @@ from migration_checks.documents import (
     load_document,
 )
 from migration_checks.fs import TreeListing, UnsafePath, list_tree, read_contained, sha256_contained
+from migration_checks.git_base import BaseView
 from migration_checks.policy import Policy
 from migration_checks.validation import SchemaProblem, validate
 
@@ -50,10 +51,15 @@ T = TypeVar("T")
 
 
 class MigrationContext:
-    def __init__(self, root: Path, display_path: str, policy: Policy) -> None:
+    def __init__(
+        self, root: Path, display_path: str, policy: Policy, base: BaseView | None = None
+    ) -> None:
         self.root = root
         self.display_path = display_path
         self.policy = policy
+        # The migration directory at the pull request's base commit: its previous state and the
+        # secrets baseline come from there (SPEC 6.1). None when no base was given.
+        self.base = base
         self.limits = policy.limits
         self.tree: TreeListing = list_tree(root, self.limits.max_files)
         self._parsed: dict[str, ParseOutcome] = {}

@@ -1,27 +1,73 @@
-"""Finding the migration PR directories (``migration-pr-*``) under the paths a run is given."""
+"""Finding the migration PR directories (``migration-pr-*``) a run examines.
+
+Without a base commit, every migration directory under the paths given is examined: nothing is
+skipped by name (a directory under ``node_modules/`` or ``.venv/`` is a directory like any other),
+except git's own ``.git``, below which git never tracks a file. Migration directories inside
+another one are examined too. Links are never followed, and a migration directory reached through
+a link (the link's name, or the name it points to, is ``migration-pr-*``) is itself a blocking
+finding: what a link points to is not what the pull request holds.
+
+With a base commit (SPEC section 6.1), the directories examined are those the pull request
+changes: every ``migration-pr-*`` directory of the repository that holds a changed path, wherever
+it lies (the paths given name the repository). One pull request carries one migration: changing
+more than one migration directory is a POLICY_VIOLATION that names them all.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from migration_checks.artifacts import MIGRATION_DIR_PREFIX
+from migration_checks.blockers import BlockerId
+from migration_checks.git_base import BaseCommit
+from migration_checks.model import Finding, Severity, display_path, make_finding
 
-_SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
+CHECK = "discovery"
+# git keeps its own files there and never tracks a path below a directory of that name.
+_GIT_DIR = ".git"
 
 
-def is_migration_dir(path: Path) -> bool:
-    return path.name.startswith(MIGRATION_DIR_PREFIX) and path.is_dir() and not path.is_symlink()
+@dataclass(slots=True)
+class Discovery:
+    """The directories to examine, and what discovery itself found wrong."""
+
+    directories: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    changed_only: bool = False  # chosen from the pull request's changes (a base was given)
+
+
+def is_migration_name(name: str) -> bool:
+    return name.startswith(MIGRATION_DIR_PREFIX)
+
+
+def discover_all(roots: Sequence[Path], base: BaseCommit | None) -> Discovery:
+    """What a run examines under ``roots``: every migration directory, or with ``base`` the ones
+    the pull request changes."""
+    if base is not None:
+        return _changed(base)
+    found = Discovery()
+    for root in roots:
+        _walk(root, found)
+    found.directories = sorted(set(found.directories))
+    return found
 
 
 def discover(root: Path) -> list[Path]:
-    """``root`` itself when it is a migration directory, else every one below it, sorted.
+    """Every migration directory under ``root`` (``root`` itself when it is one), sorted."""
+    found = Discovery()
+    _walk(root, found)
+    return sorted(set(found.directories))
 
-    Symbolic links are not followed and a migration directory is not searched for others.
-    """
-    if is_migration_dir(root):
-        return [root]
-    found: list[Path] = []
+
+def _walk(root: Path, found: Discovery) -> None:
+    if root.is_symlink():
+        found.findings.append(_link_finding(root))
+        return
+    if is_migration_name(root.name) and root.is_dir():
+        found.directories.append(root)
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -30,10 +76,79 @@ def discover(root: Path) -> list[Path]:
         except OSError:
             continue
         for entry in entries:
-            if not entry.is_dir(follow_symlinks=False) or entry.name in _SKIPPED_DIRS:
-                continue
-            if entry.name.startswith(MIGRATION_DIR_PREFIX):
-                found.append(Path(entry.path))
-            else:
+            if entry.is_symlink():
+                if _names_a_migration(entry):
+                    found.findings.append(_link_finding(Path(entry.path)))
+            elif entry.is_dir(follow_symlinks=False) and entry.name != _GIT_DIR:
+                if is_migration_name(entry.name):
+                    found.directories.append(Path(entry.path))
                 pending.append(Path(entry.path))
-    return sorted(found)
+
+
+def _names_a_migration(entry: os.DirEntry[str]) -> bool:
+    if is_migration_name(entry.name):
+        return True
+    try:
+        target = str(Path(entry.path).readlink())
+    except OSError:
+        return False
+    return is_migration_name(PurePosixPath(target.rstrip("/")).name)
+
+
+def _link_finding(link: Path) -> Finding:
+    return make_finding(
+        CHECK,
+        None,
+        f'"{display_path(link)}" is a link to a migration directory; links are refused, so '
+        "nothing behind it was examined: put the migration-pr-* directory itself there",
+    )
+
+
+def _changed(base: BaseCommit) -> Discovery:
+    found = Discovery(changed_only=True)
+    touched = []
+    for repo_path in changed_migration_paths(base.changed_paths()):
+        path = base.root.joinpath(*repo_path.split("/"))
+        if path.is_symlink():
+            found.findings.append(_link_finding(path))
+        elif path.is_dir():
+            found.directories.append(path)
+        elif path.exists() or not base.has_tree(repo_path):
+            continue  # a file whose name starts like a migration directory's
+        else:
+            found.findings.append(
+                make_finding(
+                    CHECK,
+                    None,
+                    f'the pull request removes the migration directory "{repo_path}"; there is '
+                    "nothing left to examine there",
+                    blocker=None,
+                    severity=Severity.NOTICE,
+                )
+            )
+        touched.append(repo_path)
+    if len(touched) > 1:
+        names = ", ".join(f'"{p}"' for p in touched)
+        found.findings.append(
+            make_finding(
+                CHECK,
+                None,
+                f"one pull request carries one migration, this one changes {len(touched)} "
+                f"migration directories: {names}; split it into one pull request each",
+                blocker=BlockerId.POLICY_VIOLATION,
+            )
+        )
+    found.directories.sort()
+    return found
+
+
+def changed_migration_paths(paths: Iterable[str]) -> list[str]:
+    """The repository paths of the migration directories that hold one of ``paths`` (a path that
+    is itself named ``migration-pr-*`` counts: it may be the directory, or a link to one)."""
+    directories: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        for depth, part in enumerate(parts, start=1):
+            if is_migration_name(part):
+                directories.add("/".join(parts[:depth]))
+    return sorted(directories)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from pathlib import Path
+from typing import Any
 
 from migration_checks.blockers import BLOCKERS, BlockerId
 
@@ -273,3 +274,31 @@ class RunResult:
         pairs.extend((m, f) for m in self.migrations for f in m.findings)
         pairs.sort(key=lambda pair: pair[1].sort_key[:2])
         return pairs
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """A finding as the JSON result v1 writes it (SPEC section 7, ``check_result.schema.json``):
+    flat ``path``/``line``/``column``. Also the dry run's evidence file uses it."""
+    location = finding.location
+    data: dict[str, Any] = {
+        "check": finding.check,
+        "stage": finding.stage,
+        "blocker": str(finding.blocker) if finding.blocker else None,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "path": location.path if location else None,
+        "line": location.line if location else None,
+        "column": location.column if location else None,
+        "resolution": finding.resolution,
+    }
+    if location is not None and location.pointer is not None:
+        data["pointer"] = location.pointer
+    if finding.series is not None:
+        series = finding.series
+        data["series"] = {
+            "title": series.title,
+            "y_label": series.y_label,
+            "x": list(series.x),
+            "y": list(series.y),
+        }
+    return data

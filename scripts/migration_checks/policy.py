@@ -1,8 +1,9 @@
 """The policy: loaded once per run, validated against its schema, read through typed accessors.
 
 The policy holds the trust anchors (signing keys, roles), so it must come from outside the pull
-request: a file the caller names (checked out from the base branch), a git object at a base
-ref, or the default bundled with the suite.
+request: with a base commit, a policy file of the repository is read from that commit (never from
+the work tree the pull request wrote); a file outside the repository is the caller's; without a
+policy file, the default bundled with the suite.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import subprocess
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from migration_checks.documents import Document, DocumentError, Limits, format_of, parse_document
 from migration_checks.fs import TooLarge
+from migration_checks.git_base import BaseCommit, BaseError
 from migration_checks.resources import default_policy_bytes
 from migration_checks.tls import parse_tls_version
 from migration_checks.validation import validate
@@ -126,15 +128,21 @@ def _decode_public_key(text: str) -> bytes:
     return raw
 
 
-def load_policy(path: Path | None = None, *, git_ref: str | None = None) -> Policy:
-    """Load the policy from ``path`` (at ``git_ref`` when given), or the bundled default."""
+def load_policy(path: Path | None = None, *, base: BaseCommit | None = None) -> Policy:
+    """Load the policy from ``path`` (from the base commit when ``base`` is given and the file
+    lies in its repository), or the bundled default."""
     limits = Limits()
     if path is None:
         source, raw, name = DEFAULT_SOURCE, default_policy_bytes(), "default_policy.json"
-    elif git_ref:
-        source, raw, name = f"{git_ref}:{path}", _read_git_object(git_ref, path), path.name
     else:
-        source, raw, name = str(path), _read_file(path, limits), path.name
+        repo_path = _repository_path(base, path) if base is not None else None
+        if base is not None and repo_path is not None:
+            source = f"{repo_path} at base {base.short}"
+            raw = _read_at_base(base, repo_path, limits)
+        else:
+            # Outside the repository: a file the caller provides, not the pull request.
+            source, raw = str(path), _read_file(path, limits)
+        name = path.name
     fmt = format_of(name) or "json"
     try:
         document = parse_document(source, raw, fmt, limits)
@@ -153,6 +161,32 @@ def load_policy(path: Path | None = None, *, git_ref: str | None = None) -> Poli
     return Policy(source, document)
 
 
+def _repository_path(base: BaseCommit, path: Path) -> str | None:
+    """Where ``path`` lies in the base's repository, worked out from its spelling only: a link in
+    the pull request's tree must not choose which file of the base is read."""
+    absolute = path if path.is_absolute() else Path.cwd().resolve() / path
+    inside = base.relative_lexically(Path(os.path.normpath(absolute)))
+    if inside is None and base.relative(path) is not None:
+        raise PolicyError(
+            f"{path} leads into the repository through a link; name the policy by its path in "
+            "the repository, so that it is read from the base commit"
+        )
+    return inside
+
+
+def _read_at_base(base: BaseCommit, repo_path: str, limits: Limits) -> bytes:
+    try:
+        raw = base.read(repo_path, limits.max_file_bytes)
+    except BaseError as exc:
+        raise PolicyError(str(exc)) from None
+    if raw is None:
+        raise PolicyError(
+            f"there is no policy file {repo_path} at the base commit {base.sha}: the policy is "
+            "read from the base, so a pull request cannot bring its own; merge the policy first"
+        )
+    return raw
+
+
 def _read_file(path: Path, limits: Limits) -> bytes:
     try:
         with path.open("rb") as handle:
@@ -162,23 +196,6 @@ def _read_file(path: Path, limits: Limits) -> bytes:
     if len(raw) > limits.max_file_bytes:
         raise PolicyError(f"{path}: {TooLarge(len(raw), limits.max_file_bytes)}")
     return raw
-
-
-def _read_git_object(ref: str, path: Path) -> bytes:
-    spec = f"{ref}:{path.as_posix().removeprefix('./')}"
-    try:
-        done = subprocess.run(
-            ["git", "cat-file", "blob", spec], capture_output=True, check=False, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PolicyError(f"cannot run git to read the policy at {spec}: {exc}") from None
-    if done.returncode != 0:
-        raise PolicyError(
-            f"cannot read the policy at {spec}: git says "
-            f"{done.stderr.decode('utf-8', 'replace').strip() or 'no such object'}; fetch the base "
-            "commit (actions/checkout with fetch-depth: 0) or pass a policy file from outside the PR"
-        )
-    return done.stdout
 
 
 def _line_col(document: Document, ptr: str) -> tuple[int | None, int | None]:

@@ -2,12 +2,16 @@
 
 Each check module declares ``ID``, ``STAGE``, ``BLOCKING``, ``RAISES``, a docstring with
 ``Passes:`` and ``Fails:`` sections, a ``check(ctx)`` generator and optionally ``applies(ctx)``.
+Each stage package may declare what holds for the whole stage: ``applies(ctx)`` (why the stage
+does not apply to a migration, or None) and ``finish(ctx, outcomes)`` (what the stage makes of its
+checks' outcomes, such as the dry run's evidence file); ``STAGES`` holds them.
 The list is validated when it is built, so a check cannot be registered under a wrong name or
 stage, or in disagreement with the catalogue of SPEC section 5 (``catalogue.SPEC_CHECKS``).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -57,7 +61,7 @@ from migration_checks.checks.stage6_post_execution import (
     recon_severity,
     trend_analysis,
 )
-from migration_checks.model import Problem, Stage
+from migration_checks.model import CheckOutcome, Problem, Stage
 
 if TYPE_CHECKING:
     from migration_checks.context import MigrationContext
@@ -159,6 +163,23 @@ ALL_CHECKS: tuple[Check, ...] = tuple(
 BY_ID: dict[str, Check] = {check.id: check for check in ALL_CHECKS}
 if set(BY_ID) != set(SPEC_CHECKS) or len(BY_ID) != len(ALL_CHECKS):
     raise RuntimeError("the registry must hold every check of SPEC section 5, once each")
+
+
+@dataclass(frozen=True, slots=True)
+class StageHooks:
+    """What a stage package declares for all of its checks."""
+
+    stage: Stage
+    applies: Callable[[MigrationContext], str | None] | None = None
+    finish: Callable[[MigrationContext, Sequence[CheckOutcome]], None] | None = None
+
+
+def _load_stage(stage: Stage) -> StageHooks:
+    package = importlib.import_module(f"migration_checks.checks.{STAGE_PACKAGES[stage]}")
+    return StageHooks(stage, getattr(package, "applies", None), getattr(package, "finish", None))
+
+
+STAGES: dict[Stage, StageHooks] = {stage: _load_stage(stage) for stage in Stage}
 
 
 def for_stages(stages: Sequence[int]) -> list[Check]:

@@ -12,11 +12,12 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from migration_checks import __version__, states
+from migration_checks import __version__
 from migration_checks.blockers import BLOCKERS
 from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.context import MigrationContext, Skip
-from migration_checks.discovery import discover
+from migration_checks.discovery import Discovery, discover_all
+from migration_checks.git_base import BaseCommit, view_of
 from migration_checks.model import (
     CheckOutcome,
     Finding,
@@ -31,9 +32,14 @@ from migration_checks.model import (
     make_finding,
 )
 from migration_checks.policy import Policy
-from migration_checks.registry import Check, for_stages
+from migration_checks.registry import STAGES, Check, for_stages
 
 ALL_STAGES: tuple[int, ...] = tuple(int(stage) for stage in Stage)
+# Stage 3 runs the pull request's own code (tests, plugins), so every other stage of every
+# directory fixes its result first: that code cannot change what they read (SPEC 6.1).
+EXECUTION_ORDER: tuple[Stage, ...] = tuple(
+    sorted(Stage, key=lambda stage: (stage is Stage.CODE_QUALITY, stage))
+)
 
 
 def run(
@@ -42,31 +48,58 @@ def run(
     *,
     stages: Sequence[int] = ALL_STAGES,
     allow_empty: bool = False,
+    base: BaseCommit | None = None,
 ) -> RunResult:
     stage_list = tuple(sorted(set(stages)))
-    checks = for_stages(stage_list)
-    migrations = []
-    run_findings = []
-    for path in paths:
-        found = discover(path)
-        if not found:
-            run_findings.append(_nothing_found(path, allow_empty=allow_empty))
-        for directory in found:
-            migrations.append(run_migration(directory, policy, checks, stage_list))
+    found = discover_all(paths, base)
+    run_findings = list(found.findings)
+    if base is not None and base.resolution is not None:
+        run_findings.append(
+            make_finding("discovery", None, base.resolution, blocker=None, severity=Severity.NOTICE)
+        )
+    if not found.directories:
+        run_findings.append(_nothing_found(paths, found, allow_empty=allow_empty))
+    contexts = [
+        MigrationContext(
+            directory.resolve(), display_path(directory), policy, view_of(base, directory)
+        )
+        for directory in found.directories
+    ]
+    outcomes: list[dict[str, CheckOutcome]] = [{} for _ in contexts]
+    try:
+        for stage in EXECUTION_ORDER:
+            if int(stage) not in stage_list:
+                continue
+            checks = for_stages([int(stage)])
+            finish = STAGES[stage].finish
+            for ctx, done in zip(contexts, outcomes, strict=True):
+                stage_outcomes = [run_check(check, ctx) for check in checks]
+                if finish is not None:
+                    finish(ctx, stage_outcomes)
+                done.update((outcome.check_id, outcome) for outcome in stage_outcomes)
+    finally:
+        for ctx in contexts:
+            ctx.close()  # what the checks opened for this directory, such as a database session
+    ordered = [check.id for check in for_stages(stage_list)]
     return RunResult(
         tool_version=__version__,
         policy_version=policy.version,
         stages=stage_list,
         roots=tuple(display_path(path) for path in paths),
-        migrations=tuple(migrations),
+        migrations=tuple(
+            _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list)
+            for ctx, done in zip(contexts, outcomes, strict=True)
+        ),
         findings=tuple(run_findings),
     )
 
 
-def _nothing_found(path: Path, *, allow_empty: bool) -> Finding:
-    message = (
-        f'no migration-pr-* directory found under "{display_path(path)}"; nothing was examined'
-    )
+def _nothing_found(paths: Sequence[Path], found: Discovery, *, allow_empty: bool) -> Finding:
+    if found.changed_only:
+        message = "the pull request changes no migration-pr-* directory; nothing was examined"
+    else:
+        where = ", ".join(f'"{display_path(path)}"' for path in paths)
+        message = f"no migration-pr-* directory found under {where}; nothing was examined"
     if allow_empty:
         return make_finding("discovery", None, message, blocker=None, severity=Severity.NOTICE)
     return make_finding(
@@ -76,15 +109,9 @@ def _nothing_found(path: Path, *, allow_empty: bool) -> Finding:
     )
 
 
-def run_migration(
-    directory: Path, policy: Policy, checks: Sequence[Check], stages: Sequence[int]
+def _migration_result(
+    ctx: MigrationContext, outcomes: list[CheckOutcome], stages: Sequence[int]
 ) -> MigrationResult:
-    ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
-    try:
-        outcomes = [run_check(check, ctx) for check in checks]
-    finally:
-        ctx.close()  # what the checks opened for this directory, such as the dry run's session
-    extra = judge_required_checks(ctx, outcomes, stages)
     return MigrationResult(
         path=ctx.display_path,
         project_id=_text(ctx.data("metadata", "/project_id")),
@@ -92,7 +119,7 @@ def run_migration(
         target_state=_text(ctx.data("metadata", "/target_state")),
         outcomes=tuple(outcomes),
         files_parsed=ctx.files_parsed,
-        extra_findings=tuple(extra),
+        extra_findings=tuple(judge_required_checks(ctx, outcomes, stages)),
     )
 
 
@@ -100,27 +127,16 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def stage_not_applicable(stage: Stage, ctx: MigrationContext) -> str | None:
-    """Why a whole stage does not apply to this migration, or None when it does."""
-    if stage is Stage.POST_EXECUTION:
-        state = _text(ctx.data("metadata", "/state"))
-        if (
-            state is None or states.rank(state) < states.rank("EXECUTED")
-        ) and not ctx.parallel_run_paths():
-            return (
-                f"stage 6 applies from EXECUTED on, or when reconciliation/parallel_runs/ holds runs; "
-                f"the plan is {state or 'in an unknown state'} and has no parallel runs"
-            )
-    return None
-
-
 def run_check(check: Check, ctx: MigrationContext) -> CheckOutcome:
     started = time.perf_counter()
-    reason = stage_not_applicable(check.stage, ctx)
+    stage_applies = STAGES[check.stage].applies
+    reason: str | None = None
     findings: list[Finding] = []
     status = Status.PASSED
     after_failure = True
     try:
+        if stage_applies is not None:
+            reason = stage_applies(ctx)
         if reason is None and check.applies is not None:
             reason = check.applies(ctx)
         if reason is not None:

@@ -82,10 +82,13 @@ GATE_INPUTS = {"token", "results"}
 def test_the_spec_interface(action: Path) -> None:
     document = load(action)
     extra = GATE_INPUTS if action == GATE else set()
-    assert set(document["inputs"]) == {"path", "policy", "policy-ref", "fail-on"} | extra
+    assert set(document["inputs"]) == {"path", "policy", "base", "fail-on"} | extra
     assert document["inputs"]["path"]["default"] == "."
     assert document["inputs"]["policy"]["default"] == ""
-    assert document["inputs"]["policy-ref"]["default"] == ""
+    # The trust anchors come from the event's base commit unless the caller says otherwise.
+    assert document["inputs"]["base"]["default"] == (
+        "${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha || '' }}"
+    )
     assert document["inputs"]["fail-on"]["default"] == "blocking"
     outputs = document["outputs"]
     assert set(outputs) == {"blocked", "blockers", "result-file"}

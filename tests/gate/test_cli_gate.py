@@ -12,7 +12,7 @@ from click.testing import Result
 
 from migration_checks.reporters.markdown import MARKER
 from tests.conftest import Tree, run_cli
-from tests.gate.trees import BRANCH, NOW, gate_tree, git_repo
+from tests.gate.trees import BRANCH, NOW, base_args, gate_tree, git_repo
 from tests.reporters._factories import parse_file_commands
 
 OFFLINE = {"GITHUB_TOKEN": ""}
@@ -21,7 +21,7 @@ OFFLINE = {"GITHUB_TOKEN": ""}
 def gate(tree: Tree, *args: str, env: dict[str, str] | None = None) -> Result:
     return run_cli(
         "gate", str(tree.workspace), "--policy", str(tree.policy), "--now", NOW, *args,
-        env={**OFFLINE, **(env or {})},
+        *base_args(tree, args), env={**OFFLINE, **(env or {})},
     )  # fmt: skip
 
 
@@ -79,7 +79,7 @@ def test_offline_a_transition_that_needs_no_approval_may_merge(
     )
     git_repo(tree.workspace, ["[MIGRATION] UPDATE: tighten the mapping"])
 
-    code, result = gate_json(tree, "--base-ref", "main")
+    code, result = gate_json(tree, "--base", "main")
 
     assert code == 0, all_findings(result)
     assert result["migrations"][0]["approvals"]["required_roles"] == []
@@ -114,7 +114,7 @@ def test_github_format_annotates_only_the_gates_findings(
     assert done.exit_code == 1
     annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
     titles = [a.split("title=", 1)[1].split(",")[0].split(":")[0] for a in annotations]
-    assert titles == ["approval_chain", "approval_chain", "commit_messages"]
+    assert titles == ["approval_chain", "approval_chain"]  # BASE..HEAD holds no commit
     values = parse_file_commands(outputs.read_text())
     assert values == {
         "blocked": "true",
@@ -208,7 +208,7 @@ def test_an_unusable_result_file_is_a_configuration_error(
         (["--apply"], {}, "--apply needs --repo, --pr and GITHUB_TOKEN"),
         (["--now", "2026-11-10T00:00:00"], {}, "has no UTC offset"),
         (["--head-sha", "abc"], {}, "expected a full commit SHA"),
-        (["--policy-ref", "HEAD"], {}, "--policy-ref needs --policy"),
+        (["--base", "HEAD"], {}, "is not inside a git checkout"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -277,7 +277,14 @@ def test_missing_records_leave_every_role_empty(make_tree: Callable[..., Tree]) 
 
 def merge_message(tree: Tree, *args: str) -> Result:
     return run_cli(
-        "merge-message", str(tree.workspace), "--policy", str(tree.policy), "--now", NOW, *args
+        "merge-message",
+        str(tree.workspace),
+        "--policy",
+        str(tree.policy),
+        "--now",
+        NOW,
+        *args,
+        *base_args(tree, args),
     )
 
 

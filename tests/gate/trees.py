@@ -63,12 +63,26 @@ def git(repo: Path, *args: str) -> str:
 
 
 def git_repo(workspace: Path, messages: list[str], *, branch: str = BRANCH) -> None:
-    """Make ``workspace`` a repository: a base commit on main, then one commit per message."""
+    """Make ``workspace`` a repository: a base commit on main without the migration, then one
+    commit per message on ``branch`` (the first adds the migration directory, new in the pull
+    request, so it starts at an initial state of the policy)."""
     git(workspace, "init", "-q", "-b", "main")
-    git(workspace, "add", "-A")
+    (workspace / "README.md").write_text("the repository\n")
+    git(workspace, "add", "README.md")
     git(workspace, "commit", "-q", "-m", "base")
     git(workspace, "checkout", "-q", "-b", branch)
     for index, message in enumerate(messages):
         (workspace / f"change_{index}.txt").write_text(str(index))
         git(workspace, "add", "-A")
         git(workspace, "commit", "-q", "-m", message)
+
+
+def base_args(tree: Tree, args: tuple[str, ...]) -> list[str]:
+    """``--base main`` for a gate run, unless the test passes its own ``--base``: the workspace
+    becomes a repository whose base commit lacks the migration (new in the pull request, at a
+    state the example policy lets a migration start at)."""
+    if any(a == "--base" or a.startswith("--base=") for a in args):
+        return []
+    if not (tree.workspace / ".git").exists():
+        git_repo(tree.workspace, [])
+    return ["--base", "main"]

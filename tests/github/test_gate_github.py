@@ -14,7 +14,7 @@ from click.testing import Result
 
 from migration_checks.reporters.markdown import COMMENT_LIMIT, MARKER
 from tests.conftest import Tree, run_cli
-from tests.gate.trees import NOW, gate_tree, load_records, save_records
+from tests.gate.trees import NOW, base_args, gate_tree, load_records, save_records
 from tests.github.conftest import HEAD, REPO, approved_pull
 from tests.github.fake_github import TOKEN, FakeGithub, commit_sha
 from tests.reporters._factories import parse_file_commands
@@ -35,6 +35,7 @@ def gate(
         "--now",
         NOW,
         *args,
+        *base_args(tree, args),
         env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.base_url, **(env or {})},
     )
 
@@ -575,7 +576,10 @@ def test_stage_4_findings_add_security_review(tree: Tree, fake: FakeGithub, tmp_
 def test_merge_message_after_a_passing_gate(tree: Tree, fake: FakeGithub) -> None:
     approved_pull(fake)
     assert gate(tree, fake).exit_code == 0
-    done = run_cli("merge-message", str(tree.workspace), "--policy", str(tree.policy), "--now", NOW)
+    done = run_cli(
+        "merge-message", str(tree.workspace), "--policy", str(tree.policy), "--now", NOW,
+        *base_args(tree, ()),
+    )  # fmt: skip
     assert done.exit_code == 0
     assert "Approval-Id: appr_shop01\nApproval-Id: appr_shop02\n" in done.stdout
 

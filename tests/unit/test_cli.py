@@ -56,7 +56,6 @@ def test_blocking_findings_exit_1_and_fail_on_never_exits_0(make_tree: Callable[
         (["check", "/no/such/dir"], "does not exist"),
         (["check", ".", "--stage", "7"], "7 is not in the range 1<=x<=6"),
         (["check", ".", "--format", "xml"], "'xml' is not one of"),
-        (["check", ".", "--policy-ref", "HEAD"], "--policy-ref needs --policy"),
         (["explain", "NOT_A_BLOCKER"], 'unknown blocker "NOT_A_BLOCKER"'),
         (["schemas", "nope"], 'no schema named "nope"'),
         (["check", ".", "--policy", "/no/such/policy.json"], "cannot read policy"),
@@ -134,19 +133,20 @@ def test_output_and_result_files(tmp_path: Path) -> None:
     assert json.loads(result_file.read_text())["schema_version"] == "v1"
 
 
-def test_policy_from_a_git_ref_ignores_the_work_tree(tmp_path: Path) -> None:
+def test_policy_from_the_base_commit_ignores_the_work_tree(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(EXAMPLE, repo)
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    subprocess.run([*git, "add", "policy"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base: the policy"], check=True)
+    base = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
     policy = json.loads((repo / "policy" / "policy.json").read_text())
     policy["signing"]["trusted_keys"] = []  # a PR head that drops the trust anchors
     (repo / "policy" / "policy.json").write_text(json.dumps(policy))
     args = ["check", str(repo / "migrations"), "--stage", "1", "--policy", "policy/policy.json"]
     done = subprocess.run(
-        [sys.executable, "-m", "migration_checks", *args, "--policy-ref", "HEAD"],
+        [sys.executable, "-m", "migration_checks", *args, "--base", base.stdout.strip()],
         cwd=repo, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -159,11 +159,11 @@ def test_policy_from_a_git_ref_ignores_the_work_tree(tmp_path: Path) -> None:
     )
     assert head.returncode == 1
     missing = subprocess.run(
-        [sys.executable, "-m", "migration_checks", *args, "--policy-ref", "no-such-ref"],
+        [sys.executable, "-m", "migration_checks", *args, "--base", "no-such-ref"],
         cwd=repo, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert missing.returncode == 2
-    assert "cannot read the policy at no-such-ref:policy/policy.json" in missing.stderr
+    assert 'no commit named "no-such-ref" in this clone' in missing.stderr
 
 
 @pytest.mark.parametrize("blocker", list(BlockerId))

@@ -10,9 +10,11 @@ import click
 
 from migration_checks.cli.options import (
     deliver,
+    fail,
     load_policy_or_exit,
     policy_options,
     report_options,
+    resolve_base_or_exit,
     write_file,
 )
 
@@ -37,7 +39,7 @@ def check(
     paths: tuple[Path, ...],
     stages: tuple[int, ...],
     policy_path: Path | None,
-    policy_ref: str | None,
+    base_ref: str | None,
     output_format: str,
     output: Path | None,
     result_file: Path | None,
@@ -45,13 +47,22 @@ def check(
     allow_empty: bool,
 ) -> None:
     """Check the migration PR directories under PATH (default: the current directory)."""  # fmt: skip
+    from migration_checks.git_base import BaseError
     from migration_checks.reporters import REPORTERS, json_v1
     from migration_checks.runner import ALL_STAGES, run
 
-    policy = load_policy_or_exit(policy_path, policy_ref)
-    result = run(
-        list(paths) or [Path()], policy, stages=stages or ALL_STAGES, allow_empty=allow_empty
-    )
+    base = resolve_base_or_exit(base_ref, paths, output_format)
+    policy = load_policy_or_exit(policy_path, base, output_format)
+    try:
+        result = run(
+            list(paths) or [Path()],
+            policy,
+            stages=stages or ALL_STAGES,
+            allow_empty=allow_empty,
+            base=base,
+        )
+    except BaseError as exc:
+        fail(f"--base: {exc}", output_format)
     if result_file is not None:
         write_file(result_file, json_v1.render(result))
     if output_format == "github":

@@ -18,9 +18,11 @@ import click
 from migration_checks.cli.errors import ConfigurationError
 from migration_checks.cli.options import (
     deliver,
+    fail,
     load_policy_or_exit,
     policy_options,
     report_options,
+    resolve_base_or_exit,
     write_file,
 )
 
@@ -62,11 +64,6 @@ def parse_now(value: str | None) -> datetime:
     help="The commit that was checked out and examined; approvals must be on it.",
 )
 @click.option("--branch", help="The pull request's branch (default: from GitHub, else git).")
-@click.option(
-    "--base-ref",
-    metavar="GIT_REF",
-    help="Without a pull request: check the commit messages of BASE..HEAD with git log.",
-)
 @click.option("--head-ref", metavar="GIT_REF", default="HEAD", show_default=True)
 @click.option(
     "--api-url",
@@ -101,13 +98,12 @@ def parse_now(value: str | None) -> datetime:
 def gate(
     paths: tuple[Path, ...],
     policy_path: Path | None,
-    policy_ref: str | None,
+    base_ref: str | None,
     result_paths: tuple[Path, ...],
     repo: str | None,
     pr: int | None,
     head_sha: str | None,
     branch: str | None,
-    base_ref: str | None,
     head_ref: str,
     api_url: str | None,
     github_timeout: int,
@@ -122,7 +118,9 @@ def gate(
     """Decide whether the transition of each migration under PATH may merge.
 
     Checks the approval chain of {state}_to_{target_state} (SPEC section 6), the branch name,
-    the commit messages and the labels. With GITHUB_TOKEN, --repo and --pr it verifies every
+    the commit messages and the labels. The state is anchored to --base (the pull request's base
+    commit, which also provides the policy and the commits BASE..HEAD): without it the gate is
+    blocked. With GITHUB_TOKEN, --repo and --pr it verifies every
     approver on GitHub and, unless --no-apply, sets the labels and the sticky comment. Without a
     token nothing is verified on GitHub, so a transition that needs approvals is blocked.
     Exit codes: 0 may merge, 1 blocked, 2 configuration error or no usable answer from GitHub.
@@ -131,6 +129,7 @@ def gate(
     from migration_checks.gate.pr_rules import GitError
     from migration_checks.gate.results import ResultsError, StageResults, load_results
     from migration_checks.gate.run import GateOptions, run_gate
+    from migration_checks.git_base import BaseError
 
     clock = parse_now(now)
     if (repo is None) != (pr is None):
@@ -148,11 +147,12 @@ def gate(
     online = pr is not None
     if apply and not online:
         raise click.UsageError("--apply needs --repo, --pr and GITHUB_TOKEN")
-    policy = load_policy_or_exit(policy_path, policy_ref)
+    base = resolve_base_or_exit(base_ref, paths, output_format)
+    policy = load_policy_or_exit(policy_path, base, output_format)
     try:
         results = load_results(list(result_paths)) if result_paths else StageResults()
     except ResultsError as exc:
-        raise ConfigurationError(str(exc)) from None
+        fail(str(exc), output_format)
     options = GateOptions(
         paths=tuple(paths) or (Path(),),
         policy=policy,
@@ -161,7 +161,7 @@ def gate(
         pr=pr,
         head_sha=head_sha.lower() if head_sha else None,
         branch=branch,
-        base_ref=base_ref,
+        base=base,
         head_ref=head_ref,
         apply=online if apply is None else apply,
         comment_author=comment_author,
@@ -182,12 +182,15 @@ def gate(
     try:
         result = run_gate(options, client, render_comment=report.comment)
     except GithubUnavailable as exc:
-        _fail(str(exc), output_format)
+        fail(str(exc), output_format)
     except GitError as exc:
-        raise ConfigurationError(
+        fail(
             f"cannot list the commits {base_ref}..{head_ref}: {exc}; fetch the base "
-            "(actions/checkout with fetch-depth: 0)"
-        ) from None
+            "(actions/checkout with fetch-depth: 0)",
+            output_format,
+        )
+    except BaseError as exc:
+        fail(f"--base: {exc}", output_format)
     finally:
         if client is not None:
             client.close()
@@ -208,18 +211,3 @@ def gate(
         colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         deliver(report.render_text(result, colour=colour), output)
     sys.exit(1 if result.blocked and fail_on == "blocking" else 0)
-
-
-def _fail(message: str, output_format: str) -> None:
-    """No usable answer from GitHub: one clear error, exit 2."""
-    if output_format == "github":
-        import github_action_utils as gha
-
-        from migration_checks.reporters.markdown import MARKER, text
-
-        gha.error(message, title="migration-checks gate")
-        if os.environ.get("GITHUB_STEP_SUMMARY"):
-            gha.append_job_summary(
-                f"{MARKER}\n## migration-checks gate: no verdict\n\n{text(message)}\n"
-            )
-    raise ConfigurationError(message)

@@ -9,7 +9,7 @@ import click
 
 from migration_checks.cli.errors import ConfigurationError
 from migration_checks.cli.gate import parse_now
-from migration_checks.cli.options import load_policy_or_exit, policy_options
+from migration_checks.cli.options import load_policy_or_exit, policy_options, resolve_base_or_exit
 
 
 @click.command("merge-message")
@@ -20,7 +20,7 @@ from migration_checks.cli.options import load_policy_or_exit, policy_options
 def merge_message(
     path: Path,
     policy_path: Path | None,
-    policy_ref: str | None,
+    base_ref: str | None,
     pr: int | None,
     now: str | None,
 ) -> None:
@@ -28,23 +28,25 @@ def merge_message(
 
     The subject follows "[MIGRATION] {ACTION}: {description}"; trailers name the project, plan,
     transition and one Approval-Id per approval that fills a required role. The records are
-    judged without GitHub (the gate verifies them there). Exit 1, printing nothing on standard
-    output, when a required role has no approval that counts.
+    judged without GitHub (the gate verifies them there), against the state anchored to --base.
+    Exit 1, printing nothing on standard output, when a required role has no approval that counts.
     """
     from migration_checks.discovery import discover
     from migration_checks.gate.merge import merge_message as build
     from migration_checks.gate.merge import missing_text
     from migration_checks.gate.run import judge_chain, load_migration
+    from migration_checks.git_base import view_of
 
     clock = parse_now(now)
-    policy = load_policy_or_exit(policy_path, policy_ref)
+    base = resolve_base_or_exit(base_ref, (path,), "text")
+    policy = load_policy_or_exit(policy_path, base, "text")
     found = discover(path)
     if len(found) != 1:
         raise ConfigurationError(
             f'merge-message needs exactly one migration-pr-* directory under "{path}", found '
             f"{len(found)}"
         )
-    migration = load_migration(found[0], policy)
+    migration = load_migration(found[0], policy, view_of(base, found[0]))
     chain = judge_chain(migration, policy, clock, None)
     metadata = migration.metadata
     if metadata is None or chain is None:

@@ -4,42 +4,80 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
 from migration_checks.cli.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from migration_checks.git_base import BaseCommit
     from migration_checks.policy import Policy
 
 F = TypeVar("F", bound=Callable[..., object])
 
 
 def policy_options(function: F) -> F:
-    """``--policy FILE`` and ``--policy-ref GIT_REF``: trust anchors come from outside the PR."""
+    """``--policy FILE`` and ``--base SHA``: trust anchors come from outside the pull request."""
     function = click.option(
-        "--policy-ref",
-        metavar="GIT_REF",
-        help="Read --policy from this git commit (the PR's base), not the work tree.",
+        "--base",
+        "base_ref",
+        metavar="SHA",
+        help="The pull request's base commit. The policy, trusted keys, roles, the secrets "
+        "baseline and each migration's previous state are read from it, and only the migration "
+        "directories the pull request changes are examined. A name is resolved and reported; "
+        "an ambiguous one is refused.",
     )(function)
     return click.option(
         "--policy",
         "policy_path",
         type=click.Path(path_type=Path),
-        help="Policy file (JSON or YAML). Default: the policy bundled with migration-checks.",
+        help="Policy file (JSON or YAML); with --base, read from the base commit. Default: the "
+        "policy bundled with migration-checks.",
     )(function)
 
 
-def load_policy_or_exit(policy_path: Path | None, policy_ref: str | None) -> Policy:
+def resolve_base_or_exit(
+    base_ref: str | None, paths: tuple[Path, ...], output_format: str
+) -> BaseCommit | None:
+    """The base commit named by ``--base``, in the repository of the first path."""
+    if base_ref is None:
+        return None
+    from migration_checks.git_base import BaseError, resolve_base
+
+    try:
+        return resolve_base(base_ref, paths[0] if paths else Path())
+    except BaseError as exc:
+        fail(f"--base: {exc}", output_format)
+
+
+def load_policy_or_exit(
+    policy_path: Path | None, base: BaseCommit | None, output_format: str
+) -> Policy:
     from migration_checks.policy import PolicyError, load_policy
 
-    if policy_ref and policy_path is None:
-        raise click.UsageError("--policy-ref needs --policy (the policy's path in the repository)")
     try:
-        return load_policy(policy_path, git_ref=policy_ref)
+        return load_policy(policy_path, base=base)
     except PolicyError as exc:
-        raise ConfigurationError(str(exc)) from None
+        fail(str(exc), output_format)
+
+
+def fail(message: str, output_format: str) -> NoReturn:
+    """A configuration error: exit 2 with ``message``; in GitHub Actions also one error
+    annotation and the job summary, so the reason shows where the verdict would have."""
+    if output_format == "github":
+        import os
+
+        import github_action_utils as gha
+
+        from migration_checks.reporters.markdown import MARKER, text
+
+        gha.error(message, title="migration-checks")
+        if os.environ.get("GITHUB_STEP_SUMMARY"):
+            gha.append_job_summary(
+                f"{MARKER}\n## migration-checks: no verdict\n\n{text(message)}\n"
+            )
+    raise ConfigurationError(message)
 
 
 def report_options(formats: tuple[str, ...], result_help: str) -> Callable[[F], F]:

@@ -24,15 +24,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migration_checks import __version__, artifacts, states
+from migration_checks import __version__, anchoring, artifacts, states
 from migration_checks.blockers import BlockerId
 from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.context import MigrationContext
-from migration_checks.discovery import discover
+from migration_checks.discovery import discover_all
 from migration_checks.documents import Document
 from migration_checks.gate import approvals, labels, pr_rules
 from migration_checks.gate.approvals import ChainReport, GithubFacts, RecordStatus, RoleStatus
 from migration_checks.gate.results import StageResults, migration_key
+from migration_checks.git_base import BaseCommit, BaseView, view_of
 from migration_checks.model import (
     Finding,
     Location,
@@ -60,7 +61,7 @@ class GateOptions:
     pr: int | None = None
     head_sha: str | None = None
     branch: str | None = None
-    base_ref: str | None = None
+    base: BaseCommit | None = None  # the pull request's base commit (--base)
     head_ref: str | None = None
     apply: bool = False
     comment_author: str | None = None
@@ -138,8 +139,10 @@ class LoadedMigration:
         return None
 
 
-def load_migration(directory: Path, policy: Policy) -> LoadedMigration:
-    ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
+def load_migration(
+    directory: Path, policy: Policy, base: BaseView | None = None
+) -> LoadedMigration:
+    ctx = MigrationContext(directory.resolve(), display_path(directory), policy, base)
     migration = LoadedMigration(ctx, ctx.usable("metadata"))
     if migration.metadata is None:
         migration.findings.append(
@@ -177,6 +180,28 @@ def judge_chain(
         return None
     state, target = metadata.data["state"], metadata.data["target_state"]
     transition = states.transition_name(state, target)
+    if migration.ctx.base is None:
+        migration.findings.append(
+            finding(
+                "approval_chain",
+                "no base commit (--base): the state cannot be anchored, so no transition can be "
+                "judged; the gate action passes the pull request's base",
+                blocker=BlockerId.CI_FAILURE,
+                location=metadata.at("/state"),
+            )
+        )
+        return None
+    anchored = anchoring.state_problem(migration.ctx, state)
+    if anchored is not None:
+        migration.findings.append(
+            finding(
+                "approval_chain",
+                f"illegal transition: {anchored}",
+                blocker=BlockerId.SCHEMA_VALIDATION_FAILED,
+                location=metadata.at("/state"),
+            )
+        )
+        return None
     if not states.is_legal_transition(state, target):
         migration.findings.append(
             finding(
@@ -330,18 +355,21 @@ def run_gate(
     policy = options.policy
     run_findings: list[Finding] = []
     migrations: list[LoadedMigration] = []
-    for path in options.paths:
-        found = discover(path)
-        if not found:
-            run_findings.append(
-                finding(
-                    "discovery",
-                    f'no migration-pr-* directory found under "{display_path(path)}"; nothing was '
-                    "examined",
-                    blocker=BlockerId.CI_FAILURE,
-                )
+    found = discover_all(options.paths, options.base)
+    run_findings.extend(found.findings)
+    if not found.directories:
+        where = "the pull request's changes" if found.changed_only else "the paths given"
+        run_findings.append(
+            finding(
+                "discovery",
+                f"no migration-pr-* directory found in {where}; nothing was examined",
+                blocker=BlockerId.CI_FAILURE,
             )
-        migrations.extend(load_migration(directory, policy) for directory in found)
+        )
+    migrations.extend(
+        load_migration(directory, policy, view_of(options.base, directory))
+        for directory in found.directories
+    )
 
     info: PullRequestInfo | None = None
     facts: GithubFacts | None = None
@@ -460,14 +488,15 @@ def _judge_commits(
 ) -> list[Finding]:
     if client is not None and info is not None:
         commits = client.commits(info)
-    elif options.base_ref:
-        directory = options.git_dir or (options.paths[0] if options.paths else Path())
-        commits = pr_rules.git_commits(directory, options.base_ref, options.head_ref or "HEAD")
+    elif options.base is not None:
+        commits = pr_rules.git_commits(
+            options.base.root, options.base.sha, options.head_ref or "HEAD"
+        )
     else:
         return [
             finding(
                 "commit_messages",
-                "commit messages were not checked: no pull request and no --base-ref",
+                "commit messages were not checked: no pull request and no --base",
                 severity=Severity.NOTICE,
             )
         ]

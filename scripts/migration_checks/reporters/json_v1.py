@@ -9,33 +9,7 @@ import dataclasses
 import json
 from typing import Any
 
-from migration_checks.model import CheckOutcome, Finding, MigrationResult, RunResult
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    location = finding.location
-    data: dict[str, Any] = {
-        "check": finding.check,
-        "stage": finding.stage,
-        "blocker": str(finding.blocker) if finding.blocker else None,
-        "severity": str(finding.severity),
-        "message": finding.message,
-        "path": location.path if location else None,
-        "line": location.line if location else None,
-        "column": location.column if location else None,
-        "resolution": finding.resolution,
-    }
-    if location is not None and location.pointer is not None:
-        data["pointer"] = location.pointer
-    if finding.series is not None:
-        series = finding.series
-        data["series"] = {
-            "title": series.title,
-            "y_label": series.y_label,
-            "x": list(series.x),
-            "y": list(series.y),
-        }
-    return data
+from migration_checks.model import CheckOutcome, MigrationResult, RunResult, finding_record
 
 
 def _check_dict(outcome: CheckOutcome) -> dict[str, Any]:
@@ -57,7 +31,7 @@ def _migration_dict(migration: MigrationResult) -> dict[str, Any]:
         "target_state": migration.target_state,
         "files_parsed": migration.files_parsed,
         "checks": [_check_dict(outcome) for outcome in migration.outcomes],
-        "findings": [finding_dict(f) for f in migration.findings],
+        "findings": [finding_record(f) for f in migration.findings],
         "blockers": list(migration.blockers),
         "blocked": migration.blocked,
     }
@@ -71,7 +45,7 @@ def to_dict(result: RunResult) -> dict[str, Any]:
         "policy_version": result.policy_version,
         "stages": list(result.stages),
         "examined": {"roots": list(result.roots), **dataclasses.asdict(examined)},
-        "findings": [finding_dict(f) for f in sorted(result.findings, key=lambda f: f.sort_key)],
+        "findings": [finding_record(f) for f in sorted(result.findings, key=lambda f: f.sort_key)],
         "migrations": [_migration_dict(m) for m in result.migrations],
         "blockers": list(result.blockers),
         "blocked": result.blocked,

@@ -6,8 +6,8 @@ config's timeouts (``backends``), reads the catalog of the mapped datasets once 
 and samples them (``sampling``). The runner closes the session when it is done with the
 directory (``MigrationContext.on_close``).
 
-Each check's findings are also recorded in ``dry_run_result.json``, rewritten after every
-check, in ``$MIGRATION_CHECKS_DRY_RUN_DIR/<migration directory>/`` (the stage 5 action sets it
+When the stage is done, its outcomes (as the runner made them) are written to
+``dry_run_result.json`` (``write_result``, called by the stage's ``finish``), in ``$MIGRATION_CHECKS_DRY_RUN_DIR/<migration directory>/`` (the stage 5 action sets it
 under ``$RUNNER_TEMP``), else in a new ``mc-dry-run-*`` directory of the system's temporary
 directory; the Parquet samples go to ``samples/`` beside it. The file holds the seed's
 ``success`` (every blocking check of the dry run passed) and, per check, its status, findings
@@ -23,16 +23,15 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migration_checks import __version__
-from migration_checks.blockers import BLOCKERS
 from migration_checks.context import MigrationContext, Skip
-from migration_checks.model import Problem, Severity, fails
+from migration_checks.model import CheckOutcome, Problem, Severity, Status, finding_record
 from migration_checks.source_db.catalog import Catalog, match, split_name
 from migration_checks.source_db.connection import Session, SourceError, connect, resolve
 
@@ -53,8 +52,6 @@ __all__ = [
 ENV_DIRECTORY = "MIGRATION_CHECKS_DRY_RUN_DIR"
 RESULT_FILE = "dry_run_result.json"
 SAMPLES = "samples"
-# The blocking checks of the dry run: ``success`` means each of them passed.
-BLOCKING = ("connection_test", "schema_compatibility", "extract_sample")
 DEFAULT_SAMPLE_ROWS = 100
 MAX_SAMPLE_ROWS = 1000
 DEFAULT_MAX_TIMEOUT = 60.0  # policy dry_run.max_timeout_seconds
@@ -78,7 +75,6 @@ class DryRun:
         self.ctx = ctx
         self._connected: Connected | SourceError | None = None
         self._catalog: Catalog | SourceError | None = None
-        self._records: dict[str, dict[str, Any]] = {}
         self.details: dict[str, dict[str, Any]] = {}
         self._directory: Path | None = None
         ctx.on_close(self.close)
@@ -187,42 +183,9 @@ class DryRun:
                 stale.unlink()
         return samples
 
-    def recorded(
-        self, check_id: str, blocking: bool, problems: Iterator[Problem]
-    ) -> Iterator[Problem]:
-        """Pass a check's problems through, recording them and its status in the result file."""
-        collected: list[Problem] = []
-        status, reason = "error", None
-        try:
-            for problem in problems:
-                collected.append(problem)
-                yield problem
-            status = "failed" if fails(blocking, collected) else "passed"
-        except Skip as skip:
-            status, reason = "skipped", skip.reason
-            raise
-        finally:
-            self._record(check_id, blocking, status, reason, collected)
-
-    def _record(
-        self,
-        check_id: str,
-        blocking: bool,
-        status: str,
-        reason: str | None,
-        problems: list[Problem],
-    ) -> None:
-        self._records[check_id] = {
-            "status": status,
-            "blocking": blocking,
-            "reason": reason,
-            "findings": [_finding_record(check_id, blocking, problem) for problem in problems],
-            "details": self.details.get(check_id, {}),
-        }
-        with contextlib.suppress(OSError):
-            self._write()
-
-    def _write(self) -> None:
+    def write_result(self, outcomes: Sequence[CheckOutcome]) -> None:
+        """``dry_run_result.json`` from the runner's outcomes of the stage (statuses, findings,
+        severities as the runner stamped them) and the details the checks noted."""
         metadata = self.ctx.document("metadata")
         connected = self._connected
         source = None
@@ -236,6 +199,16 @@ class DryRun:
                 "connect_ms": round(session.connect_ms, 1),
                 "round_trip_ms": round(connected.round_trip_ms, 2),
             }
+        checks = {
+            outcome.check_id: {
+                "status": str(outcome.status),
+                "blocking": outcome.blocking,
+                "reason": outcome.reason,
+                "findings": [finding_record(finding) for finding in outcome.findings],
+                "details": self.details.get(outcome.check_id, {}),
+            }
+            for outcome in outcomes
+        }
         result = {
             "schema_version": "v1",
             "tool": {"name": "migration-checks", "version": __version__},
@@ -244,30 +217,14 @@ class DryRun:
             "plan_id": metadata.get("/plan_id") if metadata else None,
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "success": all(
-                self._records.get(check, {}).get("status") == "passed" for check in BLOCKING
+                outcome.status is Status.PASSED for outcome in outcomes if outcome.blocking
             ),
             "source": source,
-            "checks": self._records,
+            "checks": checks,
         }
         temporary = self.result_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
         temporary.replace(self.result_path)
-
-
-def _finding_record(check_id: str, blocking: bool, problem: Problem) -> dict[str, Any]:
-    """A finding as the JSON result writes it (check_result.schema.json), for the result file."""
-    location = problem.location
-    return {
-        "check": check_id,
-        "stage": 5,
-        "blocker": str(problem.blocker) if problem.blocker else None,
-        "severity": str(problem.severity_in(blocking)),
-        "message": problem.message,
-        "path": location.path if location else None,
-        "line": location.line if location else None,
-        "column": location.column if location else None,
-        "resolution": BLOCKERS[problem.blocker].resolution if problem.blocker else None,
-    }
 
 
 def output_root() -> Path:

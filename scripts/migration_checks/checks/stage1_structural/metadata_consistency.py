@@ -7,11 +7,15 @@ between the metadata and the plan; ``target_state`` is ``state`` or its direct s
 ``ci_checks_required`` entry names a known check, stage or alias; the plan summary names the
 plan; the migration config, recon plan, profiling report and parallel runs name the same
 project and plan; the mapping maps exactly the plan's datasets; ``execution.waves``, when given,
-lists exactly the plan's datasets, each in the plan's wave.
+lists exactly the plan's datasets, each in the plan's wave. The ``state`` is anchored to the
+base commit (``anchoring``): where the directory exists there it equals the base's
+``target_state``, and a new directory starts at an initial state of the base policy; without a
+base commit a notice says the state was not verified.
 
 Passes: metadata and plan both say ``plan_789xyz`` version 3, in ``migration-pr-proj_abc123def456``.
 Fails: the metadata says ``plan_version`` 3 and the plan 2; ``state`` PLANNED with
-``target_state`` PARALLEL_VALIDATED; a dataset of the plan missing from the mapping.
+``target_state`` PARALLEL_VALIDATED; ``state`` CUTOVER_DONE where the base commit leaves the
+migration at PLANNED; a dataset of the plan missing from the mapping.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from migration_checks import artifacts, states
+from migration_checks import anchoring, artifacts, states
 from migration_checks.blockers import BlockerId
 from migration_checks.catalogue import expand_required
 from migration_checks.context import MigrationContext
@@ -83,6 +87,14 @@ def _directory_and_transition(ctx: MigrationContext, metadata: Document) -> Iter
             _FAILED,
             metadata.at("/target_state"),
         )
+    if not ctx.base:
+        yield Problem(
+            anchoring.UNVERIFIED, severity=Severity.NOTICE, location=metadata.at("/state")
+        )
+        return
+    problem = anchoring.state_problem(ctx, state)
+    if problem is not None:
+        yield Problem(f"illegal transition: {problem}", _FAILED, metadata.at("/state"))
 
 
 def _plan_agrees(ctx: MigrationContext, metadata: Document, plan: Document) -> Iterator[Problem]:

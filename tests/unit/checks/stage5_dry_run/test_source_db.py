@@ -11,6 +11,7 @@ import pytest
 
 from migration_checks import source_db
 from migration_checks.context import MigrationContext, Skip
+from migration_checks.model import CheckOutcome, Status
 from migration_checks.policy import load_policy
 from migration_checks.source_db.connection import SourceError, connect, from_fork, resolve
 from tests.conftest import Tree
@@ -145,10 +146,29 @@ def test_the_result_file_and_the_closed_session(make_tree: Callable[..., Tree]) 
     run = source_db.dry_run(ctx)
     assert source_db.dry_run(ctx) is run  # one per directory
     session = run.session()
-    list(run.recorded("connection_test", True, iter([])))
+    run.write_result(
+        [
+            CheckOutcome(
+                check_id="connection_test",
+                stage=5,
+                blocking=True,
+                status=Status.PASSED,
+                duration_ms=1,
+            ),
+            CheckOutcome(
+                check_id="extract_sample",
+                stage=5,
+                blocking=True,
+                status=Status.SKIPPED,
+                duration_ms=1,
+                reason="the source could not be used",
+            ),
+        ]
+    )
     data = json.loads(run.result_path.read_text("utf-8"))
-    assert data["success"] is False  # schema_compatibility and extract_sample have not run
+    assert data["success"] is False  # a blocking check did not pass
     assert data["checks"]["connection_test"]["status"] == "passed"
+    assert data["checks"]["extract_sample"]["reason"] == "the source could not be used"
     assert data["source"]["backend"] == "sqlite" and data["project_id"] == "proj_shop2026"
     ctx.close()
     with pytest.raises(SourceError, match="not connected"), session.read("read after close"):
