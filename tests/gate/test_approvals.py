@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from migration_checks.fs import sha256_contained
+from migration_checks.fs import list_tree, sha256_contained
 from migration_checks.gate import approvals
 from migration_checks.gate.approvals import (
     GithubFacts,
@@ -68,6 +68,7 @@ def judge(
         plan_id="plan_shop2026",
         now=now,
         digest_of=lambda rel: sha256_contained(tree.migration, rel),
+        files=list_tree(tree.migration, approvals.MAX_FILES_LISTED).files,
     )
     return approvals.evaluate(
         records if records is not None else load_records(tree.migration), inputs, github
@@ -361,7 +362,7 @@ def test_roles_are_assigned_so_that_both_are_filled(tree: Tree) -> None:
     )
 
     assert report.valid
-    filled = {role.role: role.approver for role in report.roles}
+    filled = {role.role: role.approver and role.approver.value for role in report.roles}
     assert filled == {"data_owner": "lchen", "security": "jsmith"}
 
 
@@ -393,7 +394,7 @@ def test_the_pr_author_cannot_approve(tree: Tree) -> None:
     report = judge(tree, github=facts(author="JSmith"))  # logins are case-insensitive
 
     assert statuses(report)["data_owner"] == "missing"
-    assert '"jsmith" opened this pull request and cannot approve it' in reasons(report)
+    assert 'approver "jsmith" opened this pull request and cannot approve it' in reasons(report)
 
 
 # --- GitHub facts ------------------------------------------------------------------------------
@@ -486,3 +487,78 @@ def test_validate_reads_nothing_outside_the_directory(tree: Tree, tmp_path: Path
     report = judge(tree, records, github=facts())
 
     assert any('".." is refused' in r for r in reasons(report))
+
+
+# --- what reasons may print (SPEC section 6.1) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "value", "shown"),
+    [
+        ("approver", "jsmith", True),
+        ("approver", "j-smith-2", True),
+        ("approver", "a" * 39, True),
+        ("approver", "a" * 40, False),
+        ("approver", "-jsmith", False),
+        ("approver", "j--smith", False),
+        ("approver", "jsmith-", False),
+        ("approver", "user_jsmith", False),
+        ("approver", "dependabot[bot]", True),  # a reviewer of the pull request
+        ("approval_id", "appr_shop01", True),
+        ("approval_id", "appr_abc123", True),
+        ("approval_id", "appr_AB123", False),
+        ("approval_id", "appr_ab", False),
+        ("approval_id", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", False),
+        ("role", "data_owner", True),
+        ("role", "tech_lead", True),  # named by another transition of the policy
+        ("role", "root", False),
+        ("artifact", PLAN, True),
+        ("artifact", "contracts/missing.yml", False),
+        ("digest", "0" * 64, True),
+        ("digest", "A" * 64, False),
+        ("digest", "0" * 63, False),
+        ("transition", "PLANNED_to_EXECUTED", True),
+        ("transition", "SECRET_to_EXECUTED", False),
+    ],
+)
+def test_a_record_value_is_shown_only_in_its_expected_form(
+    tree: Tree, form: str, value: str, shown: bool
+) -> None:
+    from migration_checks.fs import list_tree
+    from migration_checks.gate.shown import Forms
+
+    forms = Forms(
+        roles=approvals.policy_roles(POLICY),
+        files=list_tree(tree.migration, approvals.MAX_FILES_LISTED).files,
+        reviewers=frozenset({"dependabot[bot]"}),
+    )
+    result = getattr(forms, form)(value, "/approvals/0/x")
+
+    assert (result.value is not None) is shown
+    if shown:
+        assert f'"{value[:12]}' in result.quoted
+    else:
+        assert value not in str(result) and value not in result.quoted and value not in result.bare
+        assert str(result).endswith(" at /approvals/0/x")
+
+
+def test_merge_message_refuses_an_approval_id_it_cannot_print(
+    make_tree: Callable[..., Tree],
+) -> None:
+    from tests.conftest import run_cli
+    from tests.gate.trees import NOW, base_args, save_records
+
+    tree = gate_tree(make_tree)
+    records = load_records(tree.migration)
+    records[1]["approval_id"] = "Approval 2!"
+    save_records(tree.migration, records)
+
+    done = run_cli(
+        "merge-message", str(tree.workspace), "--policy", str(tree.policy), "--now", NOW,
+        *base_args(tree, ()),
+    )  # fmt: skip
+
+    assert done.exit_code == 1
+    assert done.stdout == ""
+    assert "the approval_id at /approvals/1/approval_id is not of the form" in done.stderr
+    assert "Approval 2!" not in done.output

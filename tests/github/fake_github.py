@@ -46,6 +46,9 @@ class FakePull:
     base_ref: str = "main"
     head_repo: str | None = None  # None: the same repository
     labels: list[str] = field(default_factory=list)
+    # Listed when the pull request is read, but removed by someone else before the gate removes
+    # them: GitHub then answers 404 to the DELETE.
+    vanishing_labels: list[str] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
     commits: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
@@ -251,7 +254,7 @@ class FakeGithub:
                 "repo": {"full_name": pull.head_repo or self.repo},
             },
             "base": {"sha": pull.base_sha, "ref": pull.base_ref, "repo": {"full_name": self.repo}},
-            "labels": [{"name": name} for name in pull.labels],
+            "labels": [{"name": name} for name in [*pull.labels, *pull.vanishing_labels]],
             "commits": len(pull.commits),
         }
 

@@ -245,6 +245,27 @@ def test_wrong_branch_and_commit_messages_block(tree: Tree, fake: FakeGithub) ->
 # --- the sticky comment ------------------------------------------------------------------------
 
 
+def test_a_label_already_gone_counts_as_removed_and_the_comment_is_written(
+    tree: Tree, fake: FakeGithub
+) -> None:
+    """Someone removed "blocked" after the gate read the labels: GitHub answers the DELETE with
+    404, which means the label is not there, as the gate wants; it is not a refused write."""
+    pull = approved_pull(fake, labels=["migration/proposed"])
+    pull.vanishing_labels = ["blocked"]
+
+    code, result = gate_json(tree, fake)
+
+    assert code == 0, messages(result)
+    assert fake.count("DELETE", f"/repos/{REPO}/issues/7/labels/blocked") == 1
+    assert result["github"]["applied"] is True and result["github"]["refused"] is None
+    assert result["github"]["labels_removed"] == ["migration/proposed", "blocked"]
+    assert result["github"]["comment"] == "created"
+    (comment,) = pull.comments
+    assert comment["body"].startswith(MARKER)
+    assert pull.labels == ["migration/planned"]
+    assert not any("may not write" in m for m in messages(result))
+
+
 def test_the_comment_is_updated_in_place_never_duplicated(tree: Tree, fake: FakeGithub) -> None:
     pull = approved_pull(fake)
     assert gate(tree, fake).exit_code == 0

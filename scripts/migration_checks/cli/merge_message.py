@@ -29,12 +29,14 @@ def merge_message(
     The subject follows "[MIGRATION] {ACTION}: {description}"; trailers name the project, plan,
     transition and one Approval-Id per approval that fills a required role. The records are
     judged without GitHub (the gate verifies them there), against the state anchored to --base.
-    Exit 1, printing nothing on standard output, when a required role has no approval that counts.
+    Exit 1, printing nothing on standard output, when a required role has no approval that counts
+    or an approval id is not of the form appr_ followed by 3 to 32 lower-case letters or digits.
     """
     from migration_checks.discovery import discover
     from migration_checks.gate.merge import merge_message as build
     from migration_checks.gate.merge import missing_text
     from migration_checks.gate.run import judge_chain, load_migration
+    from migration_checks.gate.shown import APPROVAL_ID
     from migration_checks.git_base import view_of
 
     clock = parse_now(now)
@@ -67,6 +69,13 @@ def merge_message(
         click.echo(
             f"merge-message: no approval counts for {missing_text(message.missing_roles)} "
             f"({chain.transition}); run migration-checks gate for the reasons",
+            err=True,
+        )
+        sys.exit(1)
+    if message.unfit_ids:
+        click.echo(
+            f"merge-message: {', '.join(message.unfit_ids)} is not of the form "
+            f"{APPROVAL_ID.pattern}, so the merge message cannot carry it",
             err=True,
         )
         sys.exit(1)

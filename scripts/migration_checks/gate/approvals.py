@@ -15,14 +15,18 @@ A record counts for ``{state}_to_{target_state}`` only when every one of these h
 Each required role is then filled by a distinct approver: one person cannot fill two roles, and the
 same approver twice counts once. Without GitHub access a record that passes everything else is
 ``unverified`` and fills no role, because the file alone is written by the pull request's author.
+
+Reasons and notes quote a value of a record only when it has its expected form, else they name its
+place (``migration_checks.gate.shown``): the author could otherwise make the gate print a secret.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -30,11 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from migration_checks import artifacts, states
-from migration_checks.fs import UnsafePath, check_relative, sha256_contained
+from migration_checks.fs import UnsafePath, check_relative, list_tree, sha256_contained
+from migration_checks.gate.shown import DIGEST_SHOWN, Forms, Shown
 from migration_checks.policy import Policy
 from migration_checks.pull_request import Review
 
 DEFAULT_MAX_AGE_DAYS = 30
+MAX_FILES_LISTED = 20_000  # of a migration directory whose reviewed artifacts may be named
 APPROVED = "APPROVED"
 # Review states that decide a reviewer's standing; COMMENTED and PENDING do not change it.
 _DECISIVE_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
@@ -67,10 +73,14 @@ class Reason:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordVerdict:
     index: int
+    # The record's own values, for matching only: print the shown_* ones.
     approval_id: str | None
     approver: str | None
     role: str | None
     status: RecordStatus
+    shown_approval_id: Shown
+    shown_approver: Shown
+    shown_role: Shown
     reasons: tuple[Reason, ...] = ()
 
     @property
@@ -79,17 +89,18 @@ class RecordVerdict:
 
     @property
     def label(self) -> str:
-        """How messages name the record: its id, else its position."""
-        return f'"{self.approval_id}"' if self.approval_id else f"record {self.index + 1}"
+        """How messages name the record: its id when well-formed, else its position."""
+        shown = self.shown_approval_id.value
+        return f'"{shown}"' if shown is not None else f"record {self.index + 1}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoleVerdict:
-    role: str
+    role: str  # a role of the policy
     status: RoleStatus
     record: int | None = None
-    approver: str | None = None
-    approval_id: str | None = None
+    approver: Shown | None = None
+    approval_id: Shown | None = None
     note: str = ""
 
 
@@ -121,10 +132,14 @@ def _approved(role: RoleVerdict) -> bool:
 def role_issue(role: RoleVerdict, transition: str) -> str:
     if role.status is RoleStatus.UNVERIFIED:
         return (
-            f'the approval of role "{role.role}" by "{role.approver}" ("{role.approval_id}") is '
-            f"not verified against GitHub: {role.note}"
+            f'the approval of role "{role.role}" by {_quoted(role.approver)} '
+            f"({_quoted(role.approval_id)}) is not verified against GitHub: {role.note}"
         )
     return f'missing approval from "{role.role}" for {transition}: {role.note}'
+
+
+def _quoted(shown: Shown | None) -> str:
+    return shown.quoted if shown is not None else "?"
 
 
 # --- GitHub facts ----------------------------------------------------------------------------
@@ -170,6 +185,8 @@ class ChainInputs:
     # SHA-256 (hex) of a file of the migration directory; raises FileNotFoundError, UnsafePath
     # or OSError. None when there is no directory to read.
     digest_of: Callable[[str], str] | None
+    files: Collection[str] = frozenset()  # the migration directory's files, which may be named
+    policy_roles: frozenset[str] = frozenset()  # every role the policy names, which may be named
 
     @property
     def plan_path(self) -> str | None:
@@ -177,6 +194,13 @@ class ChainInputs:
         if self.plan_id is None:
             return None
         return f"plans/{artifacts.SIGNED_PLAN_PREFIX}{self.plan_id}.json"
+
+
+def policy_roles(policy_data: Mapping[str, Any]) -> frozenset[str]:
+    """Every role the policy names, in approvals.transitions or approvals.roles."""
+    approvals = policy_data.get("approvals", {})
+    named = [r for roles in approvals.get("transitions", {}).values() for r in roles]
+    return frozenset(str(r) for r in [*named, *approvals.get("roles", {})])
 
 
 def required_roles(policy_data: Mapping[str, Any], transition: str) -> tuple[str, ...]:
@@ -193,6 +217,7 @@ def inputs_from_policy(
     plan_id: str | None,
     now: datetime,
     digest_of: Callable[[str], str] | None,
+    files: Collection[str] = frozenset(),
 ) -> ChainInputs:
     approvals = policy_data.get("approvals", {})
     return ChainInputs(
@@ -204,6 +229,8 @@ def inputs_from_policy(
         roles=approvals.get("roles", {}),
         now=now,
         digest_of=digest_of,
+        files=files,
+        policy_roles=policy_roles(policy_data),
     )
 
 
@@ -238,8 +265,10 @@ def validate_approval_chain(
         # No approval can count for a jump the lifecycle does not allow (nor may it skip them).
         return False, [f"{transition} is not a legal transition"]
     digest_of = None
+    files: Collection[str] = frozenset()
     if migration_dir is not None:
         root = migration_dir.resolve()
+        files = list_tree(root, MAX_FILES_LISTED).files
 
         def digest_of(rel: str) -> str:
             return sha256_contained(root, rel)
@@ -251,6 +280,7 @@ def validate_approval_chain(
         plan_id=plan_id,
         now=now or datetime.now(UTC),
         digest_of=digest_of,
+        files=files,
     )
     report = evaluate(approvals, inputs, github)
     return report.valid, report.issues
@@ -265,8 +295,13 @@ def evaluate(
     verdicts: list[RecordVerdict] = []
     eligible: list[RecordVerdict] = []  # pass every check; wait for the role assignment
     seen_ids: dict[str, int] = {}
+    forms = Forms(
+        roles=inputs.policy_roles | set(inputs.required),
+        files=inputs.files,
+        reviewers=github.reviews.keys() if github is not None else frozenset(),
+    )
     for index, record in enumerate(records):
-        verdict = _judge_record(index, record, inputs, github, seen_ids)
+        verdict = _judge_record(index, record, inputs, github, seen_ids, forms)
         if verdict.status is RecordStatus.COUNTED:
             eligible.append(verdict)
         verdicts.append(verdict)
@@ -300,14 +335,7 @@ def evaluate(
 
 
 def _replace(verdict: RecordVerdict, status: RecordStatus, *reasons: Reason) -> RecordVerdict:
-    return RecordVerdict(
-        index=verdict.index,
-        approval_id=verdict.approval_id,
-        approver=verdict.approver,
-        role=verdict.role,
-        status=status,
-        reasons=verdict.reasons + reasons,
-    )
+    return dataclasses.replace(verdict, status=status, reasons=verdict.reasons + reasons)
 
 
 def _key(login: str | None) -> str:
@@ -325,22 +353,20 @@ def _judge_record(
     inputs: ChainInputs,
     github: GithubFacts | None,
     seen_ids: dict[str, int],
+    forms: Forms,
 ) -> RecordVerdict:
     here = f"/approvals/{index}"
-    if not isinstance(record, Mapping):
-        return RecordVerdict(
-            index=index,
-            approval_id=None,
-            approver=None,
-            role=None,
-            status=RecordStatus.REJECTED,
-            reasons=(Reason("the record is not an object", here),),
-        )
+    is_object = isinstance(record, Mapping)
+    if not is_object:
+        record = {}
     approver_data = record.get("approver")
     approver_data = approver_data if isinstance(approver_data, Mapping) else {}
     approval_id = _text(record.get("approval_id"))
     approver = _text(approver_data.get("id"))
     role = _text(approver_data.get("role"))
+    shown_approval_id = forms.approval_id(approval_id, f"{here}/approval_id")
+    shown_approver = forms.approver(approver, f"{here}/approver/id")
+    shown_role = forms.role(role, f"{here}/approver/role")
 
     def verdict(status: RecordStatus, reasons: list[Reason]) -> RecordVerdict:
         return RecordVerdict(
@@ -349,14 +375,25 @@ def _judge_record(
             approver=approver,
             role=role,
             status=status,
+            shown_approval_id=shown_approval_id,
+            shown_approver=shown_approver,
+            shown_role=shown_role,
             reasons=tuple(reasons),
         )
 
+    if not is_object:
+        return verdict(RecordStatus.REJECTED, [Reason("the record is not an object", here)])
     transition = record.get("transition")
     if transition != inputs.transition:
+        shown_transition = forms.transition(transition, f"{here}/transition")
         return verdict(
             RecordStatus.IGNORED,
-            [Reason(f'for "{transition}", not {inputs.transition}', f"{here}/transition")],
+            [
+                Reason(
+                    f"for {shown_transition.quoted}, not {inputs.transition}",
+                    shown_transition.pointer,
+                )
+            ],
         )
     if role is None or role not in inputs.required:
         needed = ", ".join(inputs.required) or "none"
@@ -364,59 +401,58 @@ def _judge_record(
             RecordStatus.IGNORED,
             [
                 Reason(
-                    f'role "{role}" is not one that {inputs.transition} requires ({needed})',
-                    f"{here}/approver/role",
+                    f"{shown_role} is not one that {inputs.transition} requires ({needed})",
+                    shown_role.pointer,
                 )
             ],
         )
     reasons: list[Reason] = []
     if approver is None:
-        reasons.append(Reason("the record names no approver", f"{here}/approver/id"))
+        reasons.append(Reason("the record names no approver", shown_approver.pointer))
     if approval_id is not None and approval_id in seen_ids:
         reasons.append(
             Reason(
-                f'approval_id "{approval_id}" is already used by record {seen_ids[approval_id] + 1}; '
-                "a copied record counts once",
-                f"{here}/approval_id",
+                f"{shown_approval_id} is already used by record {seen_ids[approval_id] + 1}; a "
+                "copied record counts once",
+                shown_approval_id.pointer,
             )
         )
     elif approval_id is not None:
         seen_ids[approval_id] = index
-    reasons.extend(_binding_reasons(record, inputs, here))
+    reasons.extend(_binding_reasons(record, inputs, here, forms))
     reasons.extend(_time_reasons(record, inputs, here))
-    reasons.extend(_digest_reasons(record, inputs, here))
+    reasons.extend(_digest_reasons(record, inputs, here, forms))
     if github is not None and approver is not None:
         if github.pr_author is not None and _key(approver) == _key(github.pr_author):
             reasons.append(
                 Reason(
-                    f'"{approver}" opened this pull request and cannot approve it',
-                    f"{here}/approver/id",
+                    f"{shown_approver} opened this pull request and cannot approve it",
+                    shown_approver.pointer,
                 )
             )
         elif not reasons:
             # GitHub is asked only about records that pass everything else: fewer API calls.
-            reasons.extend(_github_reasons(approver, role, inputs, github, here))
+            reasons.extend(_github_reasons(approver, role, shown_approver, inputs, github))
     return verdict(RecordStatus.REJECTED if reasons else RecordStatus.COUNTED, reasons)
 
 
-def _binding_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -> list[Reason]:
+def _binding_reasons(
+    record: Mapping[str, Any], inputs: ChainInputs, here: str, forms: Forms
+) -> list[Reason]:
     reasons = []
-    project_id = record.get("project_id")
-    if inputs.project_id is not None and project_id != inputs.project_id:
+    project_id = forms.project_id(record.get("project_id"), f"{here}/project_id")
+    if inputs.project_id is not None and record.get("project_id") != inputs.project_id:
         reasons.append(
             Reason(
-                f'is for project "{project_id}", this migration is "{inputs.project_id}"',
-                f"{here}/project_id",
+                f'is for {project_id}, this migration is "{inputs.project_id}"', project_id.pointer
             )
         )
-    plan_id = record.get("plan_id")
+    plan_id = forms.plan_id(record.get("plan_id"), f"{here}/plan_id")
     if inputs.plan_id is None:
-        reasons.append(Reason("the migration's plan_id is unknown", f"{here}/plan_id"))
-    elif plan_id != inputs.plan_id:
+        reasons.append(Reason("the migration's plan_id is unknown", plan_id.pointer))
+    elif record.get("plan_id") != inputs.plan_id:
         reasons.append(
-            Reason(
-                f'is for plan "{plan_id}", the metadata names "{inputs.plan_id}"', f"{here}/plan_id"
-            )
+            Reason(f'is for {plan_id}, the metadata names "{inputs.plan_id}"', plan_id.pointer)
         )
     return reasons
 
@@ -469,38 +505,54 @@ def _time_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -> 
     return reasons
 
 
-def manifest(paths: Any, digest_of: Callable[[str], str]) -> tuple[str | None, list[Reason]]:
+def manifest(
+    paths: Any,
+    digest_of: Callable[[str], str],
+    *,
+    forms: Forms | None = None,
+    here: str = "",
+) -> tuple[str | None, list[Reason]]:
     """The SHA-256 of the sha256sum manifest of ``paths``, or the reasons it cannot be computed.
 
     The manifest is the lines ``"{sha256 of file}  {path}\\n"`` sorted by path. Paths are relative
     to the migration directory and must be written in one canonical way, so that one file cannot
-    be listed under two names.
+    be listed under two names. Reasons point below ``here`` and name a path only when ``forms``
+    knows it as a file of the directory.
     """
+    forms = forms or Forms()
     if not isinstance(paths, list) or not paths:
-        return None, [Reason("artifacts_reviewed lists no file", "")]
+        return None, [Reason("artifacts_reviewed lists no file", f"{here}/artifacts_reviewed")]
     problems: list[Reason] = []
     lines: dict[str, str] = {}
-    folded: dict[str, str] = {}
+    folded: dict[str, Shown] = {}
     for position, path in enumerate(paths):
-        where = f"/artifacts_reviewed/{position}"
-        problem = _path_problem(path)
+        shown = forms.artifact(path, f"{here}/artifacts_reviewed/{position}")
+        problem = _path_problem(path, forms, shown.pointer)
         if problem is None and path in lines:
             problem = "is listed twice"
         elif problem is None and path.casefold() in folded:
-            problem = f'names the same file as "{folded[path.casefold()]}" on a case-insensitive file system'
+            problem = (
+                f"names the same file as {folded[path.casefold()].quoted} on a case-insensitive "
+                "file system"
+            )
         if problem is not None:
-            problems.append(Reason(f'artifacts_reviewed "{path}" {problem}', where))
+            problems.append(Reason(f"{shown} {problem}", shown.pointer))
             continue
-        folded[path.casefold()] = path
+        folded[path.casefold()] = shown
         try:
             lines[path] = digest_of(path)
         except FileNotFoundError:
-            problems.append(Reason(f'artifacts_reviewed "{path}" does not exist', where))
+            problems.append(Reason(f"{shown} does not exist", shown.pointer))
         except UnsafePath as exc:
-            problems.append(Reason(f'artifacts_reviewed "{path}" cannot be read: {exc}', where))
+            # Only the refusal for a directory on the way quotes a part of the path.
+            quotes_the_path = '"' in str(exc) and shown.value is None
+            why = "a directory on its way is a link or a file" if quotes_the_path else str(exc)
+            problems.append(Reason(f"{shown} cannot be read: {why}", shown.pointer))
         except OSError as exc:
             problems.append(
-                Reason(f'artifacts_reviewed "{path}" cannot be read ({exc.strerror or exc})', where)
+                Reason(
+                    f"{shown} cannot be read ({exc.strerror or type(exc).__name__})", shown.pointer
+                )
             )
     if problems:
         return None, problems
@@ -508,21 +560,26 @@ def manifest(paths: Any, digest_of: Callable[[str], str]) -> tuple[str | None, l
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), []
 
 
-def _path_problem(path: Any) -> str | None:
+def _path_problem(path: Any, forms: Forms, pointer: str) -> str | None:
     if not isinstance(path, str):
         return "is not a path"
     try:
         parts = check_relative(path)
     except UnsafePath as exc:
-        return f"is refused: {exc}"
-    if "/".join(parts) != path:
-        return f'is not written canonically; write "{"/".join(parts)}"'
+        return f"is refused: {exc}"  # a fixed text, which quotes no part of the path
+    canonical = "/".join(parts)
+    if canonical != path:
+        written = forms.artifact(canonical, pointer)
+        hint = f"; write {written.quoted}" if written.value is not None else ""
+        return f"is not written canonically{hint}"
     if unicodedata.normalize("NFC", path) != path:
         return "is not in Unicode NFC form"
     return None
 
 
-def _digest_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -> list[Reason]:
+def _digest_reasons(
+    record: Mapping[str, Any], inputs: ChainInputs, here: str, forms: Forms
+) -> list[Reason]:
     paths = record.get("artifacts_reviewed")
     if inputs.digest_of is None:
         return [
@@ -531,8 +588,7 @@ def _digest_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -
                 f"{here}/sha256_reviewed",
             )
         ]
-    digest, problems = manifest(paths, inputs.digest_of)
-    reasons = [Reason(p.message, f"{here}{p.pointer}") for p in problems]
+    digest, reasons = manifest(paths, inputs.digest_of, forms=forms, here=here)
     plan_path = inputs.plan_path
     if plan_path is not None and (not isinstance(paths, list) or plan_path not in paths):
         reasons.append(
@@ -550,12 +606,18 @@ def _digest_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -
             Reason("sha256_reviewed is not a SHA-256 hex digest", f"{here}/sha256_reviewed")
         )
     elif recorded.lower() != digest:
-        listed = ", ".join(sorted(str(p) for p in (paths if isinstance(paths, list) else [])))
+        assert isinstance(paths, list)  # the manifest was computed from them
+        listed = ", ".join(
+            sorted(
+                forms.artifact(p, f"{here}/artifacts_reviewed/{i}").quoted
+                for i, p in enumerate(paths)
+            )
+        )
         reasons.append(
             Reason(
-                f"stale approval: sha256_reviewed {recorded[:12]}… does not match the reviewed "
-                f"artifacts as they are now ({digest[:12]}…); at least one of {listed} changed "
-                "after the approval",
+                f"stale approval: {forms.digest(recorded, f'{here}/sha256_reviewed')} does not "
+                f"match the reviewed artifacts as they are now ({digest[:DIGEST_SHOWN]}…); at "
+                f"least one of {listed} changed after the approval",
                 f"{here}/sha256_reviewed",
             )
         )
@@ -563,28 +625,29 @@ def _digest_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -
 
 
 def _github_reasons(
-    approver: str, role: str | None, inputs: ChainInputs, github: GithubFacts, here: str
+    approver: str, role: str | None, shown: Shown, inputs: ChainInputs, github: GithubFacts
 ) -> list[Reason]:
     review = github.reviews.get(_key(approver))
-    where = f"{here}/approver/id"
+    where = shown.pointer
     if review is None:
-        return [Reason(f'"{approver}" has not approved this pull request on GitHub', where)]
+        return [Reason(f"{shown} has not approved this pull request on GitHub", where)]
     if review.state != APPROVED:
-        return [Reason(f'the latest review by "{approver}" is {review.state}, not APPROVED', where)]
+        return [Reason(f"the latest review by {shown} is {review.state}, not APPROVED", where)]
     if review.commit_id != github.head_sha:
         return [
             Reason(
-                f'"{approver}" approved commit {(review.commit_id or "?")[:12]}, not the head '
-                f"commit {github.head_sha[:12]}; approve again after the last push",
+                f"{shown} approved commit {(review.commit_id or '?')[:DIGEST_SHOWN]}, not the head "
+                f"commit {github.head_sha[:DIGEST_SHOWN]}; approve again after the last push",
                 where,
             )
         ]
-    return _membership_reasons(approver, role or "", inputs.roles, github, where)
+    return _membership_reasons(approver, shown, role or "", inputs.roles, github)
 
 
 def _membership_reasons(
-    approver: str, role: str, roles: Mapping[str, Any], github: GithubFacts, where: str
+    approver: str, shown: Shown, role: str, roles: Mapping[str, Any], github: GithubFacts
 ) -> list[Reason]:
+    where = shown.pointer
     spec = roles.get(role)
     if not isinstance(spec, Mapping):
         return [
@@ -608,14 +671,14 @@ def _membership_reasons(
     if unreadable:
         return [
             Reason(
-                f'membership of "{approver}" in role "{role}" cannot be verified: '
+                f'membership of {shown} in role "{role}" cannot be verified: '
                 + "; ".join(unreadable),
                 where,
             )
         ]
     return [
         Reason(
-            f'"{approver}" is not a member of role "{role}" (users: {", ".join(users) or "none"}; '
+            f'{shown} is not a member of role "{role}" (users: {", ".join(users) or "none"}; '
             f"teams: {', '.join(teams) or 'none'})",
             where,
         )
@@ -661,21 +724,24 @@ def _surplus_reason(
     chosen: Mapping[str, RecordVerdict],
     approver_role: Mapping[str, str],
 ) -> Reason:
+    # A surplus record passed every check, so its role is one the transition requires.
+    approver = verdict.shown_approver
     other_role = approver_role.get(_key(verdict.approver))
     if other_role is not None and other_role != verdict.role:
         return Reason(
-            f'"{verdict.approver}" already fills role "{other_role}"; one person cannot fill two roles',
+            f'{approver} already fills role "{other_role}"; one person cannot fill two roles',
             f"{verdict.pointer}/approver/role",
         )
     holder = chosen.get(verdict.role or "")
     if holder is not None and _key(holder.approver) == _key(verdict.approver):
         return Reason(
-            f'"{verdict.approver}" is already counted for role "{verdict.role}" by {holder.label}; '
+            f'{approver} is already counted for role "{verdict.role}" by {holder.label}; '
             "the same approver counts once",
-            f"{verdict.pointer}/approver/id",
+            approver.pointer,
         )
     return Reason(
-        f'role "{verdict.role}" is already filled by "{holder.approver if holder else "?"}"',
+        f'role "{verdict.role}" is already filled by '
+        f"{holder.shown_approver.quoted if holder else '?'}",
         f"{verdict.pointer}/approver/role",
     )
 
@@ -692,8 +758,8 @@ def _role_verdict(
             role=role,
             status=RoleStatus.APPROVED if verified else RoleStatus.UNVERIFIED,
             record=chosen.index,
-            approver=chosen.approver,
-            approval_id=chosen.approval_id,
+            approver=chosen.shown_approver,
+            approval_id=chosen.shown_approval_id,
             note=""
             if verified
             else "no GitHub access, so neither the review on the head commit nor membership of "
@@ -703,13 +769,14 @@ def _role_verdict(
     surplus = [r for r in for_role if r.status is RecordStatus.SURPLUS]
     rejected = [r for r in for_role if r.status is RecordStatus.REJECTED]
     if surplus:
-        names = ", ".join(sorted({f'"{r.approver}"' for r in surplus}))
+        names = ", ".join(sorted({r.shown_approver.quoted for r in surplus}))
         note = f"its approvers ({names}) already fill other roles; one person cannot fill two"
     elif rejected:
         first = rejected[0]
         more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
         note = (
-            f'{first.label} by "{first.approver}" does not count: {first.reasons[0].message}{more}'
+            f"{first.label} by {first.shown_approver.quoted} does not count: "
+            f"{first.reasons[0].message}{more}"
         )
     else:
         note = "no approval record names this role"

@@ -4,6 +4,10 @@ Its subject follows the commit rule of seed 6.7, so the squashed commit passes i
 name the project, plan and transition and one ``Approval-Id`` per counted approval. The records
 are judged as the gate judges them without GitHub (transition, plan, digest, times, distinct
 approvers); the gate, which runs before the merge, is what verifies them on GitHub.
+
+The records are written by the pull request's author, so the message carries only approval ids
+of the form ``appr_...`` (``migration_checks.gate.shown``) and approvers that are GitHub logins: a
+record whose id has another form is named by its place and no message is made (SPEC 6.1).
 """
 
 from __future__ import annotations
@@ -11,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from migration_checks.gate.approvals import ChainReport, RoleStatus
-from migration_checks.reporters._common import clean
+from migration_checks.gate.approvals import ChainReport, RoleStatus, RoleVerdict
 
 # The commit ACTION (seed 6.7) that a pull request to each target state makes.
 _TARGET_ACTIONS = {
@@ -34,6 +37,7 @@ def commit_action(state: str, target_state: str) -> str:
 class MergeMessage:
     text: str
     missing_roles: tuple[str, ...]
+    unfit_ids: tuple[str, ...] = ()  # places of approval ids the message cannot carry
 
 
 def merge_message(
@@ -52,14 +56,16 @@ def merge_message(
     subject = f"[MIGRATION] {action}: {project_id} {plan_id} v{plan_version}, {transition}{suffix}"
     filled = [role for role in chain.roles if role.status is not RoleStatus.MISSING]
     missing = tuple(role.role for role in chain.roles if role.status is RoleStatus.MISSING)
+    unfit = tuple(
+        role.approval_id.place
+        for role in filled
+        if role.approval_id is not None and role.approval_id.value is None
+    )
     lines = [subject, ""]
     if not chain.required:
         lines.append(f"{transition} requires no approval.")
     else:
-        approved = ", ".join(
-            f"{role.role} {clean(role.approver or '?')} ({clean(role.approval_id or '?')})"
-            for role in filled
-        )
+        approved = ", ".join(_approved_by(role) for role in filled)
         lines.append(f"Approved by {approved}." if approved else "No approval counts yet.")
     lines += [
         "",
@@ -67,8 +73,20 @@ def merge_message(
         f"Migration-Plan: {plan_id} v{plan_version}",
         f"Migration-Transition: {transition}",
     ]
-    lines += [f"Approval-Id: {clean(role.approval_id or '?')}" for role in filled]
-    return MergeMessage(text="\n".join(lines) + "\n", missing_roles=missing)
+    lines += [f"Approval-Id: {_approval_id(role)}" for role in filled]
+    return MergeMessage(text="\n".join(lines) + "\n", missing_roles=missing, unfit_ids=unfit)
+
+
+def _approval_id(role: RoleVerdict) -> str:
+    shown = role.approval_id.value if role.approval_id is not None else None
+    return shown or "?"
+
+
+def _approved_by(role: RoleVerdict) -> str:
+    """``data_owner jsmith (appr_shop01)``; an approver that is no login is left out."""
+    approver = role.approver.value if role.approver is not None else None
+    who = f" {approver}" if approver is not None else ""
+    return f"{role.role}{who} ({_approval_id(role)})"
 
 
 def missing_text(missing: Sequence[str]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from migration_checks.gate.approvals import RoleStatus
 from migration_checks.gate.run import GateResult, MigrationGate
+from migration_checks.gate.shown import Shown
 from migration_checks.reporters import github, json_v1, markdown, text
 from migration_checks.reporters._common import clean
 
@@ -22,6 +23,11 @@ _ROLE_STATUS = {
 }
 _NOTE_CHARS = 300
 _SECTION_CHARS = 16_000  # the approvals section's share of the comment
+
+
+def _bare(shown: Shown | None, absent: str) -> str:
+    """A record's value where it has its form, else its place (SPEC section 6.1)."""
+    return shown.bare if shown is not None else absent
 
 
 def _short(value: str, limit: int = _NOTE_CHARS) -> str:
@@ -54,11 +60,19 @@ def _migration_markdown(gate: MigrationGate) -> str:
     for role in chain.roles:
         rows.append(
             f"| {markdown.code(role.role)} | {_ROLE_STATUS[role.status]} | "
-            f"{markdown.text(role.approver or '')} | "
-            f"{markdown.code(role.approval_id) if role.approval_id else ''} | "
+            f"{markdown.text(_bare(role.approver, ''))} | "
+            f"{_approval_cell(role.approval_id)} | "
             f"{markdown.text(_short(role.note))} |"
         )
     return f"{title}\n\n" + "\n".join(rows)
+
+
+def _approval_cell(approval_id: Shown | None) -> str:
+    if approval_id is None:
+        return ""
+    if approval_id.value is None:
+        return markdown.text(approval_id.place)
+    return markdown.code(approval_id.value)
 
 
 def approvals_markdown(result: GateResult, limit: int = _SECTION_CHARS) -> str:
@@ -104,8 +118,8 @@ def render_text(result: GateResult, *, colour: bool = False) -> str:
             continue
         lines.append(f"approvals of {clean(gate.path)} for {chain.transition}, {how}:")
         for role in chain.roles:
-            who = clean(role.approver or "-")
-            ident = clean(role.approval_id or "-")
+            who = clean(_bare(role.approver, "-"))
+            ident = clean(_bare(role.approval_id, "-"))
             note = f"  {clean(_short(role.note))}" if role.note else ""
             lines.append(f"  {role.role:<18} {role.status.value:<10} {who:<16} {ident}{note}")
     outcome = result.github
@@ -173,8 +187,8 @@ def _gate_dict(gate: MigrationGate, *, verified: bool) -> dict[str, Any]:
                 {
                     "role": role.role,
                     "status": role.status.value,
-                    "approver": role.approver,
-                    "approval_id": role.approval_id,
+                    "approver": _value(role.approver),
+                    "approval_id": _value(role.approval_id),
                     "note": role.note or None,
                 }
                 for role in chain.roles
@@ -182,9 +196,9 @@ def _gate_dict(gate: MigrationGate, *, verified: bool) -> dict[str, Any]:
             "records": [
                 {
                     "index": record.index,
-                    "approval_id": record.approval_id,
-                    "approver": record.approver,
-                    "role": record.role,
+                    "approval_id": record.shown_approval_id.value,
+                    "approver": record.shown_approver.value,
+                    "role": record.shown_role.value,
                     "status": record.status.value,
                     "reasons": [
                         {"message": r.message, "pointer": r.pointer} for r in record.reasons
@@ -194,6 +208,11 @@ def _gate_dict(gate: MigrationGate, *, verified: bool) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _value(shown: Shown | None) -> str | None:
+    """None for a value without its expected form, which JSON then leaves out (SPEC 6.1)."""
+    return shown.value if shown is not None else None
 
 
 def render_json(result: GateResult) -> str:

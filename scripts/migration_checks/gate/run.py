@@ -235,6 +235,7 @@ def judge_chain(
         plan_id=metadata.data["plan_id"],
         now=now,
         digest_of=ctx.sha256,
+        files=ctx.tree.files,
     )
     records: list[Any] = []
     document = None
@@ -269,8 +270,8 @@ def _chain_findings(report: ChainReport, document: Document | None) -> list[Find
                 found.append(
                     finding(
                         "approval_chain",
-                        f'approval {record.label} ({record.role or "?"}, "{record.approver or "?"}") '
-                        f"does not count: {reason.message}",
+                        f"approval {record.label} ({record.shown_role.bare}, "
+                        f"{record.shown_approver.quoted}) does not count: {reason.message}",
                         location=at(reason.pointer),
                     )
                 )

@@ -307,7 +307,10 @@ class GithubClient:
             ) from None
 
     # --- writes ----------------------------------------------------------------------------------
-    def _write(self, what: str, verb: str, url: str, body: Any = None) -> Any:
+    def _write(
+        self, what: str, verb: str, url: str, body: Any = None, *, absent_is_done: bool = False
+    ) -> Any:
+        """Send a write; ``absent_is_done``: a 404 means the thing to remove is already gone."""
         from github import GithubException
 
         def send() -> Any:
@@ -316,6 +319,8 @@ class GithubClient:
         try:
             return self._call(what, send)
         except GithubException as exc:
+            if exc.status == 404 and absent_is_done:
+                return None
             if exc.status in (403, 404):
                 raise WriteRefused(
                     f"{what}: GitHub answered {exc.status} {_message(exc)}"
@@ -336,10 +341,16 @@ class GithubClient:
         )
 
     def remove_label(self, number: int, name: str) -> None:
+        """Remove a label; one already gone (someone removed it since it was read) is done.
+
+        A read-only token gets 403, and one that cannot see the repository has already failed
+        to read the pull request, so a 404 here says only that the label is not on it.
+        """
         self._write(
             f'removing label "{name}" from pull request #{number}',
             "DELETE",
             f"{self._issue(number)}/labels/{urllib.parse.quote(name, safe='')}",
+            absent_is_done=True,
         )
 
     def create_comment(self, number: int, body: str) -> int:
