@@ -102,7 +102,13 @@ class MigrationContext:
         if rel not in self.tree.files:
             return None
         try:
-            return load_document(self.root, rel, self.limits, plain_data=self.is_artifact(rel))
+            return load_document(
+                self.root,
+                rel,
+                self.limits,
+                plain_data=self.is_artifact(rel),
+                exact_numbers=self.is_parallel_run(rel),
+            )
         except DocumentError as exc:
             return exc
         except UnsafePath as exc:
@@ -114,8 +120,11 @@ class MigrationContext:
 
     def is_artifact(self, rel: str) -> bool:
         """Artifacts must be plain data; other JSON and YAML files (say, in code/) need only parse."""
-        if rel in self._artifact_paths():
-            return True
+        return rel in self._artifact_paths() or self.is_parallel_run(rel)
+
+    def is_parallel_run(self, rel: str) -> bool:
+        """A parallel run report. Its numbers are read exactly (integers ``int``, others
+        ``Decimal``), as reconciliation compares them exactly (SPEC 6.1)."""
         return rel.startswith(f"{artifacts.PARALLEL_RUNS_DIR}/") and rel in self.derived(
             "parallel_run_set", lambda ctx: frozenset(ctx.parallel_run_paths())
         )

@@ -6,11 +6,18 @@ core types, refuses duplicate keys and bounds alias expansion). Positions are co
 is not plain JSON data is refused with a problem at its line: non-string keys, non-finite numbers,
 tags other than the core ones, merge keys, several documents in one file, nesting deeper than the
 limit. A parse failure is data (``DocumentError``), never an exception that escapes a check.
+
+JSON numbers are read as Python reads them (integers ``int``, others ``float``), except with
+``exact_numbers``, used for the parallel run reports: there every number that is not an
+integer is a ``decimal.Decimal`` of exactly the digits written, because reconciliation compares
+64-bit checksums and long decimal sums that a float would round together (SPEC 6.1). Other
+artifacts keep floats: the signed plan, say, is canonicalised (RFC 8785) from float values.
 """
 
 from __future__ import annotations
 
 import codecs
+import decimal
 import json
 import math
 import re
@@ -146,7 +153,9 @@ class Document:
         return node
 
 
-def load_document(root: Path, rel: str, limits: Limits, *, plain_data: bool = True) -> Document:
+def load_document(
+    root: Path, rel: str, limits: Limits, *, plain_data: bool = True, exact_numbers: bool = False
+) -> Document:
     """Read and parse ``rel`` inside ``root``. Raises FileNotFoundError, UnsafePath or DocumentError."""
     fmt = format_of(rel)
     if fmt is None:
@@ -157,7 +166,9 @@ def load_document(root: Path, rel: str, limits: Limits, *, plain_data: bool = Tr
         raise DocumentError(
             [ParseProblem(f"{exc}; the policy's limits.max_file_bytes sets it")]
         ) from None
-    document = parse_document(rel, raw, fmt, limits, plain_data=plain_data)
+    document = parse_document(
+        rel, raw, fmt, limits, plain_data=plain_data, exact_numbers=exact_numbers
+    )
     if len(raw) > _KEEP_SOURCE_BYTES:
         # Most large files never need a position; keeping their bytes would cost as much memory
         # again as the parsed data.
@@ -171,20 +182,27 @@ _KEEP_SOURCE_BYTES = 256 * 1024
 
 
 def parse_document(
-    path: str, raw: bytes, fmt: Format, limits: Limits, *, plain_data: bool = True
+    path: str,
+    raw: bytes,
+    fmt: Format,
+    limits: Limits,
+    *,
+    plain_data: bool = True,
+    exact_numbers: bool = False,
 ) -> Document:
     """Parse ``raw``. With ``plain_data`` (every artifact), anything but plain JSON data is refused;
     without it (other files, such as a dbt project's YAML) only syntax, duplicates and limits count.
+    With ``exact_numbers`` (JSON only), numbers that are not integers are ``Decimal``, not float.
     """
     source = _strip_bom(raw)
     text = _decode(source)
     data = (
-        _parse_json(text, source)
+        _parse_json(text, source, exact_numbers)
         if fmt == "json"
         else _parse_yaml(text, source, limits, plain_data)
     )
     document = Document(path, fmt, data, source)
-    _check_values(document, text, limits, plain_data)
+    _check_values(document, text, limits, plain_data, exact_numbers)
     return document
 
 
@@ -251,9 +269,15 @@ def _refuse_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-def _parse_json(text: str, source: bytes) -> Any:
+def _parse_json(text: str, source: bytes, exact_numbers: bool = False) -> Any:
     try:
-        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_unique_pairs,
+            parse_constant=_refuse_constant,
+            # Decimal itself, not a wrapper: the C scanner calls it once per number
+            parse_float=decimal.Decimal if exact_numbers else None,
+        )
     except json.JSONDecodeError as exc:
         raise DocumentError(
             [ParseProblem(f"invalid JSON: {exc.msg.lower()}", exc.lineno, exc.colno)]
@@ -266,6 +290,10 @@ def _parse_json(text: str, source: bytes) -> Any:
         ) from None
     except RecursionError:
         raise DocumentError([ParseProblem("nesting is too deep to parse")]) from None
+    except decimal.InvalidOperation:
+        raise DocumentError(
+            [_problem_at_first(source, _is_unrepresentable_decimal, _EXPONENT_OUT_OF_RANGE)]
+        ) from None
     except ValueError:
         # Python refuses integers of more than 4,300 digits (CVE-2020-10735 hardening).
         raise DocumentError(
@@ -277,6 +305,9 @@ def _parse_json(text: str, source: bytes) -> Any:
 
 
 _NON_FINITE = "non-finite number (NaN or Infinity) is not allowed; JSON has no such values"
+_EXPONENT_OUT_OF_RANGE = (
+    f"number's exponent is beyond ±{decimal.MAX_EMAX}; it cannot be read as an exact decimal"
+)
 
 
 def _refuse_lone_surrogates(data: Any, source: bytes) -> None:
@@ -407,9 +438,14 @@ class _BadValue(Exception):
         self.message = message
 
 
-def _check_values(document: Document, text: str, limits: Limits, plain_data: bool) -> None:
+def _check_values(
+    document: Document, text: str, limits: Limits, plain_data: bool, exact_numbers: bool
+) -> None:
     # A fast pass says whether anything is wrong; only then does the slow pass find where.
-    checks_floats = document.format == "yaml" or _BIG_EXPONENT.search(text) is not None
+    # Only a float can be infinite; JSON read with exact_numbers holds Decimals (finite) instead.
+    checks_floats = document.format == "yaml" or (
+        not exact_numbers and _BIG_EXPONENT.search(text) is not None
+    )
     if _values_are_fine(
         document.data, limits.max_depth, plain_data, document.format == "yaml", checks_floats
     ):
@@ -421,7 +457,8 @@ def _check_values(document: Document, text: str, limits: Limits, plain_data: boo
     raise DocumentError([ParseProblem(message, location.line, location.column)])
 
 
-_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+# Decimal: the numbers of a document parsed with exact_numbers (JSON, so never a YAML tag's type)
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None), decimal.Decimal})
 # Only an exponent of three digits or more overflows a float; JSON text without one needs no check.
 _BIG_EXPONENT = re.compile(r"[eE][+-]?\d{3}")
 
@@ -532,6 +569,17 @@ def _is_plain(values: set[bytes]) -> Any:
         return index.is_plain_scalar(node) and index.value_bytes(node) in values
 
     return predicate
+
+
+def _is_unrepresentable_decimal(index: PositionIndex, node: int, depth: int) -> bool:
+    value = index.value_bytes(node)
+    if value is None or not index.is_plain_scalar(node) or not value.lstrip(b"-")[:1].isdigit():
+        return False
+    try:
+        decimal.Decimal(value.decode("ascii", "replace"))
+    except decimal.InvalidOperation:
+        return True
+    return False
 
 
 def _is_long_number(index: PositionIndex, node: int, depth: int) -> bool:

@@ -10,12 +10,16 @@ A MAJOR result is RECON_MAJOR_UNACK unless the run is acknowledged: ``acknowledg
 an ``acknowledgement`` naming who (``by``), when (``at``, not before the run finished and not in
 the future) and why (``reason``). An acknowledgement never covers a CRITICAL result. A result
 whose check is not in ``recon_config.yml`` is judged with no tolerance, with a warning.
+Values are compared exactly, never through a float (SPEC 6.1): checksums 18446744073709551557
+and 18446744073709551515 differ, and so do sums 0.1000000000000000055 and 0.1. Messages show
+the values as written; a relative difference rounded for display is marked ``≈``.
 
 Passes: the latest run's results all within tolerance; a MAJOR run acknowledged by a named
 person after it finished, with a reason.
 Fails: ``orders_rows`` with source 1000 and target 900 (10% > 5%: CRITICAL) even when the
 report says PASS; a MAJOR result with ``acknowledged: false``; ``acknowledged: true`` without an
-acknowledgement, or acknowledged before the run finished.
+acknowledgement, or acknowledged before the run finished; checksums 18446744073709551557 and
+18446744073709551515 with no tolerance (MAJOR: they differ by 42, which a float does not see).
 """
 
 from __future__ import annotations
@@ -26,7 +30,16 @@ from datetime import UTC, datetime
 from migration_checks.blockers import BlockerId
 from migration_checks.context import MigrationContext, Skip
 from migration_checks.model import Problem, Severity, Stage
-from migration_checks.reconciliation import Judged, Level, Run, fmt, reconciliation, timestamp
+from migration_checks.reconciliation import (
+    SHOWN_DIGITS,
+    VALUE_DIGITS_SHOWN,
+    Judged,
+    Level,
+    Run,
+    fmt,
+    reconciliation,
+    timestamp,
+)
 
 ID = "recon_severity"
 STAGE = Stage.POST_EXECUTION
@@ -132,7 +145,13 @@ def _name(result: Judged) -> str:
 
 
 def _values(result: Judged) -> str:
+    inexact = (
+        ""
+        if result.exact
+        else "; the values have too many digits to be compared exactly, so they are judged CRITICAL"
+    )
     return (
-        f"source {fmt(result.source)}, target {fmt(result.target)}, relative difference "
-        f"{fmt(result.relative)} (tolerance: {result.tolerance.describe()})"
+        f"source {fmt(result.source, VALUE_DIGITS_SHOWN)}, "
+        f"target {fmt(result.target, VALUE_DIGITS_SHOWN)}, relative difference "
+        f"{fmt(result.relative, SHOWN_DIGITS)} (tolerance: {result.tolerance.describe()}){inexact}"
     )

@@ -4,7 +4,8 @@ For each reconciliation check and dataset, the relative difference between sourc
 is recomputed from the values of every parallel run (oldest first). A difference that rose in
 each of the last three runs (four values, each above the one before) is a worsening trend,
 even while it is still within tolerance:
-the next runs are likely to fail. Each worsening check is a warning carrying its series, which
+the next runs are likely to fail. Differences come from the exact values (see reconciliation.py);
+only the chart's points are floats. Each worsening check is a warning carrying its series, which
 the job summary draws as a Mermaid chart and the text report as a sparkline (the last
 ``30`` runs). This check does not block.
 
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 
 from migration_checks.context import MigrationContext
 from migration_checks.model import Problem, Series, Severity, Stage
-from migration_checks.reconciliation import fmt, reconciliation, series
+from migration_checks.reconciliation import SHOWN_DIGITS, fmt, reconciliation, series
 
 ID = "trend_analysis"
 STAGE = Stage.POST_EXECUTION
@@ -39,7 +40,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
         shown = points[-CHART_POINTS:]
         yield Problem(
             f'check "{check_id}" on {dataset} is drifting: its relative difference rose in each '
-            f"of the last {WINDOW} runs ({' → '.join(fmt(v) for v in recent)}; tolerance: "
+            f"of the last {WINDOW} runs ({' → '.join(fmt(v, SHOWN_DIGITS) for v in recent)}; tolerance: "
             f"{result.tolerance.describe()})",
             location=run.document.at(f"/results/{result.index}/relative_difference"),
             severity=Severity.WARNING,
@@ -47,6 +48,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
                 title=f"{check_id} on {dataset}",
                 y_label="relative difference",
                 x=tuple(r.run_id for r, _ in shown),
-                y=tuple(j.relative for _, j in shown),
+                # float for drawing only: the trend itself is decided on exact values
+                y=tuple(float(j.relative) for _, j in shown),
             ),
         )
