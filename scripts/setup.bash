@@ -32,10 +32,10 @@
 # - What is shared, for speed, is a wheelhouse of wheel archives:
 #   ${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}/migration-checks/wheels. Anyone may have written
 #   into it, so it is trusted for nothing: uv installs from it with --no-index --find-links and
-#   --require-hashes, and refuses a wheel whose bytes do not match the lock's sha256 (uv hashes
-#   the archive while it unpacks it into its private cache). uv itself is taken from a uv wheel of
-#   the wheelhouse only when that wheel's sha256 is in bootstrap.txt; its binary is extracted from
-#   the bytes that were hashed, and runs from the private directory.
+#   --require-hashes, and refuses a wheel whose bytes do not match the lock's sha256 ("Hash
+#   mismatch", before it installs anything; tests/actions/test_setup_venv.py checks it). uv itself
+#   is taken from a uv wheel of the wheelhouse only when that wheel's sha256 is in bootstrap.txt;
+#   its binary is extracted from the bytes that were hashed, and runs from the private directory.
 # - When the wheelhouse lacks a wheel of the set, or holds one that was refused, the locked wheels
 #   are downloaded afresh (`pip download --require-hashes --only-binary :all: --no-deps`, with the
 #   base Python's pip, or its ensurepip's in a throwaway venv) into the private directory, installed

@@ -22,7 +22,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from tests.actions.test_act import tool_cache
 
 pytestmark = pytest.mark.act
@@ -235,7 +234,9 @@ def test_the_python_runs_the_set(filled: Path, tmp_path: Path) -> None:
     assert line.startswith("python=/")
     python = line.removeprefix("python=")
 
-    imports = "import click, cryptography, github_action_utils, jsonschema_rs, rfc8785, ryml, yaml_rs"
+    imports = (
+        "import click, cryptography, github_action_utils, jsonschema_rs, rfc8785, ryml, yaml_rs"
+    )
     subprocess.run([python, "-I", "-c", imports], check=True, cwd=tmp_path)
     # Not in this set: what a stage-3 venv holds.
     missing = subprocess.run([python, "-I", "-c", "import mypy"], capture_output=True, check=False)
