@@ -3,9 +3,11 @@ and act runs it on this host.
 
 act runs with ``-P ubuntu-latest=-self-hosted`` (steps run here, no container) and
 ``--action-offline-mode``; its ``actions/checkout`` copies the scratch repository instead of
-cloning, so github.com is never contacted. setup.bash needs PyPI the first time it builds the venv.
-act sets RUNNER_TOOL_CACHE to ``<action cache>/tool_cache``; that directory is a link to one cache
-kept under .pytest_cache, so the venv is built once and reused by later runs and sessions.
+cloning, so github.com is never contacted. setup.bash builds a new venv in every run (under
+act's RUNNER_TEMP), from the wheel archives of a wheelhouse in RUNNER_TOOL_CACHE, and needs PyPI
+only to fill it. act sets RUNNER_TOOL_CACHE to ``<action cache>/tool_cache``; that directory is a
+link to one cache kept under .pytest_cache, so the wheels are downloaded once and later runs and
+sessions install offline. The cache holds only wheels (test_setup_venv.py shares it).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def find_act() -> str:
 
 @pytest.fixture(scope="session")
 def tool_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RUNNER_TOOL_CACHE for setup.bash: what persists is its wheelhouse, never a venv."""
     cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
     if cache is not None:
         return Path(cache.mkdir("act-tool-cache"))
