@@ -16,6 +16,7 @@ from pathlib import Path
 from migration_checks import __version__, states
 from migration_checks.blockers import BLOCKERS, BlockerId
 from migration_checks.catalogue import SPEC_CHECKS, expand_required
+from migration_checks.checks.stage3_code_quality import _isolation as isolation
 from migration_checks.context import MigrationContext, Skip
 from migration_checks.discovery import discover
 from migration_checks.model import (
@@ -45,14 +46,14 @@ def run(
 ) -> RunResult:
     stage_list = tuple(sorted(set(stages)))
     checks = for_stages(stage_list)
-    migrations = []
+    directories: list[Path] = []
     run_findings = []
     for path in paths:
         found = discover(path)
         if not found:
             run_findings.append(_nothing_found(path, allow_empty=allow_empty))
-        for directory in found:
-            migrations.append(run_migration(directory, policy, checks, stage_list))
+        directories.extend(found)
+    migrations = run_migrations(directories, policy, checks, stage_list)
     return RunResult(
         tool_version=__version__,
         policy_version=policy.version,
@@ -106,15 +107,68 @@ def display_path(path: Path) -> str:
     return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
 
 
-def run_migration(
-    directory: Path, policy: Policy, checks: Sequence[Check], stages: Sequence[int]
-) -> MigrationResult:
-    ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
+def run_migrations(
+    directories: Sequence[Path], policy: Policy, checks: Sequence[Check], stages: Sequence[int]
+) -> list[MigrationResult]:
+    """Every directory's checks, the stage that runs the pull request's code last (SPEC §6.1).
+
+    Stage 3 runs the PR's tests, conftest.py and plugins, which could rewrite what another stage
+    reads. So stages 1, 2, 4, 5 and 6 of every directory fix their results first, each
+    directory's context staying open; then Stage 3 runs directory by directory, or, while the
+    environment holds a secret the PR's code could read, refuses with one CI_FAILURE per
+    directory (``stage3_code_quality._isolation``). Results list the checks in registry order.
+    """
+    runs_pr_code = [check for check in checks if check.stage is Stage.CODE_QUALITY]
+    opened: list[tuple[MigrationContext, dict[str, CheckOutcome], list[Finding]]] = []
     try:
-        outcomes = [run_check(check, ctx) for check in checks]
+        for directory in directories:
+            ctx = MigrationContext(directory.resolve(), display_path(directory), policy)
+            outcomes: dict[str, CheckOutcome] = {}
+            opened.append((ctx, outcomes, []))
+            for check in checks:
+                if check.stage is not Stage.CODE_QUALITY:
+                    outcomes[check.id] = run_check(check, ctx)
+        refused = isolation.refusal(os.environ) if runs_pr_code else None
+        with isolation.pr_code_stage():
+            for ctx, outcomes, extra in opened:
+                try:
+                    for check in runs_pr_code:
+                        outcomes[check.id] = (
+                            run_check(check, ctx) if refused is None else _refused(check)
+                        )
+                finally:
+                    ctx.close()  # what the checks opened, such as the dry run's session
+                if refused is not None:
+                    extra.append(make_finding("stage_3", int(Stage.CODE_QUALITY), refused))
     finally:
-        ctx.close()  # what the checks opened for this directory, such as the dry run's session
-    extra = judge_required_checks(ctx, outcomes, stages)
+        for ctx, _, _ in opened:
+            ctx.close()
+    return [
+        migration_result(ctx, [outcomes[check.id] for check in checks], stages, extra)
+        for ctx, outcomes, extra in opened
+    ]
+
+
+def _refused(check: Check) -> CheckOutcome:
+    """A Stage 3 check that did not run: the directory's one refusal finding says why."""
+    return CheckOutcome(
+        check_id=check.id,
+        stage=int(check.stage),
+        blocking=check.blocking,
+        status=Status.SKIPPED,
+        duration_ms=0,
+        reason="stage 3 refused to run while the environment holds secrets (see its finding)",
+        skipped_after_failure=True,
+    )
+
+
+def migration_result(
+    ctx: MigrationContext,
+    outcomes: list[CheckOutcome],
+    stages: Sequence[int],
+    findings: Sequence[Finding] = (),
+) -> MigrationResult:
+    extra = [*findings, *judge_required_checks(ctx, outcomes, stages)]
     return MigrationResult(
         path=ctx.display_path,
         project_id=_text(ctx.data("metadata", "/project_id")),
