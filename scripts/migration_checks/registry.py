@@ -3,8 +3,10 @@
 Each check module declares ``ID``, ``STAGE``, ``BLOCKING``, ``RAISES``, a docstring with
 ``Passes:`` and ``Fails:`` sections, a ``check(ctx)`` generator and optionally ``applies(ctx)``.
 Each stage package may declare what holds for the whole stage: ``applies(ctx)`` (why the stage
-does not apply to a migration, or None) and ``finish(ctx, outcomes)`` (what the stage makes of its
-checks' outcomes, such as the dry run's evidence file); ``STAGES`` holds them.
+does not apply to a migration, or None), ``finish(ctx, outcomes)`` (what the stage makes of its
+checks' outcomes, such as the dry run's evidence file), ``refuses()`` (why the stage must not run
+in this process at all) and ``confined()`` (a context the runner runs the stage in); ``STAGES``
+holds them.
 The list is validated when it is built, so a check cannot be registered under a wrong name or
 stage, or in disagreement with the catalogue of SPEC section 5 (``catalogue.SPEC_CHECKS``).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -172,11 +175,20 @@ class StageHooks:
     stage: Stage
     applies: Callable[[MigrationContext], str | None] | None = None
     finish: Callable[[MigrationContext, Sequence[CheckOutcome]], None] | None = None
+    refuses: Callable[[], str | None] | None = None
+    confined: Callable[[], AbstractContextManager[None]] | None = None
 
 
 def _load_stage(stage: Stage) -> StageHooks:
     package = importlib.import_module(f"migration_checks.checks.{STAGE_PACKAGES[stage]}")
-    return StageHooks(stage, getattr(package, "applies", None), getattr(package, "finish", None))
+    return StageHooks(
+        stage,
+        **{
+            hook: getattr(package, hook)
+            for hook in ("applies", "finish", "refuses", "confined")
+            if hasattr(package, hook)
+        },
+    )
 
 
 STAGES: dict[Stage, StageHooks] = {stage: _load_stage(stage) for stage in Stage}

@@ -7,6 +7,7 @@ CI_FAILURE finding, the other checks still run) and how ``ci_checks_required`` i
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Sequence
@@ -66,17 +67,11 @@ def run(
         for directory in found.directories
     ]
     outcomes: list[dict[str, CheckOutcome]] = [{} for _ in contexts]
+    refusals: list[list[Finding]] = [[] for _ in contexts]
     try:
         for stage in EXECUTION_ORDER:
-            if int(stage) not in stage_list:
-                continue
-            checks = for_stages([int(stage)])
-            finish = STAGES[stage].finish
-            for ctx, done in zip(contexts, outcomes, strict=True):
-                stage_outcomes = [run_check(check, ctx) for check in checks]
-                if finish is not None:
-                    finish(ctx, stage_outcomes)
-                done.update((outcome.check_id, outcome) for outcome in stage_outcomes)
+            if int(stage) in stage_list:
+                _run_stage(stage, contexts, outcomes, refusals)
     finally:
         for ctx in contexts:
             ctx.close()  # what the checks opened for this directory, such as a database session
@@ -87,10 +82,47 @@ def run(
         stages=stage_list,
         roots=tuple(display_path(path) for path in paths),
         migrations=tuple(
-            _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list)
-            for ctx, done in zip(contexts, outcomes, strict=True)
+            _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list, refused)
+            for ctx, done, refused in zip(contexts, outcomes, refusals, strict=True)
         ),
         findings=tuple(run_findings),
+    )
+
+
+def _run_stage(
+    stage: Stage,
+    contexts: Sequence[MigrationContext],
+    outcomes: Sequence[dict[str, CheckOutcome]],
+    refusals: Sequence[list[Finding]],
+) -> None:
+    """One stage over every directory, within what the stage declares (``registry.StageHooks``):
+    a stage that refuses to run in this process gives each directory one CI_FAILURE saying why,
+    its checks skipped because of it."""
+    hooks = STAGES[stage]
+    checks = for_stages([int(stage)])
+    refused = hooks.refuses() if hooks.refuses is not None else None
+    with hooks.confined() if hooks.confined is not None else contextlib.nullcontext():
+        for ctx, done, extra in zip(contexts, outcomes, refusals, strict=True):
+            if refused is not None:
+                stage_outcomes = [_refused(check) for check in checks]
+                extra.append(make_finding(f"stage_{int(stage)}", int(stage), refused))
+            else:
+                stage_outcomes = [run_check(check, ctx) for check in checks]
+                if hooks.finish is not None:
+                    hooks.finish(ctx, stage_outcomes)
+            done.update((outcome.check_id, outcome) for outcome in stage_outcomes)
+
+
+def _refused(check: Check) -> CheckOutcome:
+    """A check of a refused stage: the directory's one refusal finding says why."""
+    return CheckOutcome(
+        check_id=check.id,
+        stage=int(check.stage),
+        blocking=check.blocking,
+        status=Status.SKIPPED,
+        duration_ms=0,
+        reason=f"stage {int(check.stage)} refused to run here (see its finding)",
+        skipped_after_failure=True,
     )
 
 
@@ -110,7 +142,10 @@ def _nothing_found(paths: Sequence[Path], found: Discovery, *, allow_empty: bool
 
 
 def _migration_result(
-    ctx: MigrationContext, outcomes: list[CheckOutcome], stages: Sequence[int]
+    ctx: MigrationContext,
+    outcomes: list[CheckOutcome],
+    stages: Sequence[int],
+    findings: Sequence[Finding] = (),
 ) -> MigrationResult:
     return MigrationResult(
         path=ctx.display_path,
@@ -119,7 +154,7 @@ def _migration_result(
         target_state=_text(ctx.data("metadata", "/target_state")),
         outcomes=tuple(outcomes),
         files_parsed=ctx.files_parsed,
-        extra_findings=tuple(judge_required_checks(ctx, outcomes, stages)),
+        extra_findings=(*findings, *judge_required_checks(ctx, outcomes, stages)),
     )
 
 

@@ -5,16 +5,33 @@ holding a copy of the regular files under ``code/`` and of the tool configuratio
 directory's root, each read through the containment rules (``ctx.read_bytes``: no link followed,
 nothing outside the directory, sizes capped). The tools see only that copy, so they never meet a
 symbolic link, never read above the PR directory through a path it names, and never write into
-it (no ``.pytest_cache``, ``__pycache__``, ``.mypy_cache`` or ``.ruff_cache`` there). The unit
-tests, which run the PR's own code, get a second copy of their own and start only once every
-linter has finished, so a test cannot rewrite the files a linter reads.
+it (no ``.pytest_cache``, ``__pycache__``, ``.mypy_cache`` or ``.ruff_cache`` there).
+
+Two kinds of tool run here. The linters (ruff, sqruff or sqlfluff, yamllint) only read the PR's
+files: sqlfluff's ``library_path`` is always off and its ``dbt`` templater is replaced, so no
+Python of the PR is imported into it. The tools that run the PR's code are pytest (the tests and
+their ``conftest.py``) and mypy when its configuration names ``plugins`` or a
+``python_executable``. Those start only once every linter has finished and its output has been
+read, and ``lint_yaml`` (which reads the PR directory itself) has read its files
+(``start_pr_code``): the PR's code cannot rewrite what a linter reads or reports. The unit tests
+get a second copy of their own.
 
 Each tool is a subprocess in its own session with a clean environment (no variable of the
 caller's: no ``MIGRATION_SECRET_*``, no ``GITHUB_TOKEN``), a timeout after which its whole
-process group is killed, and its output in files of the workspace. The first check of the stage
-that runs starts every linter the stage needs, so the slow ones run side by side. A tool that is
-missing, crashes, times out or writes output that cannot be read becomes one ``error`` finding
-naming the tool (and how to install it), never a traceback.
+process group is killed, and its output in files of the workspace. After each run, whatever the
+tool left behind outside its process group is killed too, and the check process cannot be read
+by the PR's code (``_isolation``: non-dumpable, a child subreaper; Linux). The Python tools
+(mypy, pytest) run in a throwaway venv of the workspace that reaches the suite's packages
+through a ``.pth`` file, so what the PR's code writes into "its" ``sys.prefix``, site-packages
+or ``bin`` is deleted with the workspace, and ``HOME``, ``TMPDIR`` and the caches are the
+workspace's too. The linters' executables are found in the suite's venv, then ``PATH``; they run
+no code of the PR. What this does not guarantee (the PR's code runs as the runner's user: files
+that user can write elsewhere stay writable; ``code_quality.python``, an interpreter the policy
+names, is the policy owner's to keep throwaway) is set out in ``_isolation``.
+
+The first check of the stage that runs starts every linter the stage needs, so the slow ones run
+side by side. A tool that is missing, crashes, times out or writes output that cannot be read
+becomes one ``error`` finding naming the tool (and how to install it), never a traceback.
 """
 
 from __future__ import annotations
@@ -41,6 +58,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from migration_checks.blockers import BlockerId
+from migration_checks.checks.stage3_code_quality import _isolation
 from migration_checks.context import MigrationContext
 from migration_checks.fs import TooLarge, UnsafePath
 from migration_checks.model import Location, Problem, Severity
@@ -179,6 +197,8 @@ class Job:
         # The whole session goes: a tool (or a test) may have started children of its own.
         _kill_group(process)
         process.wait()
+        _isolation.tool_reaped(process.pid)
+        _isolation.kill_strays()  # and what left its session: a double fork, a setsid
         stdout, too_large = read_bounded(self.stdout_path, MAX_OUTPUT_BYTES)
         stderr, _ = read_bounded(self.stderr_path, 64 * 1024)
         problem = None
@@ -279,6 +299,7 @@ class Workspace:
             (self.root / sub).mkdir()
         self._processes: list[subprocess.Popen[bytes]] = []
         self._finalizer = weakref.finalize(ctx, _cleanup, self.root, self._processes)
+        ctx.on_close(self.close)  # the tools are gone when the runner is done with the directory
         self.timeout = (
             positive_int(
                 ctx.policy.setting("code_quality", "timeout_seconds"), DEFAULT_TOOL_TIMEOUT
@@ -293,6 +314,8 @@ class Workspace:
         self._configs: dict[str, ConfigFile | None] = {}
         self._started: dict[str, list[Job | Problem] | BaseException] = {}
         self._counter = itertools.count(1)
+        self._interpreter: str | None = None
+        self.pr_code_started = False
 
     # files -------------------------------------------------------------------------------
     def copy(self, ctx: MigrationContext, name: str) -> Path:
@@ -438,6 +461,18 @@ class Workspace:
         env.update(extra or {})
         return env
 
+    def interpreter(self) -> str:
+        """The suite's Python, run from a throwaway venv of the workspace (see the docstring)."""
+        if self._interpreter is None:
+            self._interpreter = _isolation.throwaway_interpreter(self.root / "python")
+        return self._interpreter
+
+    def command(self, tool: Tool) -> list[str] | None:
+        """The command that runs ``tool`` here, or None when it is not installed."""
+        if tool.module is not None and module_available(tool.module):
+            return [self.interpreter(), "-m", tool.module]
+        return locate(tool)
+
     def out(self, name: str) -> Path:
         return self.root / "out" / f"{next(self._counter)}-{name}"
 
@@ -456,7 +491,7 @@ class Workspace:
         env: dict[str, str] | None = None,
     ) -> Job:
         """Start ``tool`` with ``args`` in the background; a job that failed to start says why."""
-        base = list(command) if command is not None else locate(tool)
+        base = list(command) if command is not None else self.command(tool)
         if base is None:
             return Job(tool, group, failure=missing_problem(tool, check_id, blocking=blocking))
         stdout_path, stderr_path = self.out(f"{tool.name}.out"), self.out(f"{tool.name}.err")
@@ -480,6 +515,7 @@ class Workspace:
                     failure=missing_problem(tool, check_id, blocking=blocking, detail=detail),
                 )
         self._processes.append(process)
+        _isolation.tool_started(process.pid)
         return Job(
             tool,
             group,
@@ -513,6 +549,9 @@ class Workspace:
                     if isinstance(item, Job) and item.process is not None:
                         item.wait()
 
+    def launched(self, check_id: str) -> bool:
+        return check_id in self._started
+
     def pending(self, check_id: str) -> Iterator[Job | Problem]:
         """What the stage started for ``check_id``: jobs to wait for, and the problems found
         before any tool ran (a refused configuration, a tool that is missing: once each)."""
@@ -545,6 +584,9 @@ def _cleanup(root: Path, processes: list[subprocess.Popen[bytes]]) -> None:
             _kill_group(process)
             with contextlib.suppress(Exception):
                 process.wait(timeout=5)
+        if process.returncode is not None:
+            _isolation.tool_reaped(process.pid)
+    _isolation.kill_strays()
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -574,16 +616,38 @@ def workspace(ctx: MigrationContext) -> Workspace:
 
 
 def _open(ctx: MigrationContext) -> Workspace:
+    _isolation.confine()  # before the stage's first tool starts
     ws = Workspace(ctx)
-    # Imported here: the checks import this module. The slowest tools start first. The unit
-    # tests are not among them: they run the PR's code, which must not be running while the
-    # linters read their copy (a test could rewrite it); unit_tests starts them after ``settle``.
+    # Imported here: the checks import this module. The slowest tools start first. The tools
+    # that run the PR's code are not among them: they must not be running while the linters
+    # read their copy (a test could rewrite it); ``start_pr_code`` starts them.
     from migration_checks.checks.stage3_code_quality import lint_python, lint_sql, type_check
 
     for module in (type_check, lint_sql, lint_python):
+        if module is type_check and type_check.runs_pr_code(ctx, ws):
+            continue
         launcher: Launcher = module.launch
         ws.launch(module.ID, functools.partial(launcher, ctx, ws))
     return ws
+
+
+def start_pr_code(ctx: MigrationContext, ws: Workspace) -> None:
+    """Start the tools that run the PR's code, once, when nothing else of the stage reads.
+
+    Every linter has finished and its output is kept (``settle``), and ``lint_yaml``, which
+    reads the PR directory itself, has read it; then pytest, and mypy when it runs a plugin, start.
+    """
+    if ws.pr_code_started:
+        return
+    ws.pr_code_started = True
+    ws.settle()
+    from migration_checks.checks.stage3_code_quality import lint_yaml, type_check, unit_tests
+
+    lint_yaml.read_before_pr_code(ctx)
+    for module in (type_check, unit_tests):
+        if not ws.launched(module.ID):
+            launcher: Launcher = module.launch
+            ws.launch(module.ID, functools.partial(launcher, ctx, ws))
 
 
 # --- configuration files -----------------------------------------------------------------------

@@ -23,7 +23,8 @@ With a yamllint configuration in the migration directory (``.yamllint``, ``.yaml
 ``.yamllint.yml``; the nearest to each file, up to the directory's root), yamllint runs in full
 with it, files spread over worker processes: its ``error`` level blocks, ``warning`` warns.
 ``extends`` may name yamllint's presets only, and ``ignore-from-file`` is refused: both read
-files the suite has not vetted.
+files the suite has not vetted. The files are read from the migration directory itself, always
+before any code of the pull request runs (``_tools.start_pr_code``).
 
 Passes: ``enabled: true``; ``country: "NO"``; a long line in ``contracts/schema_mapping.yml``.
 Fails: ``enabled: yes`` or ``on: push`` in ``code/dbt/dbt_project.yml``; a key written twice in
@@ -94,6 +95,30 @@ def _yaml_files(ctx: MigrationContext) -> list[str]:
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:
+    found = ctx.derived(_READ_KEY, _read)
+    if isinstance(found, Exception):
+        raise found
+    yield from found
+
+
+def read_before_pr_code(ctx: MigrationContext) -> None:
+    """Lint the directory's YAML now, if not yet done: the PR's code is about to run and could
+    rewrite the files this check reads from the PR directory (see ``_tools.start_pr_code``)."""
+    if applies(ctx) is None:
+        ctx.derived(_READ_KEY, _read)
+
+
+_READ_KEY = "stage3_code_quality.lint_yaml"
+
+
+def _read(ctx: MigrationContext) -> list[Problem] | Exception:
+    try:
+        return list(_lint(ctx))
+    except Exception as exc:  # raised again in check, where the runner reports it
+        return exc
+
+
+def _lint(ctx: MigrationContext) -> Iterator[Problem]:
     ws = _tools.workspace(ctx)  # the stage's other tools run while YAML is linted here
     groups = _tools.group_by_config(ctx, ws, _yaml_files(ctx), CONFIG_NAMES, blocking=True)
     yield from groups.problems

@@ -6,7 +6,9 @@ run, so this check informs rather than blocks. mypy runs once over every ``.py``
 under ``code/``, on a private copy, writing no cache, with the mypy configuration in ``code/``
 or at the directory's root (``mypy.ini``, ``.mypy.ini``,
 ``pyproject.toml`` with ``[tool.mypy]``, ``setup.cfg`` with ``[mypy]``); without one, with mypy's
-defaults and ``--ignore-missing-imports`` (the code's dependencies are usually absent). With
+defaults and ``--ignore-missing-imports`` (the code's dependencies are usually absent). A
+configuration naming ``plugins`` or a ``python_executable`` makes mypy run the PR's code: mypy then
+starts with the unit tests, once the linters have finished (see ``_tools``). With
 ``code_quality.python`` set, imports resolve against that interpreter's packages. Each error is a
 warning at its file, line and column with mypy's error code.
 
@@ -40,6 +42,8 @@ RAISES = ()
 
 SUFFIXES = (".py", ".pyi")
 CONFIG_NAMES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
+# Settings with which mypy imports or executes a file of the PR.
+_RUNS_CODE = frozenset({"plugins", "python_executable"})
 
 
 def applies(ctx: MigrationContext) -> str | None:
@@ -65,6 +69,21 @@ def _mypy_config(ctx: MigrationContext, ws: Workspace) -> ConfigFile | None:
             _tools.check_paths(config, _tools.ini_pairs(parser))
             return config
     return None
+
+
+def runs_pr_code(ctx: MigrationContext, ws: Workspace) -> bool:
+    """Whether mypy would run code of the PR: a ``plugins`` module, a ``python_executable``."""
+    try:
+        config = _mypy_config(ctx, ws)
+    except ConfigRefused:
+        return False  # not run at all: launch reports why
+    if config is None:
+        return False
+    if config.path.endswith("pyproject.toml"):
+        keys = set(_tools.load_toml(config).get("tool", {}).get("mypy", {}))
+    else:
+        keys = {key for key, _ in _tools.ini_pairs(_tools.load_ini(config))}
+    return bool({key.replace("-", "_") for key in keys} & _RUNS_CODE)
 
 
 def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
@@ -103,6 +122,7 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:
+    _tools.start_pr_code(ctx, _tools.workspace(ctx))  # when mypy runs a plugin, it starts there
     yield from _tools.results(ctx, ID, _results)
 
 

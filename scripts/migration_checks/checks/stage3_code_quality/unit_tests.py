@@ -4,12 +4,14 @@ A transform whose test fails will corrupt data at scale; the test is the cheapes
 it. The tests (``test_*.py``, ``*_test.py``) run in a subprocess, on a private copy of ``code/``
 (nothing is written into the PR directory: no cache, no bytecode), once the stage's linters have
 finished (a test cannot rewrite what they read), with a clean environment (no secret of the job
-reaches the PR's code), and are killed, with their children, after
+reaches the PR's code; with a secret in the check's own environment Stage 3 does not run at
+all), and are killed, with their children and whatever they left behind, after
 ``unit_tests.timeout_seconds`` (default 600). The interpreter is ``code_quality.python`` when the
-policy names one (an environment with the code's dependencies), else the suite's own. A pytest
-configuration in ``code/`` or at the directory's root (``pytest.ini``, ``pyproject.toml`` with
-``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) is honoured and sets the root;
-without one, the root is ``code/``. Results are read from pytest's JUnit XML: each failure or
+policy names one (an environment with the code's dependencies), else the suite's own, run from a
+throwaway venv of the workspace (what a test writes into its ``sys.prefix`` is deleted with
+it). A pytest configuration in ``code/`` or at the directory's root (``pytest.ini``,
+``pyproject.toml`` with ``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) is honoured
+and sets the root; without one, the root is ``code/``. Results are read from pytest's JUnit XML: each failure or
 error is a finding at the test's file and line with the test's name and the first line of its
 failure (never the traceback); a module that cannot be imported is a finding at the module. A
 run that times out is a finding at the test that was running. No tests collected is a notice.
@@ -21,9 +23,7 @@ test that sleeps past the timeout; the interpreter or pytest missing.
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -137,7 +137,7 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
     setting = ctx.policy.setting("unit_tests", "timeout_seconds")
     timeout = _tools.positive_int(setting) or DEFAULT_TIMEOUT
     cwd = copy / root if root else copy
-    python = ws.python or sys.executable
+    python = ws.python or ws.interpreter()
     args = [
         "-p", "no:cacheprovider", "-p", "mc_pytest_progress",
         "-c", config_arg, "--rootdir", str(cwd),
@@ -161,9 +161,8 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:
-    ws = _tools.workspace(ctx)
-    ws.settle()  # the linters are done with their copy before the PR's code runs
-    ws.launch(ID, functools.partial(launch, ctx, ws))
+    # The linters are done with their copy before the PR's code runs.
+    _tools.start_pr_code(ctx, _tools.workspace(ctx))
     yield from _tools.results(ctx, ID, _results)
 
 
