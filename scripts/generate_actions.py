@@ -133,8 +133,16 @@ _GATE_INPUTS = """\
   results:
     description: >-
       A directory (searched recursively) or file of the stage jobs' JSON results
-      (`result-file`), so that the gate judges `ci_checks_required` over every stage and the
-      comment and labels show every blocker. Empty means the gate's own rules only.
+      (`result-file`). The gate requires a result of every stage the base policy requires
+      (gate.required_stages; stage 6 where it applies) for every migration directory, and the
+      comment and labels show every blocker. Empty: every required stage is missing.
+    required: false
+    default: ""
+  jobs:
+    description: >-
+      The stage jobs' own results, `${{ toJSON(needs) }}` of the gate job, whose stage jobs are
+      named stage_1 ... stage_6. A required stage whose job was skipped or cancelled, or failed
+      without a blocker that explains it, blocks. Empty: only the result files are judged.
     required: false
     default: ""
 """
@@ -195,6 +203,7 @@ _GATE_STEP = """\
         MC_FAIL_ON: ${{ inputs.fail-on }}
         MC_TOKEN: ${{ inputs.token }}
         MC_RESULTS: ${{ inputs.results }}
+        MC_JOBS: ${{ inputs.jobs }}
         MC_REPO: ${{ github.repository }}
         MC_PR: ${{ github.event.pull_request.number }}
         MC_HEAD_SHA: ${{ github.event.pull_request.head.sha }}
@@ -205,6 +214,10 @@ _GATE_STEP = """\
         if [[ -n "$MC_POLICY" ]]; then args+=(--policy "$MC_POLICY"); fi
         if [[ -n "$MC_BASE" ]]; then args+=(--base "$MC_BASE"); fi
         if [[ -n "$MC_RESULTS" ]]; then args+=(--results "$MC_RESULTS"); fi
+        if [[ -n "$MC_JOBS" ]]; then
+          printf '%s' "$MC_JOBS" >"$RUNNER_TEMP/migration-checks-jobs.json"
+          args+=(--jobs "$RUNNER_TEMP/migration-checks-jobs.json")
+        fi
         if [[ -n "$MC_PR" ]]; then
           args+=(--repo "$MC_REPO" --pr "$MC_PR" --head-sha "$MC_HEAD_SHA")
         fi

@@ -75,7 +75,7 @@ def test_every_input_and_output_is_described(action: Path) -> None:
 
 
 GATE = ROOT / "actions/gate/action.yml"
-GATE_INPUTS = {"token", "results"}
+GATE_INPUTS = {"token", "results", "jobs"}
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=rel)

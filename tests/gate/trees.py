@@ -17,6 +17,7 @@ NOW = "2026-11-10T00:00:00Z"  # after both example approvals, before the second 
 BRANCH = "migration/sqlite-to-s3/proj_shop2026/v3"
 RECORDS = "evidence/approval_records.json"
 PLAN = "plans/signed_plan_plan_shop2026.json"
+METADATA = ".migration_metadata.json"
 
 
 def manifest_digest(root: Path, paths: list[str]) -> str:
@@ -46,8 +47,15 @@ def save_records(root: Path, records: list[dict[str, Any]], *, rehash: bool = Tr
 def gate_tree(
     make_tree: Callable[..., Tree], mutations: list[dict[str, Any]] | None = None, **kw: Any
 ) -> Tree:
-    """The example with valid records for PLANNED_to_EXECUTED (jsmith data_owner, lchen security)."""
-    tree = make_tree("shop", mutations, **kw)
+    """The example with valid records for PLANNED_to_EXECUTED (jsmith data_owner, lchen security).
+
+    Neither its policy (gate.required_stages: []) nor its metadata (ci_checks_required: [])
+    requires a stage result unless the test says so: these trees test approvals and pull-request
+    rules; tests/gate/test_required_stages.py tests the rest.
+    """
+    policy = {"/gate": {"required_stages": []}, **kw.pop("policy", {})}
+    no_checks = {"set": {"file": METADATA, "pointer": "/ci_checks_required", "value": []}}
+    tree = make_tree("shop", [no_checks, *(mutations or [])], policy=policy, **kw)
     save_records(tree.migration, load_records(tree.migration))
     return tree
 

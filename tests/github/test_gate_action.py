@@ -76,5 +76,6 @@ def test_the_gate_action_runs_offline_and_blocks_unverified_approvals(
     assert run.output("result-file-written") == "yes", run.log
     errors = run.annotations("error")
     titles = {e.get("title") for e in errors}
-    assert "approval_chain" in titles and titles <= {"approval_chain", "branch_name"}, run.log
+    assert "approval_chain" in titles, run.log
+    assert titles <= {"approval_chain", "branch_name", "required_stages"}, run.log
     assert "Approvals" in run.summary(), run.log

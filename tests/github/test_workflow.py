@@ -40,16 +40,17 @@ def test_it_is_only_a_reusable_workflow(workflow: dict[str, Any]) -> None:
 
 def test_jobs_chain_into_the_gate(workflow: dict[str, Any]) -> None:
     jobs = workflow["jobs"]
-    stages = ["structural", "policy", "code", "security", "dry_run", "post_execution"]
+    # The gate reads each stage job's result by its id (toJSON(needs)): stage_1 ... stage_6.
+    stages = [f"stage_{n}" for n in range(1, 7)]
     assert list(jobs) == [*stages, "gate"]
-    for later in ("policy", "code", "security", "post_execution"):
-        assert jobs[later]["needs"] == "structural", later
+    for later in ("stage_2", "stage_3", "stage_4", "stage_6"):
+        assert jobs[later]["needs"] == "stage_1", later
         assert jobs[later]["if"].startswith("${{ !cancelled()"), later
     # The dry run touches the source database: only after structure, policy and security passed.
-    assert jobs["dry_run"]["needs"] == ["structural", "policy", "security"]
-    assert "if" not in jobs["dry_run"]
+    assert jobs["stage_5"]["needs"] == ["stage_1", "stage_2", "stage_4"]
+    assert "if" not in jobs["stage_5"]
     # Stage 6 decides itself whether it applies; no label decides what runs (SPEC section 2).
-    assert jobs["post_execution"]["if"] == "${{ !cancelled() }}"
+    assert jobs["stage_6"]["if"] == "${{ !cancelled() }}"
     assert not [name for name, job in jobs.items() if "labels" in str(job.get("if", ""))]
     assert jobs["gate"]["needs"] == stages
     assert jobs["gate"]["if"] == "${{ always() }}"
@@ -75,10 +76,10 @@ def test_only_the_dry_run_step_sees_the_database_secrets(workflow: dict[str, Any
         if "MIGRATION_SECRETS" in json.dumps(step)
         or "MIGRATION_SECRETS" in json.dumps(job.get("env", {}))
     ]
-    assert seen == [("dry_run", "Stage 5")]
+    assert seen == [("stage_5", "Stage 5")]
     uploads = [
         s
-        for s in workflow["jobs"]["dry_run"]["steps"]
+        for s in workflow["jobs"]["stage_5"]["steps"]
         if s.get("name") == "Keep the dry-run report"
     ]
     assert uploads[0]["with"]["path"].endswith("/**/dry_run_result.json")  # never the samples
@@ -122,6 +123,7 @@ def test_the_policy_comes_from_the_base_commit(workflow: dict[str, Any]) -> None
     gate = ours[-1]
     assert gate["with"]["token"] == "${{ secrets.GATE_TOKEN || github.token }}"
     assert gate["with"]["results"] == "${{ runner.temp }}/migration-checks-results"
+    assert gate["with"]["jobs"] == "${{ toJSON(needs) }}"
 
 
 def test_own_actions_are_pinned_to_one_commit_of_this_release() -> None:
@@ -143,7 +145,7 @@ def test_own_actions_are_pinned_to_one_commit_of_this_release() -> None:
 
 
 def test_every_stage_uploads_its_result_for_the_gate(workflow: dict[str, Any]) -> None:
-    for name in ("structural", "policy"):
+    for name in ("stage_1", "stage_2"):
         (upload,) = [
             s for s in workflow["jobs"][name]["steps"] if "upload-artifact" in s.get("uses", "")
         ]

@@ -56,6 +56,13 @@ def parse_now(value: str | None) -> datetime:
     type=click.Path(exists=True, path_type=Path),
     help="JSON result of a stage job (check --result-file), or a directory of them; repeatable.",
 )
+@click.option(
+    "--jobs",
+    "jobs_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The stage jobs' results: a file holding the gate job's toJSON(needs), whose stage "
+    "jobs are named stage_1 ... stage_6; a skipped, cancelled or unexplained failed one blocks.",
+)
 @click.option("--repo", metavar="OWNER/NAME", help="The repository of the pull request.")
 @click.option("--pr", type=click.IntRange(min=1), help="The pull request number.")
 @click.option(
@@ -100,6 +107,7 @@ def gate(
     policy_path: Path | None,
     base_ref: str | None,
     result_paths: tuple[Path, ...],
+    jobs_path: Path | None,
     repo: str | None,
     pr: int | None,
     head_sha: str | None,
@@ -127,7 +135,7 @@ def gate(
     """
     from migration_checks.gate import report
     from migration_checks.gate.pr_rules import GitError
-    from migration_checks.gate.results import ResultsError, StageResults, load_results
+    from migration_checks.gate.results import ResultsError, StageResults, load_jobs, load_results
     from migration_checks.gate.run import GateOptions, run_gate
     from migration_checks.git_base import BaseError
 
@@ -151,6 +159,7 @@ def gate(
     policy = load_policy_or_exit(policy_path, base, output_format)
     try:
         results = load_results(list(result_paths)) if result_paths else StageResults()
+        jobs = load_jobs(jobs_path) if jobs_path is not None else None
     except ResultsError as exc:
         fail(str(exc), output_format)
     options = GateOptions(
@@ -158,6 +167,7 @@ def gate(
         policy=policy,
         now=clock,
         results=results,
+        jobs=jobs,
         pr=pr,
         head_sha=head_sha.lower() if head_sha else None,
         branch=branch,

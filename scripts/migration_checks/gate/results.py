@@ -7,6 +7,7 @@ run, not of the pull request; each must still validate against ``check_result``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,7 @@ def result_files(paths: Sequence[Path]) -> list[Path]:
 
 def load_results(paths: Sequence[Path]) -> StageResults:
     results = StageResults(requested=bool(paths))
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}  # (migration, check) -> index in its outcomes
     for path in result_files(paths):
         data = _read(path)
         results.files.append(str(path))
@@ -69,52 +70,101 @@ def load_results(paths: Sequence[Path]) -> StageResults:
             findings = [_finding(f) for f in migration["findings"]]
             claimed: set[int] = set()
             for check in migration["checks"]:
-                if (key, check["id"]) in seen:
-                    continue  # the same check reported twice (say, by stage-1 and the root action)
-                seen.add((key, check["id"]))
                 own = [
                     i
                     for i, f in enumerate(findings)
                     if f.check == check["id"] and f.stage == check["stage"] and i not in claimed
                 ]
                 claimed.update(own)
-                results.outcomes.setdefault(key, []).append(
-                    CheckOutcome(
-                        check_id=check["id"],
-                        stage=check["stage"],
-                        blocking=check["blocking"],
-                        status=Status(check["status"]),
-                        duration_ms=check["duration_ms"],
-                        reason=check["reason"],
-                        findings=tuple(findings[i] for i in own),
-                    )
+                outcome = CheckOutcome(
+                    check_id=check["id"],
+                    stage=check["stage"],
+                    blocking=check["blocking"],
+                    status=Status(check["status"]),
+                    duration_ms=check["duration_ms"],
+                    reason=check["reason"],
+                    findings=tuple(findings[i] for i in own),
                 )
+                listed = results.outcomes.setdefault(key, [])
+                earlier = seen.get((key, check["id"]))
+                if earlier is None:
+                    seen[(key, check["id"])] = len(listed)
+                    listed.append(outcome)
+                elif _worse(outcome, listed[earlier]):
+                    # The same check reported twice (stage-1 and the root action, or a file a
+                    # job that ran the PR's code uploaded): the worse report stands, so a second
+                    # file can add a problem but never hide one.
+                    listed[earlier] = outcome
             results.extra.setdefault(key, []).extend(
                 f for i, f in enumerate(findings) if i not in claimed
             )
     return results
 
 
-def _read(path: Path) -> dict[str, Any]:
+_STATUS_RANK = {
+    Status.PASSED: 0,
+    Status.NOT_APPLICABLE: 1,
+    Status.SKIPPED: 2,
+    Status.FAILED: 3,
+    Status.ERROR: 4,
+}
+
+
+def _worse(candidate: CheckOutcome, current: CheckOutcome) -> bool:
+    def rank(outcome: CheckOutcome) -> tuple[int, int]:
+        blockers = sum(1 for f in outcome.findings if f.blocker is not None)
+        return _STATUS_RANK[outcome.status], blockers
+
+    return rank(candidate) > rank(current)
+
+
+JOB_RESULTS = frozenset({"success", "failure", "cancelled", "skipped"})
+_STAGE_JOB = re.compile(r"stage_([1-6])")
+
+
+def load_jobs(path: Path) -> dict[int, str]:
+    """Each stage job's result, from the gate job's ``toJSON(needs)``: jobs named ``stage_N``."""
+    data = _read_json(path, "the jobs' results")
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: expected the JSON object of toJSON(needs)")
+    jobs: dict[int, str] = {}
+    for name, job in data.items():
+        match = _STAGE_JOB.fullmatch(str(name))
+        if match is None:
+            continue
+        result = job.get("result") if isinstance(job, dict) else None
+        if result not in JOB_RESULTS:
+            raise ResultsError(
+                f'{path}: job "{name}" has no result among {", ".join(sorted(JOB_RESULTS))}'
+            )
+        jobs[int(match.group(1))] = result
+    return jobs
+
+
+def _read_json(path: Path, what: str) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ResultsError(f"cannot read result file {path}: {exc.strerror or exc}") from None
+        raise ResultsError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     if len(raw) > _MAX_RESULT_BYTES:
-        raise ResultsError(f"result file {path} is larger than {_MAX_RESULT_BYTES} bytes")
+        raise ResultsError(f"{what} {path} is larger than {_MAX_RESULT_BYTES} bytes")
     try:
-        document = parse_document(str(path), raw, "json", Limits(max_file_bytes=_MAX_RESULT_BYTES))
+        return parse_document(str(path), raw, "json", Limits(max_file_bytes=_MAX_RESULT_BYTES)).data
     except DocumentError as exc:
-        raise ResultsError(f"result file {path} is not JSON: {exc}") from None
-    problems = validate("check_result", document.data)
+        raise ResultsError(f"{what} {path} is not JSON: {exc}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = _read_json(path, "result file")
+    problems = validate("check_result", data)
     if problems:
         first = problems[0]
         raise ResultsError(
             f"result file {path} is not a migration-checks JSON result: {first.pointer or '/'}: "
             f"{first.message}"
         )
-    data: dict[str, Any] = document.data
-    return data
+    checked: dict[str, Any] = data
+    return checked
 
 
 def _finding(data: dict[str, Any]) -> Finding:

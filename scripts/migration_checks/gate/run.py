@@ -5,10 +5,12 @@ Findings of the gate (check ids; stage none):
 | check | blocker | when |
 |---|---|---|
 | ``approval_chain`` | POLICY_VIOLATION | a role the transition requires has no approval that counts, or it is not verified against GitHub |
-| ``approval_chain`` | CI_FAILURE | the metadata or the transition cannot be judged (stage 1 says why) |
+| ``approval_chain`` | CI_FAILURE | the metadata or the transition cannot be judged (stage 1 says why), or no base commit anchors the state |
+| ``approval_chain`` | SCHEMA_VALIDATION_FAILED | the state is not where the base commit leaves the migration |
 | ``branch_name`` | POLICY_VIOLATION | the branch is not ``migration/{archetype}/{project_id}/v{plan_version}`` |
 | ``commit_messages`` | POLICY_VIOLATION | a commit (not a merge) is not ``[MIGRATION] {ACTION}: {description}`` |
-| required check id | CI_FAILURE | ``ci_checks_required`` names a check of a stage that reported no result |
+| ``required_stages`` | CI_FAILURE | a required stage has no result for a directory, or its job was skipped, cancelled or failed unexplained (``gate.stages``) |
+| ``discovery`` | CI_FAILURE, POLICY_VIOLATION | nothing to examine, a linked migration directory; more than one changed |
 | ``github_context`` | CI_FAILURE | the pull request's head moved since the examined commit |
 | ``labels`` | none | labels changed (notice), or differ and could not be changed (warning) |
 
@@ -18,7 +20,7 @@ the role it leaves empty is the error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 from migration_checks import __version__, anchoring, artifacts, states
 from migration_checks.blockers import BlockerId
-from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.context import MigrationContext
 from migration_checks.discovery import discover_all
 from migration_checks.documents import Document
 from migration_checks.gate import approvals, labels, pr_rules
 from migration_checks.gate.approvals import ChainReport, GithubFacts, RecordStatus, RoleStatus
 from migration_checks.gate.results import StageResults, migration_key
+from migration_checks.gate.stages import judge_stages
 from migration_checks.git_base import BaseCommit, BaseView, view_of
 from migration_checks.model import (
     Finding,
@@ -58,6 +60,7 @@ class GateOptions:
     policy: Policy
     now: datetime
     results: StageResults = field(default_factory=StageResults)
+    jobs: Mapping[int, str] | None = None  # each stage job's result (toJSON(needs)), by stage
     pr: int | None = None
     head_sha: str | None = None
     branch: str | None = None
@@ -407,7 +410,9 @@ def run_gate(
     for migration in migrations:
         chain = judge_chain(migration, policy, options.now, facts)
         expected = _judge_branch(migration, branch, why_unknown)
-        _judge_required(migration, options.results)
+        migration.findings.extend(
+            judge_stages(migration.ctx, migration.metadata, options.results, options.jobs)
+        )
         gates.append(
             MigrationGate(
                 path=migration.ctx.display_path,
@@ -460,28 +465,6 @@ def _branch(options: GateOptions, info: PullRequestInfo | None) -> tuple[str | N
     directory = options.git_dir or (options.paths[0] if options.paths else Path())
     branch = pr_rules.git_branch(directory)
     return branch, "no --branch, no pull request and HEAD is detached; pass --branch"
-
-
-def _judge_required(migration: LoadedMigration, results: StageResults) -> None:
-    """ci_checks_required over every stage job's result: a stage that did not report fails it."""
-    metadata = migration.metadata
-    if metadata is None or not results.given:
-        return
-    for index, name in enumerate(metadata.data["ci_checks_required"]):
-        for check_id in expand_required(name) or []:
-            stage = int(SPEC_CHECKS[check_id][0])
-            if stage in results.stages:
-                continue  # the stage job judged it, and its findings are among the results
-            migration.findings.append(
-                finding(
-                    check_id,
-                    f'"{check_id}" is required by ci_checks_required but no stage {stage} result '
-                    "reached the gate",
-                    blocker=BlockerId.CI_FAILURE,
-                    location=metadata.at(f"/ci_checks_required/{index}"),
-                    stage=stage,
-                )
-            )
 
 
 def _judge_commits(
