@@ -12,7 +12,7 @@ from click.testing import Result
 
 from migration_checks.reporters.markdown import MARKER
 from tests.conftest import Tree, run_cli
-from tests.gate.trees import BRANCH, NOW, base_args, gate_tree, git_repo
+from tests.gate.trees import BRANCH, NOW, ROGUE_KEY, base_args, gate_tree, git_repo
 from tests.reporters._factories import parse_file_commands
 
 OFFLINE = {"GITHUB_TOKEN": ""}
@@ -160,15 +160,7 @@ def test_stage_results_are_judged_with_the_gate(
 def test_a_failed_stage_blocks_the_gate(make_tree: Callable[..., Tree], tmp_path: Path) -> None:
     tree = gate_tree(
         make_tree,
-        [
-            {
-                "set": {
-                    "file": "plans/signed_plan_plan_shop2026.json",
-                    "pointer": "/signature/key_id",
-                    "value": "rogue",
-                }
-            }
-        ],
+        [ROGUE_KEY],
         resign_plan=False,
     )
     stage1 = tmp_path / "r.json"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import Tree, run_cli
 from tests.gate.test_cli_gate import all_findings, gate_json
-from tests.gate.trees import BRANCH, NOW, gate_tree
+from tests.gate.trees import BRANCH, NOW, ROGUE_KEY, gate_tree
 from tests.trust.conftest import at, make_repo
 
 CRITICAL_RUN = {
@@ -187,15 +187,7 @@ def test_a_forged_second_result_cannot_hide_a_failure(
     # a job running the PR's code uploaded, claiming every check passed. The worse report stands.
     tree = gate_tree(
         make_tree,
-        [
-            {
-                "set": {
-                    "file": "plans/signed_plan_plan_shop2026.json",
-                    "pointer": "/signature/key_id",
-                    "value": "rogue",
-                }
-            }
-        ],
+        [ROGUE_KEY],
         resign_plan=False,
         policy={"/gate": {"required_stages": [1]}},
     )

@@ -18,6 +18,8 @@ BRANCH = "migration/sqlite-to-s3/proj_shop2026/v3"
 RECORDS = "evidence/approval_records.json"
 PLAN = "plans/signed_plan_plan_shop2026.json"
 METADATA = ".migration_metadata.json"
+# A plan signed under a key id the policy does not trust (use with resign_plan=False).
+ROGUE_KEY = {"set": {"file": PLAN, "pointer": "/signature/key_id", "value": "rogue"}}
 
 
 def manifest_digest(root: Path, paths: list[str]) -> str:

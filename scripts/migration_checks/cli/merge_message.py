@@ -65,18 +65,18 @@ def merge_message(
         chain=chain,
         pr=pr,
     )
+    refusal = None
     if message.missing_roles:
-        click.echo(
-            f"merge-message: no approval counts for {missing_text(message.missing_roles)} "
-            f"({chain.transition}); run migration-checks gate for the reasons",
-            err=True,
+        refusal = (
+            f"no approval counts for {missing_text(message.missing_roles)} "
+            f"({chain.transition}); run migration-checks gate for the reasons"
         )
-        sys.exit(1)
-    if message.unfit_ids:
-        click.echo(
-            f"merge-message: {', '.join(message.unfit_ids)} is not of the form "
-            f"{APPROVAL_ID.pattern}, so the merge message cannot carry it",
-            err=True,
+    elif message.unfit_ids:
+        refusal = (
+            f"{', '.join(message.unfit_ids)} is not of the form {APPROVAL_ID.pattern}, so the "
+            "merge message cannot carry it"
         )
+    if refusal is not None:
+        click.echo(f"merge-message: {refusal}", err=True)
         sys.exit(1)
     click.echo(message.text, nl=False)
