@@ -61,7 +61,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -86,6 +86,7 @@ from migration_checks import fs
 from migration_checks.blockers import BlockerId
 from migration_checks.documents import Document, DocumentError, format_of, parse_document
 from migration_checks.fs import TooLarge, UnsafePath
+from migration_checks.git_base import BaseError, BaseView
 from migration_checks.model import Location, Problem, Severity
 from migration_checks.pointers import pointer
 
@@ -983,11 +984,34 @@ class Hit:
     column: int | None
     hashed_secret: str
     key: str | None = None  # the key a credential value is under
+    # Whether the text hashed tells this secret from the others of its type (see ``identifies``).
+    identifies: bool = True
 
     @property
     def fingerprint(self) -> str:
         """The first hex digits of ``hashed_secret``: stable, and found in a baseline by search."""
         return self.hashed_secret[:FINGERPRINT_HEX]
+
+
+# Texts a plugin reports, and hashes, whatever the secret it found: detect-secrets 1.5's GitHub
+# plugin reports only a token's prefix ("ghp"), its GitLab plugin a token's prefix ("glpat") or a CI
+# build token's partition (two hex digits and "_"), its private-key plugin the key's header line.
+# The hash of such a text is the same for every secret of the type, so a baseline entry for one
+# would suppress every other one of the file. A length floor would not do: a private key's header
+# is 21 characters and more, and a short keyword value is the whole secret. The patterns are a
+# little wider than the plugins' literals, so that a new prefix of the same shape is caught too.
+FIXED_TEXTS: dict[str, re.Pattern[str]] = {
+    "GitHub Token": re.compile(r"gh[a-z]"),
+    "GitLab Token": re.compile(r"gl[a-z]{2,6}|[0-9a-fA-F]{2}_"),
+    "Private Key": re.compile(r"(?s).*"),  # every pattern of the plugin is a literal header
+}
+
+
+def identifies(kind: str, text: str) -> bool:
+    """Whether ``text``, as a plugin of type ``kind`` reported it, tells one secret from another
+    of that type; only then can a baseline entry (its hash) suppress exactly that secret."""
+    fixed = FIXED_TEXTS.get(kind)
+    return fixed is None or fixed.fullmatch(text) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1080,6 +1104,7 @@ def scan_text(
                 secret.line_number,
                 column + 1 if column >= 0 else None,
                 secret.secret_hash,
+                identifies=identifies(secret.type, value),
             )
         )
         engine_hashes.add(secret.secret_hash)
@@ -1185,6 +1210,7 @@ _SHA1_HEX = re.compile(r"[0-9a-f]{40}")
 class BaselineProblem:
     message: str
     location: Location
+    severity: Severity = Severity.WARNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -1193,70 +1219,119 @@ class Baseline:
 
     Only entries audited as false positives (``"is_secret": false``) suppress a finding; an entry
     not audited yet, or audited as a secret, does not (detect-secrets' own hook lets every
-    listed entry pass; here an entry must have been looked at)."""
+    listed entry pass; here an entry must have been looked at). Nor does an entry whose hash is
+    of a text every secret of its type shares (``identifies``)."""
 
     path: str | None = None
     audited: frozenset[tuple[str, str, str]] = frozenset()
     listed: frozenset[tuple[str, str, str]] = frozenset()  # every well-formed entry
     problems: tuple[BaselineProblem, ...] = ()
+    # The base commit (short SHA) it was read from; None: read from the work tree, unverified.
+    commit: str | None = None
 
     def suppresses(self, hit: Hit) -> bool:
-        return (hit.path, hit.kind, hit.hashed_secret) in self.audited
+        return hit.identifies and (hit.path, hit.kind, hit.hashed_secret) in self.audited
 
     def lists(self, hit: Hit) -> bool:
         return (hit.path, hit.kind, hit.hashed_secret) in self.listed
 
 
 def load_baseline(ctx: MigrationContext, name: str) -> Baseline:
-    """The baseline at ``name`` (relative to the migration directory), if there is one. Its
-    filenames are relative to the migration directory, as ``detect-secrets scan`` writes them
-    when run there. Problems make entries unusable, never the run."""
+    """The baseline at ``name`` (relative to the migration directory), read once per directory for
+    both checks. With a base commit it is the base's (SPEC 6.1): the pull request's author writes
+    the work tree, so a baseline added or changed there suppresses nothing until it is merged, and
+    a notice says so. Without one, the work tree's (unverified; the gate needs a base). Its
+    filenames are relative to the migration directory, as ``detect-secrets scan`` writes them when
+    run there. Problems make entries unusable, never the run."""
+    return ctx.derived(f"secret_detection.baseline:{name}", lambda c: _load_baseline(c, name))
+
+
+def _load_baseline(ctx: MigrationContext, name: str) -> Baseline:
+    if ctx.base is not None:
+        return _base_baseline(ctx, ctx.base, name)
     if ctx.tree.is_link(name):
-        return Baseline(
-            name,
-            problems=(
-                BaselineProblem(
-                    "the baseline is a symbolic link; links are refused, so it suppresses nothing",
-                    Location(path=name),
-                ),
-            ),
+        return _unusable(
+            name, "the baseline is a symbolic link; links are refused, so it suppresses nothing"
         )
     if name not in ctx.tree.files:
-        return Baseline()
+        return Baseline(name)
     try:
-        document = parse_document(name, ctx.read_bytes(name), "json", ctx.limits)
+        raw = ctx.read_bytes(name)
+    except (TooLarge, UnsafePath, OSError) as exc:
+        return _unusable(name, f"the baseline cannot be read ({exc}); it suppresses nothing")
+    return _parsed_baseline(ctx, name, raw, None)
+
+
+def _base_baseline(ctx: MigrationContext, view: BaseView, name: str) -> Baseline:
+    short = view.commit.short
+    try:
+        raw = view.read(name, ctx.limits.max_file_bytes)
+    except BaseError as exc:  # fail closed: nothing is suppressed
+        return _unusable(
+            name,
+            f"the baseline cannot be read from the base commit {short} ({exc}); it suppresses "
+            "nothing",
+            short,
+        )
+    found = Baseline(name, commit=short) if raw is None else _parsed_baseline(ctx, name, raw, short)
+    return replace(found, problems=(*found.problems, *_pull_request_change(ctx, name, raw)))
+
+
+def _pull_request_change(
+    ctx: MigrationContext, name: str, base_raw: bytes | None
+) -> tuple[BaselineProblem, ...]:
+    """A notice when the work tree's baseline is not the base's: what the pull request writes
+    there takes effect only once merged."""
+    in_tree = name in ctx.tree.files or name in ctx.tree.special or ctx.tree.is_link(name)
+    if not in_tree:
+        if base_raw is None:
+            return ()
+        message = (
+            f"the pull request removes {name}; the base commit's copy applies until it is merged"
+        )
+    else:
+        if base_raw is not None:
+            try:
+                if ctx.read_bytes(name) == base_raw:
+                    return ()
+            except (TooLarge, UnsafePath, OSError):
+                pass  # unreadable in the work tree: not the base's regular file
+        verb = "adds" if base_raw is None else "changes"
+        message = f"the pull request {verb} {name}; it suppresses nothing until it is merged"
+    return (BaselineProblem(message, Location(path=name), Severity.NOTICE),)
+
+
+def _unusable(name: str, message: str, commit: str | None = None) -> Baseline:
+    return Baseline(name, problems=(BaselineProblem(message, Location(path=name)),), commit=commit)
+
+
+def _parsed_baseline(ctx: MigrationContext, name: str, raw: bytes, commit: str | None) -> Baseline:
+    where = "" if commit is None else f" at the base commit {commit}"
+    try:
+        document = parse_document(name, raw, "json", ctx.limits)
     except DocumentError as exc:
         return Baseline(
             name,
             problems=tuple(
                 BaselineProblem(
-                    f"the baseline is not a detect-secrets baseline ({p.message}); it suppresses "
-                    "nothing until it parses",
+                    f"the baseline{where} is not a detect-secrets baseline ({p.message}); it "
+                    "suppresses nothing until it parses",
                     Location(path=name, line=p.line, column=p.column),
                 )
                 for p in exc.problems
             ),
+            commit=commit,
         )
-    except (TooLarge, UnsafePath, OSError) as exc:
-        return Baseline(
-            name,
-            problems=(
-                BaselineProblem(
-                    f"the baseline cannot be read ({exc}); it suppresses nothing",
-                    Location(path=name),
-                ),
-            ),
-        )
-    return _baseline_entries(name, document)
+    return replace(_baseline_entries(name, document, where), commit=commit)
 
 
-def _baseline_entries(name: str, document: Document) -> Baseline:
+def _baseline_entries(name: str, document: Document, where: str) -> Baseline:
     problems: list[BaselineProblem] = []
 
     def problem(ptr: str, what: str) -> None:
         problems.append(
             BaselineProblem(
-                f"{ptr or '/'}: {what}; this entry suppresses nothing", document.at(ptr)
+                f"{ptr or '/'}{where}: {what}; this entry suppresses nothing", document.at(ptr)
             )
         )
 
@@ -1323,12 +1398,20 @@ def hit_message(hits: Sequence[Hit], baseline: Baseline) -> str:
     else:
         what = "secret of type " + " and ".join(f'"{k}"' for k in kinds)
     name = baseline.path or DEFAULT_BASELINE
-    audit = (
-        f"it is listed in {name} but not audited as a false positive: audit it "
-        '("is_secret": false) if it is not a secret'
-        if any(baseline.lists(h) for h in hits)
-        else f'or audit it into {name} ("is_secret": false) if it is not a secret'
-    )
+    fixed = [h.kind for h in ordered if not h.identifies]
+    if fixed:
+        audit = (
+            f'a baseline entry cannot suppress it: for a "{fixed[0]}" detect-secrets hashes only '
+            "a text every such secret shares (a prefix or a header), so an entry would hide every "
+            "one of the file"
+        )
+    elif any(baseline.lists(h) for h in hits):
+        audit = (
+            f"it is listed in {name} but not audited as a false positive: audit it "
+            '("is_secret": false) if it is not a secret'
+        )
+    else:
+        audit = f'or audit it into {name} ("is_secret": false) if it is not a secret'
     label = "fingerprints" if "," in fingerprints else "fingerprint"
     return (
         f"{what} ({label} {fingerprints}): remove and rotate it, keep it in the secret "
@@ -1392,17 +1475,27 @@ def not_scanned_problem(scan: FileScan) -> Problem:
 
 def baseline_problems(baseline: Baseline) -> Iterator[Problem]:
     """A baseline that cannot be used is a warning: it suppresses nothing, so every finding it
-    would have suppressed stands (the scan fails closed)."""
+    would have suppressed stands (the scan fails closed). A baseline the pull request adds or
+    changes is a notice: it takes effect once merged."""
     for problem in baseline.problems:
-        yield Problem(problem.message, None, problem.location, Severity.WARNING)
+        yield Problem(problem.message, None, problem.location, problem.severity)
 
 
 def suppressed_notice(count: int, baseline: Baseline) -> Problem:
-    """Suppressions are shown, so that a reviewer sees what the baseline hides."""
+    """Suppressions are shown, so that a reviewer sees what the baseline hides, and where the
+    baseline was read from."""
     findings = "finding" if count == 1 else "findings"
+    if baseline.commit is not None:
+        origin = f" at the base commit {baseline.commit}; review changes to it like code"
+    else:
+        origin = (
+            "; the baseline was not verified against a base commit (no --base), so the pull "
+            "request may have written it; the actions pass the base, run with --base SHA to "
+            "verify it locally"
+        )
     return Problem(
         f"{count} {findings} suppressed as audited false positives of {baseline.path} "
-        '("is_secret": false); review changes to that file like code',
+        f'("is_secret": false){origin}',
         None,
         Location(path=baseline.path or DEFAULT_BASELINE),
         Severity.NOTICE,

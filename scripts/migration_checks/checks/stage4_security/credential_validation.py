@@ -11,7 +11,10 @@ same detector as ``secrets_scan`` (detect-secrets' plugins and filters, password
 URLs, literal values under credential-like keys; a literal ``url`` such as ``sqlite:///data/x``
 holds none). This check owns ``configs/`` and ``secrets_scan`` every other file, so one secret is
 reported once; a literal value in ``secrets_refs.yml`` is one finding, naming the secret and,
-when detect-secrets recognises it, its type and fingerprint. Values are never shown. Schema
+when detect-secrets recognises it, its type and fingerprint. Values are never shown. Audited
+false positives of the secrets baseline are suppressed as ``secrets_scan`` suppresses them, from
+the same baseline read once from the base commit (a baseline the pull request adds or changes
+suppresses nothing until it is merged). Schema
 problems (a value that is not a string, a name that is not upper snake case) are
 ``schema_validation``'s.
 
@@ -62,7 +65,8 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
     from migration_checks import secret_detection as sd
 
     options = sd.Options.from_policy(ctx.policy)
-    baseline = sd.load_baseline(ctx, options.baseline)  # secrets_scan reports its problems
+    # The base commit's baseline, loaded once for both checks; secrets_scan reports its problems.
+    baseline = sd.load_baseline(ctx, options.baseline)
     refs = ctx.document("secrets_refs")
     secrets = _secrets(refs)
     bad: dict[int | None, list[_BadReference]] = {}

@@ -20,13 +20,21 @@ different texts (detect-secrets' GitHub plugin hashes only the ``ghp`` prefix). 
 positives in ``.secrets.baseline`` (detect-secrets' format, at the migration directory's root;
 policy ``secrets.baseline``) are suppressed, with a notice counting them; only entries audited
 ``"is_secret": false`` suppress, matched by file, type and ``hashed_secret``, and a place is
-suppressed only when every type found there is.
+suppressed only when every type found there is. The baseline is read from the base commit
+(``--base``), never from the pull request: one the pull request adds or changes suppresses
+nothing until it is merged (a notice says so), and one the base holds but that cannot be read
+suppresses nothing (a warning). Without ``--base`` the work tree's baseline is used and the notice
+says it was not verified. GitHub and GitLab tokens and private keys cannot be suppressed: for
+them detect-secrets hashes only a prefix or a header that every such secret shares, so one entry
+would hide every one of the file; write a fixture that does not have their form.
 
 Passes: no secret; ``password: "${DB_PASSWORD}"``; ``url: vault://kv/shop#url``; a hex digest
-under ``sha256``; a high-entropy test fixture audited ``"is_secret": false`` in the baseline.
+under ``sha256``; a high-entropy test fixture audited ``"is_secret": false`` in the base commit's
+baseline.
 Fails: ``AKIA...`` in ``code/spark/job.py``; a private key in a YAML block scalar;
 ``postgres://app:S3cr3t@db/shop`` in a runbook; ``"api_token": "h7Xq..."`` in a JSON file; an
-entry of the baseline that was never audited.
+entry of the baseline that was never audited; a secret audited in a baseline the pull request
+adds; a ``ghp_...`` token in a file whose audited fake GitHub token the baseline lists.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -361,24 +364,114 @@ def test_reference_problem_never_quotes_the_value(value: str, problem: str | Non
 
 
 def test_one_problem_per_place_and_every_hash_audited_to_suppress() -> None:
-    token = "ghp_R8t2Kq9Lm4Xv7Nw1Zb6Hc3Jd5Fg0Ps2Ty8Ua"
-    hits = scan("code/a.py", f"TOKEN = '{token}'\n")
-    # detect-secrets' GitHub plugin reports the prefix only; the entropy plugin the whole token.
-    assert sorted(h.kind for h in hits) == ["Base64 High Entropy String", "GitHub Token"]
+    value = "q8ZtR2vX7mN4pL9wK3sB6yH1cF5dG0jA"
+    hits = scan("code/a.py", f"TOKEN = '{value}'\npassword = '{value}'\n")
+    # Two plugins on the second line (keyword and entropy), one place: one problem.
+    assert sorted(h.kind for h in hits) == ["Base64 High Entropy String"] * 2 + ["Secret Keyword"]
     problems, suppressed = sd.hit_problems(hits, sd.Baseline())
-    assert (len(problems), suppressed) == (1, 0)
-    assert token not in problems[0].message
-    github_only = sd.Baseline(
+    assert (len(problems), suppressed) == (2, 0)
+    assert all(value not in p.message for p in problems)
+    entropy_only = sd.Baseline(
         ".secrets.baseline",
         audited=frozenset(
-            {(h.path, h.kind, h.hashed_secret) for h in hits if h.kind == "GitHub Token"}
+            {(h.path, h.kind, h.hashed_secret) for h in hits if h.kind != "Secret Keyword"}
         ),
     )
-    assert sd.hit_problems(hits, github_only)[1] == 0  # another token's audit does not hide it
+    assert sd.hit_problems(hits, entropy_only)[1] == 1  # the keyword's hash is not audited
     every = sd.Baseline(
         ".secrets.baseline", audited=frozenset({(h.path, h.kind, h.hashed_secret) for h in hits})
     )
-    assert sd.hit_problems(hits, every) == ([], 1)
+    assert sd.hit_problems(hits, every) == ([], 2)
+
+
+def random_text(alphabet: str, n: int) -> str:
+    return "".join(random.SystemRandom().choice(alphabet) for _ in range(n))
+
+
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+# Tokens made at test time, of the types whose plugin reports a text every token shares...
+SHARED_TEXT = {
+    "GitHub Token": lambda: "ghp_" + random_text(ALNUM, 36),
+    "GitLab Token": lambda: "glpat-" + random_text(ALNUM, 20),
+    "Private Key": lambda: "-----BEGIN RSA PRIVATE KEY-----\n" + random_text(ALNUM, 64),
+}
+# ... and of types whose plugin reports the token itself.
+OWN_TEXT = {
+    "AWS Access Key": lambda: "AKIA" + random_text(UPPER, 16),
+    "GitLab Token": lambda: "glimt-" + random_text(ALNUM, 25),
+    "Stripe Access Key": lambda: "sk_live_" + random_text(ALNUM, 24),
+    "Slack Token": lambda: "xoxb-123-" + random_text("abcdefghijklmnopqrstuvwxyz", 20),
+}
+
+
+def typed_hits(kind: str, make: Any) -> list[sd.Hit]:
+    """The hits of ``kind`` for two different tokens in one file."""
+    hits = scan("runbooks/notes.md", f"first: {make()}\n\nsecond: {make()}\n")
+    return [h for h in hits if h.kind == kind]
+
+
+@pytest.mark.parametrize("kind", SHARED_TEXT)
+def test_a_hash_every_token_of_the_type_shares_identifies_none(kind: str) -> None:
+    first, second = typed_hits(kind, SHARED_TEXT[kind])
+    assert first.hashed_secret == second.hashed_secret  # the hole: one entry would hide both
+    assert not first.identifies and not second.identifies
+    baseline = sd.Baseline(
+        ".secrets.baseline", audited=frozenset({(first.path, kind, first.hashed_secret)})
+    )
+    problems, suppressed = sd.hit_problems([first, second], baseline)
+    assert (len(problems), suppressed) == (2, 0)
+    assert f'a baseline entry cannot suppress it: for a "{kind}"' in problems[0].message
+
+
+@pytest.mark.parametrize("kind", OWN_TEXT)
+def test_a_hash_of_the_token_itself_identifies_it(kind: str) -> None:
+    first, second = typed_hits(kind, OWN_TEXT[kind])
+    assert first.hashed_secret != second.hashed_secret
+    assert first.identifies and second.identifies
+    baseline = sd.Baseline(
+        ".secrets.baseline", audited=frozenset({(first.path, kind, first.hashed_secret)})
+    )
+    problems, suppressed = sd.hit_problems([first, second], baseline)
+    assert (len(problems), suppressed) == (1, 1)
+    assert problems[0].location.line == 3
+
+
+def _reported_parts(pattern: re.Pattern[str]) -> list[Any]:
+    """What a regex plugin reports of a match: its groups' sub-patterns, else the whole."""
+    tree = sre_parse.parse(pattern.pattern, pattern.flags)
+    if not pattern.groups:
+        return [tree]
+    groups: list[Any] = []
+
+    def walk(items: Any) -> None:
+        for op, av in items:
+            if op is sre_constants.SUBPATTERN:
+                if av[0] is not None:
+                    groups.append(av[3])
+                walk(av[3])
+            elif op is sre_constants.BRANCH:
+                for branch in av[1]:
+                    walk(branch)
+            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+                walk(av[2])
+
+    walk(tree)
+    return groups
+
+
+def test_every_plugin_that_reports_a_fixed_or_short_text_is_known() -> None:
+    """A plugin reporting a literal (a header) or fewer than 8 characters (a prefix) reports a
+    text many secrets share; its type must be one whose entries cannot suppress."""
+    sharing = set()
+    for kind, cls in sd.plugin_classes().items():
+        for pattern in getattr(cls, "denylist", ()):
+            for part in _reported_parts(pattern):
+                literal = all(op is sre_constants.LITERAL for op, _ in part)
+                if literal or part.getwidth()[1] < 8:
+                    sharing.add(kind)
+    assert sharing == set(sd.FIXED_TEXTS)
 
 
 def test_skipped_secret_values_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
