@@ -140,7 +140,7 @@ _GATE_INPUTS = """\
     default: ""
   jobs:
     description: >-
-      The stage jobs' own results, `${{ toJSON(needs) }}` of the gate job, whose stage jobs are
+      The stage jobs' own results: the gate job's toJSON(needs) expression, whose stage jobs are
       named stage_1 ... stage_6. A required stage whose job was skipped or cancelled, or failed
       without a blocker that explains it, blocks. Empty: only the result files are judged.
     required: false
