@@ -841,11 +841,14 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64_TEXT = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _SHA256SUM_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *]\S")
 _DIGEST_KEYS = frozenset({"sha256", "sha256_reviewed"})
+_HEX40 = re.compile(r"[0-9a-f]{40}")
 
 
 def known_digests(data: Any) -> set[str]:
     """The values at the places SPEC section 5 names: ``sha256``, ``sha256_reviewed`` (64 hex
-    digits), ``public_key`` and ``signature.value`` (base64)."""
+    digits), ``public_key`` and ``signature.value`` (base64); and a detect-secrets baseline's
+    ``hashed_secret`` (40 hex digits, the SHA-1 of a value, not the value), so that the baseline
+    itself is scanned like every other file."""
     found: set[str] = set()
     pending = [data]
     while pending:
@@ -853,8 +856,10 @@ def known_digests(data: Any) -> set[str]:
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(value, str):
-                    if (key in _DIGEST_KEYS and _HEX64.fullmatch(value)) or (
-                        key == "public_key" and _BASE64_TEXT.fullmatch(value)
+                    if (
+                        (key in _DIGEST_KEYS and _HEX64.fullmatch(value))
+                        or (key == "public_key" and _BASE64_TEXT.fullmatch(value))
+                        or (key == "hashed_secret" and _HEX40.fullmatch(value))
                     ):
                         found.add(value)
                 elif key == "signature" and isinstance(value, dict):
@@ -1092,7 +1097,7 @@ def scan_text(
         if sha256sum_digest(source) == value:
             continue
         if digests is None:
-            parsed = document() if format_of(path) else None
+            parsed = document() if format_of(path) or path == options.baseline else None
             digests = known_digests(parsed.data) if parsed is not None else set()
         if value in digests:
             continue
@@ -1113,12 +1118,16 @@ def scan_text(
         hashed = _hash(found.value)
         line, column = lines.position(found.offset)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
-    if format_of(path) and _may_hold_credential_values(text, options):
+    structured = format_of(path) is not None or path == options.baseline
+    if structured and _may_hold_credential_values(text, options):
         parsed = document()
         if parsed is not None:
+            known = known_digests(parsed.data)
             for where, key, value in credential_values(
                 parsed.data, options.extra_keys, options.schemes
             ):
+                if value in known:
+                    continue
                 hashed = _hash(value)
                 location = parsed.at(pointer(*where))
                 own.setdefault(
@@ -1173,7 +1182,7 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
     except UnicodeDecodeError:
         return FileScan(path)  # binary, as detect-secrets skips it
     try:
-        hits = scan_text(path, text, options, lambda: _parsed(ctx, path))
+        hits = scan_text(path, text, options, lambda: _parsed(ctx, path, options))
     except Exception as exc:  # fail closed on this file, and never quote its text
         return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
     return FileScan(path, tuple(hits))
@@ -1196,7 +1205,13 @@ def _binary_head(ctx: MigrationContext, path: str) -> bool:
     return False
 
 
-def _parsed(ctx: MigrationContext, path: str) -> Document | None:
+def _parsed(ctx: MigrationContext, path: str, options: Options) -> Document | None:
+    if path == options.baseline:
+        # detect-secrets' JSON, whatever its name: its hashed_secret values are known digests.
+        try:
+            return parse_document(path, ctx.read_bytes(path), "json", ctx.limits)
+        except (DocumentError, TooLarge, UnsafePath, OSError):
+            return None
     outcome = ctx.parse(path)
     return outcome if isinstance(outcome, Document) else None
 

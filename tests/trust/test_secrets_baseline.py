@@ -244,3 +244,42 @@ def test_without_a_base_the_work_tree_baseline_applies_unverified(
     assert not exposed(found, FIXTURE, 1)
     (notice,) = notices(found)
     assert "not verified against a base commit" in notice
+
+
+def test_a_secret_pasted_into_the_baseline_itself_is_reported(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    # The baseline was passed over by the scan: a secret written into it went unseen.
+    repo = repo_factory(MERGED_AT_PLANNED)
+    token = github_token()
+    baseline = {
+        "version": "1.5.0",
+        "plugins_used": [{"name": "GitHubTokenDetector"}],
+        "filters_used": [],
+        "results": {
+            "runbooks/orders_runbook.md": [
+                {
+                    "type": "Hex High Entropy String",
+                    "filename": "runbooks/orders_runbook.md",
+                    "hashed_secret": "0" * 40,
+                    "is_verified": False,
+                    "line_number": 3,
+                    "is_secret": False,
+                }
+            ]
+        },
+        "notes": f"deploy token {token}",
+    }
+    repo.head(
+        [
+            *at("PLANNED", "EXECUTED"),
+            {"write": {"file": ".secrets.baseline", "content": json.dumps(baseline, indent=2)}},
+        ]
+    )
+
+    result = repo.result(stages=(4,))
+
+    exposed = [f for f in findings(result) if f["blocker"] == "SECRETS_EXPOSED"]
+    assert [f["path"] for f in exposed] == [".secrets.baseline"]
+    assert exposed[0]["line"] == 21  # the notes line, not the hashed_secret line
+    assert token not in json.dumps(result)

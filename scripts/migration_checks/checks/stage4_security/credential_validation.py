@@ -75,7 +75,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
     attached: dict[int | None, Hit] = {}
     suppressed = 0
     paths = [
-        p for p in sorted(ctx.tree.files) if p.startswith(sd.CONFIGS_DIR) and p != options.baseline
+        p for p in sorted(ctx.tree.files) if p.startswith(sd.CONFIGS_DIR)
     ]
     for scan in sd.scan_files(ctx, paths, options):
         if scan.not_scanned is not None:
