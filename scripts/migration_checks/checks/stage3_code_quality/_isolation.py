@@ -21,11 +21,15 @@ throwaway VM can); what it does instead:
   - GitHub's tokens: ``GITHUB_TOKEN``, ``GH_TOKEN``, ``GH_ENTERPRISE_TOKEN``,
     ``ACTIONS_RUNTIME_TOKEN``, ``ACTIONS_ID_TOKEN_REQUEST_TOKEN`` (an OIDC token for any cloud
     that trusts the repository);
-  - names that say "secret" by convention: ending in ``_TOKEN``, ``_SECRET``, ``_SECRET_KEY``,
-    ``_SECRET_ACCESS_KEY``, ``_PASSWORD``, ``_PASSWD``, ``_API_KEY``, ``_APIKEY``,
-    ``_PRIVATE_KEY``, ``_CREDENTIALS``, ``_DSN``, and ``DATABASE_URL`` or ``*_DATABASE_URL``;
-  - any variable whose value is a URL carrying a password (``scheme://user:password@host``),
-    whatever its name.
+  - the databases' and dbt's own: ``PGPASSWORD``, ``MYSQL_PWD``, ``DBT_ENV_SECRET_*``;
+  - names that say "secret" by convention: a word (between ``_``) among ``SECRET``, ``TOKEN``,
+    ``PASSWORD``, ``PASSWD``, ``PWD``, ``CREDENTIAL(S)``, ``APIKEY``, ``WEBHOOK``, ``DSN``, or a
+    pair such as ``PRIVATE_KEY``, ``API_KEY``, ``ACCESS_KEY``, ``CONN_STR``,
+    ``CONNECTION_STRING``, ``DATABASE_URL``, ``AUTH_CONFIG`` (the shell's ``PWD`` and ``OLDPWD``
+    are directories, not passwords);
+  - any variable whose value is a URL carrying a password (``scheme://user:password@host``) or a
+    token of a well-known kind (GitHub, GitLab, Slack, AWS key ids, Stripe, Vault, a PEM private
+    key), whatever its name.
 
   An empty value does not count: there is nothing to leak. The list errs towards refusing: a
   variable that only looks like a secret costs a split run, a missed one costs the secret.
@@ -57,6 +61,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import platform
 import re
@@ -79,23 +84,28 @@ GITHUB_TOKENS = frozenset(
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     }
 )
-SECRET_NAME_SUFFIXES = (
-    "_TOKEN",
-    "_SECRET",
-    "_SECRET_KEY",
-    "_SECRET_ACCESS_KEY",
-    "_PASSWORD",
-    "_PASSWD",
-    "_API_KEY",
-    "_APIKEY",
-    "_PRIVATE_KEY",
-    "_CREDENTIALS",
-    "_DSN",
-    "_DATABASE_URL",
-)
-SECRET_NAMES = frozenset({SECRETS_BUNDLE, "DATABASE_URL", *GITHUB_TOKENS})
+# Words of a variable's name (split at "_") that say it holds a secret, alone or in pairs.
+SECRET_WORDS = frozenset(
+    {"SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWD", "PWD", "CREDENTIAL",
+     "CREDENTIALS", "APIKEY", "WEBHOOK", "DSN"}
+)  # fmt: skip
+SECRET_WORD_PAIRS = frozenset(
+    {("PRIVATE", "KEY"), ("API", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"), ("SIGNING", "KEY"),
+     ("CONN", "STR"), ("CONNECTION", "STRING"), ("DATABASE", "URL"), ("DB", "URL"),
+     ("AUTH", "CONFIG")}
+)  # fmt: skip
+SECRET_NAMES = frozenset({SECRETS_BUNDLE, "PGPASSWORD", "MYSQL_PWD", *GITHUB_TOKENS})
+SECRET_NAME_PREFIXES = (SECRET_PREFIX, "DBT_ENV_SECRET_")
+# The shell's working directories: "PWD" here is no password.
+NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
 # scheme://user:password@ : a password in the userinfo part of a URL, anywhere in the value.
 _URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
+# A value that is a token of a well-known kind, whatever the variable's name.
+_TOKEN_VALUE = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk_live_[A-Za-z0-9]{20,}"
+    r"|hvs\.[A-Za-z0-9_-]{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
 
 # How long the sweep keeps killing strays that keep appearing (a fork loop) before it gives up.
 SWEEP_SECONDS = 5.0
@@ -110,11 +120,16 @@ def secret_variables(environ: Mapping[str, str]) -> list[str]:
 
 def _is_secret(name: str, value: str) -> bool:
     upper = name.upper()
+    if upper in NOT_SECRET_NAMES:
+        return False
+    words = upper.split("_")
     return (
         upper in SECRET_NAMES
-        or upper.startswith(SECRET_PREFIX)
-        or upper.endswith(SECRET_NAME_SUFFIXES)
+        or upper.startswith(SECRET_NAME_PREFIXES)
+        or any(word in SECRET_WORDS for word in words)
+        or any(pair in SECRET_WORD_PAIRS for pair in itertools.pairwise(words))
         or _URL_WITH_PASSWORD.search(value) is not None
+        or _TOKEN_VALUE.search(value) is not None
     )
 
 

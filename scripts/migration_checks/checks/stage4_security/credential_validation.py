@@ -74,9 +74,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
         bad.setdefault(ref.location.line, []).append(ref)  # a flow mapping puts several on a line
     attached: dict[int | None, Hit] = {}
     suppressed = 0
-    paths = [
-        p for p in sorted(ctx.tree.files) if p.startswith(sd.CONFIGS_DIR)
-    ]
+    paths = [p for p in sorted(ctx.tree.files) if p.startswith(sd.CONFIGS_DIR)]
     for scan in sd.scan_files(ctx, paths, options):
         if scan.not_scanned is not None:
             yield sd.not_scanned_problem(scan)

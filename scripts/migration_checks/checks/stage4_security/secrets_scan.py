@@ -59,11 +59,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
     options = sd.Options.from_policy(ctx.policy)
     baseline = sd.load_baseline(ctx, options.baseline)
     yield from sd.baseline_problems(baseline)
-    paths = [
-        path
-        for path in sorted(ctx.tree.files)
-        if not path.startswith(sd.CONFIGS_DIR)
-    ]
+    paths = [path for path in sorted(ctx.tree.files) if not path.startswith(sd.CONFIGS_DIR)]
     suppressed = 0
     for scan in sd.scan_files(ctx, paths, options):
         if scan.not_scanned is not None:

@@ -224,18 +224,38 @@ def test_secret_variables_are_named_never_shown() -> None:
         "HOMEPAGE": "https://example.com/a@b",
         "PATH": "/usr/bin",
         "TOKENIZER": "x",
+        # What the red team found passing: the databases' own password variables, dbt's
+        # convention, secret words anywhere in the name, and a token under any name.
+        "MYSQL_PWD": "x",
+        "DBT_ENV_SECRET_WAREHOUSE": "x",
+        "PRIVATE_KEY": "x",
+        "SLACK_WEBHOOK_URL": "x",
+        "CONNECTION_STRING": "x",
+        "REDSHIFT_CONN_STR": "x",
+        "DOCKER_AUTH_CONFIG": "x",
+        "FOO": "ghp_" + "a1" * 18,
+        "PWD": "/home/runner/work",  # the shell's directory
+        "OLDPWD": "/home/runner",
     }
     assert _isolation.secret_variables(environ) == [
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         "AWS_SECRET_ACCESS_KEY",
+        "CONNECTION_STRING",
         "DATABASE_URL",
+        "DBT_ENV_SECRET_WAREHOUSE",
         "DB_PASSWORD",
+        "DOCKER_AUTH_CONFIG",
+        "FOO",
         "GH_TOKEN",
         "GITHUB_TOKEN",
         "MIGRATION_SECRETS",
         "MIGRATION_SECRET_TARGET",
+        "MYSQL_PWD",
+        "PRIVATE_KEY",
+        "REDSHIFT_CONN_STR",
         "REPLICA_DATABASE_URL",
         "SENTRY_DSN",
+        "SLACK_WEBHOOK_URL",
         "UPSTREAM",
     ]
 
