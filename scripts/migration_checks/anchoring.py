@@ -8,7 +8,9 @@ request merges into):
 - where the migration directory exists there, the head's ``state`` must equal the base's
   ``target_state`` (the state its last merged pull request reached);
 - a directory new in the pull request must start at a state the base policy lists in
-  ``lifecycle.initial_states`` (default ``["PROPOSED"]``).
+  ``lifecycle.initial_states`` (default ``["PROPOSED"]``), and only when the base holds no
+  directory of the same name (the same project) anywhere else: a copy elsewhere cannot start the
+  project over.
 
 Without a base commit nothing can be verified: ``check`` says so in a notice, the gate is blocked.
 Stage 6's applicability uses the anchored state too, so writing an earlier ``state`` does not skip
@@ -39,6 +41,7 @@ class Anchor:
     commit: str | None = None  # its short SHA
     previous: str | None = None  # the base's target_state; None for a new directory
     unreadable: str | None = None  # why the base's metadata cannot be used
+    elsewhere: str | None = None  # where the base holds this project, for a directory new here
 
     @property
     def new(self) -> bool:
@@ -60,7 +63,8 @@ def _anchor(ctx: MigrationContext) -> Anchor:
         raw = view.read(path, ctx.limits.max_file_bytes)
         if raw is None:
             if not view.exists():
-                return Anchor(verified=True, commit=short)
+                others = view.commit.directories_named(ctx.dir_name)
+                return Anchor(verified=True, commit=short, elsewhere=others[0] if others else None)
             return Anchor(
                 verified=True,
                 commit=short,
@@ -108,6 +112,12 @@ def state_problem(ctx: MigrationContext, state: str) -> str | None:
         return None
     if found.unreadable is not None:
         return f"the state cannot be anchored: {found.unreadable}"
+    if found.elsewhere is not None:
+        return (
+            f'the base commit {found.commit} already holds this migration at "{found.elsewhere}"; '
+            "a pull request continues a migration where it is, so a second directory of the same "
+            "project cannot start over"
+        )
     if found.previous is None:
         allowed = initial_states(ctx.policy)
         if state in allowed:

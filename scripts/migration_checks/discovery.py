@@ -1,7 +1,8 @@
 """Finding the migration PR directories (``migration-pr-*``) a run examines.
 
 Without a base commit, every migration directory under the paths given is examined: nothing is
-skipped by name (a directory under ``node_modules/`` or ``.venv/`` is a directory like any other),
+skipped by name (a directory whose name only reads as ``migration-pr-*``, in another case or with
+a look-alike dash, is a blocking finding) (a directory under ``node_modules/`` or ``.venv/`` is a directory like any other),
 except git's own ``.git``, below which git never tracks a file. Migration directories inside
 another one are examined too. Links are never followed, and a migration directory reached through
 a link (the link's name, or the name it points to, is ``migration-pr-*``) is itself a blocking
@@ -16,6 +17,7 @@ more than one migration directory is a POLICY_VIOLATION that names them all.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -41,6 +43,30 @@ class Discovery:
 
 def is_migration_name(name: str) -> bool:
     return name.startswith(MIGRATION_DIR_PREFIX)
+
+
+def looks_like_migration_name(name: str) -> bool:
+    """A name that is not ``migration-pr-*`` but reads as one to a person or to another tool
+    (another case, a Unicode dash or compatibility form, an invisible character): the pull
+    request would carry a migration no check examines."""
+    if is_migration_name(name):
+        return False
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    skeleton = "".join(
+        "-" if unicodedata.category(c) == "Pd" else c
+        for c in folded
+        if unicodedata.category(c) not in ("Cf", "Mn")
+    )
+    return skeleton.startswith(MIGRATION_DIR_PREFIX)
+
+
+def _lookalike_finding(path: Path) -> Finding:
+    return make_finding(
+        CHECK,
+        None,
+        f'"{display_path(path)}" reads as a migration directory but is not named '
+        f"{MIGRATION_DIR_PREFIX}* exactly, so no check examines it: rename it",
+    )
 
 
 def discover_all(roots: Sequence[Path], base: BaseCommit | None) -> Discovery:
@@ -82,6 +108,8 @@ def _walk(root: Path, found: Discovery) -> None:
             elif entry.is_dir(follow_symlinks=False) and entry.name != _GIT_DIR:
                 if is_migration_name(entry.name):
                     found.directories.append(Path(entry.path))
+                elif looks_like_migration_name(entry.name):
+                    found.findings.append(_lookalike_finding(Path(entry.path)))
                 pending.append(Path(entry.path))
 
 
@@ -106,8 +134,11 @@ def _link_finding(link: Path) -> Finding:
 
 def _changed(base: BaseCommit) -> Discovery:
     found = Discovery(changed_only=True)
+    changed = base.changed_paths()
+    for repo_path in _lookalike_paths(changed):
+        found.findings.append(_lookalike_finding(base.root.joinpath(*repo_path.split("/"))))
     touched = []
-    for repo_path in changed_migration_paths(base.changed_paths()):
+    for repo_path in changed_migration_paths(changed):
         path = base.root.joinpath(*repo_path.split("/"))
         if path.is_symlink():
             found.findings.append(_link_finding(path))
@@ -140,6 +171,16 @@ def _changed(base: BaseCommit) -> Discovery:
         )
     found.directories.sort()
     return found
+
+
+def _lookalike_paths(paths: Iterable[str]) -> list[str]:
+    found: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        for depth, part in enumerate(parts[:-1], start=1):  # directories only
+            if looks_like_migration_name(part):
+                found.add("/".join(parts[:depth]))
+    return sorted(found)
 
 
 def changed_migration_paths(paths: Iterable[str]) -> list[str]:

@@ -74,6 +74,7 @@ class BaseCommit:
     # The reference a name resolved to (None when a full SHA was given).
     reference: str | None = None
     _blobs: dict[str, bytes | None] = field(default_factory=dict, compare=False, repr=False)
+    _trees: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def short(self) -> str:
@@ -133,6 +134,13 @@ class BaseCommit:
         """Whether ``repo_path`` is a directory in this commit."""
         done = _git(self.root, "cat-file", "-t", f"{self.sha}:{repo_path}", check=False)
         return done.returncode == 0 and done.stdout.strip() == b"tree"
+
+    def directories_named(self, name: str) -> list[str]:
+        """Every directory of this commit whose last component is ``name``, wherever it lies."""
+        if not self._trees:
+            listing = _git(self.root, "ls-tree", "-r", "-d", "-z", "--name-only", self.sha)
+            self._trees.extend(os.fsdecode(p) for p in listing.stdout.split(b"\0") if p)
+        return [p for p in self._trees if p.rsplit("/", 1)[-1] == name]
 
     def changed_paths(self) -> list[str]:
         """Every path the pull request changes: from where its branch left the base (the merge

@@ -5,8 +5,8 @@ Each check module declares ``ID``, ``STAGE``, ``BLOCKING``, ``RAISES``, a docstr
 Each stage package may declare what holds for the whole stage: ``applies(ctx)`` (why the stage
 does not apply to a migration, or None), ``finish(ctx, outcomes)`` (what the stage makes of its
 checks' outcomes, such as the dry run's evidence file), ``refuses()`` (why the stage must not run
-in this process at all) and ``confined()`` (a context the runner runs the stage in); ``STAGES``
-holds them.
+in this process at all) and ``confined()`` (a context the runner runs the stage in, which yields
+the problems it found when the stage ended); ``STAGES`` holds them.
 The list is validated when it is built, so a check cannot be registered under a wrong name or
 stage, or in disagreement with the catalogue of SPEC section 5 (``catalogue.SPEC_CHECKS``).
 """
@@ -176,7 +176,7 @@ class StageHooks:
     applies: Callable[[MigrationContext], str | None] | None = None
     finish: Callable[[MigrationContext, Sequence[CheckOutcome]], None] | None = None
     refuses: Callable[[], str | None] | None = None
-    confined: Callable[[], AbstractContextManager[None]] | None = None
+    confined: Callable[[], AbstractContextManager[list[str]]] | None = None
 
 
 def _load_stage(stage: Stage) -> StageHooks:

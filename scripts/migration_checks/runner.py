@@ -67,11 +67,11 @@ def run(
         for directory in found.directories
     ]
     outcomes: list[dict[str, CheckOutcome]] = [{} for _ in contexts]
-    refusals: list[list[Finding]] = [[] for _ in contexts]
+    stage_findings: list[list[Finding]] = [[] for _ in contexts]
     try:
         for stage in EXECUTION_ORDER:
             if int(stage) in stage_list:
-                _run_stage(stage, contexts, outcomes, refusals)
+                _run_stage(stage, contexts, outcomes, stage_findings)
     finally:
         for ctx in contexts:
             ctx.close()  # what the checks opened for this directory, such as a database session
@@ -83,7 +83,7 @@ def run(
         roots=tuple(display_path(path) for path in paths),
         migrations=tuple(
             _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list, refused)
-            for ctx, done, refused in zip(contexts, outcomes, refusals, strict=True)
+            for ctx, done, refused in zip(contexts, outcomes, stage_findings, strict=True)
         ),
         findings=tuple(run_findings),
     )
@@ -93,7 +93,7 @@ def _run_stage(
     stage: Stage,
     contexts: Sequence[MigrationContext],
     outcomes: Sequence[dict[str, CheckOutcome]],
-    refusals: Sequence[list[Finding]],
+    stage_findings: Sequence[list[Finding]],
 ) -> None:
     """One stage over every directory, within what the stage declares (``registry.StageHooks``):
     a stage that refuses to run in this process gives each directory one CI_FAILURE saying why,
@@ -101,8 +101,9 @@ def _run_stage(
     hooks = STAGES[stage]
     checks = for_stages([int(stage)])
     refused = hooks.refuses() if hooks.refuses is not None else None
-    with hooks.confined() if hooks.confined is not None else contextlib.nullcontext():
-        for ctx, done, extra in zip(contexts, outcomes, refusals, strict=True):
+    confined = hooks.confined() if hooks.confined is not None else contextlib.nullcontext([])
+    with confined as undone:
+        for ctx, done, extra in zip(contexts, outcomes, stage_findings, strict=True):
             if refused is not None:
                 stage_outcomes = [_refused(check) for check in checks]
                 extra.append(make_finding(f"stage_{int(stage)}", int(stage), refused))
@@ -111,6 +112,8 @@ def _run_stage(
                 if hooks.finish is not None:
                     hooks.finish(ctx, stage_outcomes)
             done.update((outcome.check_id, outcome) for outcome in stage_outcomes)
+    for extra in stage_findings:
+        extra.extend(make_finding(f"stage_{int(stage)}", int(stage), text) for text in undone)
 
 
 def _refused(check: Check) -> CheckOutcome:

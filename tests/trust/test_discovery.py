@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BASES, Tree, run_cli
-from tests.trust.conftest import Repo, findings, git
+from tests.trust.conftest import MERGED_AT_PLANNED, Repo, at, findings, git
 
 BROKEN = {"remove": "plans/plan_summary.md"}  # a blocker stage 1 reports (CI_FAILURE)
 
@@ -159,3 +159,51 @@ def test_a_file_named_like_a_migration_is_not_one(repo_factory: Callable[..., Re
 
     assert len(result["migrations"]) == 1
     assert not [f for f in result["findings"] if f["blocker"] == "POLICY_VIOLATION"]
+
+
+# --- the red team's variants --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["MIGRATION-PR-proj_evil2026", "migration\u2010pr-proj_evil2026", "migration-pr\u200b-x"],
+)
+def test_a_directory_that_only_reads_as_a_migration_blocks(
+    make_tree: Callable[..., Tree], name: str
+) -> None:
+    tree = make_tree()
+    shutil.copytree(BASES["proposed"], tree.workspace / name)
+    result = tree.result()
+    (finding,) = [f for f in result["findings"] if "reads as a migration directory" in f["message"]]
+    assert finding["blocker"] == "CI_FAILURE"
+    assert len(result["migrations"]) == 1  # the real one is still examined
+
+
+def test_a_changed_look_alike_directory_blocks_with_a_base(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    repo = repo_factory(MERGED_AT_PLANNED)
+    shutil.copytree(BASES["proposed"], repo.root / "migrations" / "MIGRATION-PR-proj_evil2026")
+    repo.head(at("PLANNED", "EXECUTED"))
+    result = repo.result()
+    assert any("reads as a migration directory" in f["message"] for f in result["findings"])
+    assert result["blocked"] is True
+
+
+def test_a_second_directory_of_the_same_project_cannot_start_over(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    # The base leaves the project at PROPOSED (it still needs its tech_lead approval); a copy at
+    # another path would be "new" and could start at PLANNED, which the example policy allows.
+    repo = repo_factory(at("PROPOSED", "PROPOSED"))
+    copy = repo.root / "teams" / "shop" / repo.migration.name
+    shutil.copytree(repo.migration, copy)
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "[MIGRATION] UPDATE: a second home")
+
+    result = repo.result()
+
+    messages = [
+        f["message"] for f in findings(result) if f["blocker"] == "SCHEMA_VALIDATION_FAILED"
+    ]
+    assert any("already holds this migration at" in m for m in messages), messages

@@ -222,9 +222,15 @@ class DryRun:
             "source": source,
             "checks": checks,
         }
-        temporary = self.result_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        temporary.replace(self.result_path)
+        directory = self.directory
+        if directory.is_symlink() or not directory.is_dir():
+            raise OSError(f"{directory} is no longer the directory the dry run made")
+        # A new file of a random name, never one a process of the run could have planted (a link
+        # to elsewhere), renamed over the result.
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{RESULT_FILE}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        Path(temporary).replace(self.result_path)
 
 
 def output_root() -> Path:

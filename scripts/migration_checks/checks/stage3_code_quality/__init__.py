@@ -19,5 +19,6 @@ def refuses() -> str | None:
     return _isolation.refusal(os.environ)
 
 
-def confined() -> AbstractContextManager[None]:
+def confined() -> AbstractContextManager[list[str]]:
+    """The context the stage runs in; it yields what it had to undo when the stage ended."""
     return _isolation.pr_code_stage()

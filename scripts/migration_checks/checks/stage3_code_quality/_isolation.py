@@ -230,15 +230,56 @@ def _strays(since: int) -> Iterator[int]:
             yield int(entry.name)
 
 
+# The files through which a step talks to the runner: what the PR's code writes there would set
+# variables (GITHUB_ENV: LD_PRELOAD, NODE_OPTIONS, BASH_ENV...) or PATH entries for every later
+# step of the job, or this step's outputs.
+RUNNER_FILES = ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
+
+
 @contextlib.contextmanager
-def pr_code_stage() -> Iterator[None]:
-    """Around a run's Stage 3: whatever it left behind is killed when it ends."""
+def pr_code_stage() -> Iterator[list[str]]:
+    """Around a run's Stage 3: whatever it left behind is killed when it ends, and the runner's
+    files of the step (``RUNNER_FILES``) are put back as they were before it began. Yields the
+    list of what had to be put back, filled when the stage ends, for the runner to report."""
     global _since
+    before = _runner_files(os.environ)
+    restored: list[str] = []
     try:
-        yield
+        yield restored
     finally:
         kill_strays()
         _since = None
+        restored.extend(_restore(before))
+
+
+def _runner_files(environ: Mapping[str, str]) -> dict[str, tuple[Path, bytes | None]]:
+    found: dict[str, tuple[Path, bytes | None]] = {}
+    for name in RUNNER_FILES:
+        if environ.get(name):
+            path = Path(environ[name])
+            try:
+                found[name] = (path, path.read_bytes())
+            except OSError:
+                found[name] = (path, None)
+    return found
+
+
+def _restore(before: Mapping[str, tuple[Path, bytes | None]]) -> Iterator[str]:
+    for name, (path, content) in before.items():
+        try:
+            now: bytes | None = path.read_bytes() if not path.is_symlink() else b"\0link"
+        except OSError:
+            now = None
+        if now == content:
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+            if content is not None:
+                path.write_bytes(content)
+        yield (
+            f"stage 3's code changed the runner's file ${name} of this step; it was put back as "
+            "it was before stage 3 began (what a test writes there would run in later steps)"
+        )
 
 
 # --- the interpreter the PR's code runs in ---------------------------------------------------

@@ -1,7 +1,9 @@
 """Stage 5: the dry run, a read-only session on the real source database.
 
-When the stage's checks are done for a migration, its outcomes go to ``dry_run_result.json``
-(the seed's evidence of the dry run) and the session is closed.
+When the stage's checks are done for a migration the session is closed; its outcomes go to
+``dry_run_result.json`` (the seed's evidence of the dry run) when the runner is done with the
+directory, after stage 3: the pull request's code, which stage 3 runs, could otherwise rewrite
+the evidence after it was written.
 """
 
 from __future__ import annotations
@@ -19,9 +21,7 @@ def finish(ctx: MigrationContext, outcomes: Sequence[CheckOutcome]) -> None:
     from migration_checks import source_db
 
     run = source_db.dry_run(ctx)
-    try:
-        run.write_result(outcomes)
-    except OSError:
-        pass  # connection_test reports an unwritable evidence directory
-    finally:
-        run.close()
+    run.close()
+    recorded = tuple(outcomes)
+    # A failed write is not an error of the run: connection_test reports an unwritable directory.
+    ctx.on_close(lambda: run.write_result(recorded))
