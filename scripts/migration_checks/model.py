@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_checks.blockers import BLOCKERS, BlockerId
+from migration_checks.redaction import redact
 
 
 class Stage(IntEnum):
@@ -150,8 +151,8 @@ def make_finding(
         stage=stage,
         blocker=blocker,
         severity=severity or (Severity.ERROR if blocker else Severity.WARNING),
-        message=message,
-        location=location,
+        message=redact(message),
+        location=redact_location(location),
         resolution=BLOCKERS[blocker].resolution if blocker else None,
     )
 
@@ -274,6 +275,16 @@ class RunResult:
         pairs.extend((m, f) for m in self.migrations for f in m.findings)
         pairs.sort(key=lambda pair: pair[1].sort_key[:2])
         return pairs
+
+
+def redact_location(location: Location | None) -> Location | None:
+    """A location without a secret in its path or pointer (a file or key named after a token)."""
+    if location is None:
+        return None
+    path, pointer = redact(location.path), location.pointer and redact(location.pointer)
+    if path == location.path and pointer == location.pointer:
+        return location
+    return Location(path=path, line=location.line, column=location.column, pointer=pointer)
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:

@@ -31,8 +31,10 @@ from migration_checks.model import (
     display_path,
     fails,
     make_finding,
+    redact_location,
 )
 from migration_checks.policy import Policy
+from migration_checks.redaction import redact
 from migration_checks.registry import STAGES, Check, for_stages
 
 ALL_STAGES: tuple[int, ...] = tuple(int(stage) for stage in Stage)
@@ -208,8 +210,8 @@ def stamp(check: Check, problem: Problem) -> Finding:
         stage=int(check.stage),
         blocker=problem.blocker,
         severity=problem.severity_in(check.blocking),
-        message=problem.message,
-        location=problem.location,
+        message=redact(problem.message),
+        location=redact_location(problem.location),
         resolution=BLOCKERS[problem.blocker].resolution if problem.blocker else None,
         series=problem.series,
     )

@@ -15,7 +15,15 @@ from typing import Any
 
 from migration_checks.blockers import BlockerId
 from migration_checks.documents import DocumentError, Limits, parse_document
-from migration_checks.model import CheckOutcome, Finding, Location, Severity, Status
+from migration_checks.model import (
+    CheckOutcome,
+    Finding,
+    Location,
+    Severity,
+    Status,
+    redact_location,
+)
+from migration_checks.redaction import redact
 from migration_checks.validation import validate
 
 _MAX_RESULT_BYTES = 256 * 1024 * 1024
@@ -181,7 +189,7 @@ def _finding(data: dict[str, Any]) -> Finding:
         stage=data["stage"],
         blocker=BlockerId(data["blocker"]) if data.get("blocker") else None,
         severity=Severity(data["severity"]),
-        message=data["message"],
-        location=location,
+        message=redact(data["message"]),
+        location=redact_location(location),
         resolution=data.get("resolution"),
     )

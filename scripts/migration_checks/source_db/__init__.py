@@ -6,8 +6,9 @@ config's timeouts (``backends``), reads the catalog of the mapped datasets once 
 and samples them (``sampling``). The runner closes the session when it is done with the
 directory (``MigrationContext.on_close``).
 
-When the stage is done, its outcomes (as the runner made them) are written to
-``dry_run_result.json`` (``write_result``, called by the stage's ``finish``), in ``$MIGRATION_CHECKS_DRY_RUN_DIR/<migration directory>/`` (the stage 5 action sets it
+When the stage is done, its outcomes (as the runner made them) make ``dry_run_result.json``
+(``evidence``, taken by the stage's ``finish``; written by ``write_evidence`` when the runner is
+done with the directory), in ``$MIGRATION_CHECKS_DRY_RUN_DIR/<migration directory>/`` (the stage 5 action sets it
 under ``$RUNNER_TEMP``), else in a new ``mc-dry-run-*`` directory of the system's temporary
 directory; the Parquet samples go to ``samples/`` beside it. The file holds the seed's
 ``success`` (every blocking check of the dry run passed) and, per check, its status, findings
@@ -183,9 +184,10 @@ class DryRun:
                 stale.unlink()
         return samples
 
-    def write_result(self, outcomes: Sequence[CheckOutcome]) -> None:
-        """``dry_run_result.json`` from the runner's outcomes of the stage (statuses, findings,
-        severities as the runner stamped them) and the details the checks noted."""
+    def evidence(self, outcomes: Sequence[CheckOutcome]) -> dict[str, Any]:
+        """What ``dry_run_result.json`` holds: the runner's outcomes of the stage (statuses,
+        findings, severities as the runner stamped them), the details the checks noted and the
+        session's (taken while it is open)."""
         metadata = self.ctx.document("metadata")
         connected = self._connected
         source = None
@@ -209,7 +211,7 @@ class DryRun:
             }
             for outcome in outcomes
         }
-        result = {
+        return {
             "schema_version": "v1",
             "tool": {"name": "migration-checks", "version": __version__},
             "migration": self.ctx.display_path,
@@ -222,6 +224,9 @@ class DryRun:
             "source": source,
             "checks": checks,
         }
+
+    def write_evidence(self, evidence: dict[str, Any]) -> None:
+        """Write ``dry_run_result.json``."""
         directory = self.directory
         if directory.is_symlink() or not directory.is_dir():
             raise OSError(f"{directory} is no longer the directory the dry run made")
@@ -229,7 +234,7 @@ class DryRun:
         # to elsewhere), renamed over the result.
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{RESULT_FILE}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(evidence, indent=2, ensure_ascii=False) + "\n")
         Path(temporary).replace(self.result_path)
 
 

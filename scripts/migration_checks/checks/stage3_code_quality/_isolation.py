@@ -73,6 +73,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 # The dry run's secrets (Stage 5): MIGRATION_SECRETS and each MIGRATION_SECRET_{NAME}.
+from migration_checks.redaction import WELL_KNOWN_TOKEN
 from migration_checks.source_db.connection import SECRET_PREFIX, SECRETS_BUNDLE
 
 GITHUB_TOKENS = frozenset(
@@ -100,12 +101,6 @@ SECRET_NAME_PREFIXES = (SECRET_PREFIX, "DBT_ENV_SECRET_")
 NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
 # scheme://user:password@ : a password in the userinfo part of a URL, anywhere in the value.
 _URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
-# A value that is a token of a well-known kind, whatever the variable's name.
-_TOKEN_VALUE = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}"
-    r"|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|sk_live_[A-Za-z0-9]{20,}"
-    r"|hvs\.[A-Za-z0-9_-]{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----"
-)
 
 # How long the sweep keeps killing strays that keep appearing (a fork loop) before it gives up.
 SWEEP_SECONDS = 5.0
@@ -129,7 +124,7 @@ def _is_secret(name: str, value: str) -> bool:
         or any(word in SECRET_WORDS for word in words)
         or any(pair in SECRET_WORD_PAIRS for pair in itertools.pairwise(words))
         or _URL_WITH_PASSWORD.search(value) is not None
-        or _TOKEN_VALUE.search(value) is not None
+        or WELL_KNOWN_TOKEN.search(value) is not None
     )
 
 

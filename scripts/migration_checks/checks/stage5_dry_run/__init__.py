@@ -21,7 +21,7 @@ def finish(ctx: MigrationContext, outcomes: Sequence[CheckOutcome]) -> None:
     from migration_checks import source_db
 
     run = source_db.dry_run(ctx)
+    evidence = run.evidence(outcomes)
     run.close()
-    recorded = tuple(outcomes)
     # A failed write is not an error of the run: connection_test reports an unwritable directory.
-    ctx.on_close(lambda: run.write_result(recorded))
+    ctx.on_close(lambda: run.write_evidence(evidence))

@@ -146,25 +146,20 @@ def test_the_result_file_and_the_closed_session(make_tree: Callable[..., Tree]) 
     run = source_db.dry_run(ctx)
     assert source_db.dry_run(ctx) is run  # one per directory
     session = run.session()
-    run.write_result(
-        [
-            CheckOutcome(
-                check_id="connection_test",
-                stage=5,
-                blocking=True,
-                status=Status.PASSED,
-                duration_ms=1,
-            ),
-            CheckOutcome(
-                check_id="extract_sample",
-                stage=5,
-                blocking=True,
-                status=Status.SKIPPED,
-                duration_ms=1,
-                reason="the source could not be used",
-            ),
-        ]
-    )
+    outcomes = [
+        CheckOutcome(
+            check_id="connection_test", stage=5, blocking=True, status=Status.PASSED, duration_ms=1
+        ),
+        CheckOutcome(
+            check_id="extract_sample",
+            stage=5,
+            blocking=True,
+            status=Status.SKIPPED,
+            duration_ms=1,
+            reason="the source could not be used",
+        ),
+    ]
+    run.write_evidence(run.evidence(outcomes))
     data = json.loads(run.result_path.read_text("utf-8"))
     assert data["success"] is False  # a blocking check did not pass
     assert data["checks"]["connection_test"]["status"] == "passed"

@@ -1,0 +1,59 @@
+"""What no finding may carry: a secret value, whichever check quoted it.
+
+Checks quote what they judge (a requirement line, a key name, a decision's question, a test's
+failure text), and the pull request's author writes all of it: a token pasted there would reach
+every report, annotation and comment. So every finding's message passes through ``redact`` where
+it is made (the runner's stamp, the engine's own findings, the gate's reading of stage results):
+a password in a URL, a token of a well-known kind, a PEM private key and a long random-looking
+string are replaced by ``[redacted]``. The secret scan (stage 4) still reports the value where it
+is, by its fingerprint; this only keeps other checks from repeating it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+REDACTED = "[redacted]"
+
+# scheme://user:password@host: the password goes, the user and host stay.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:\"']*:)[^/?#@\s\"']+@")
+# Tokens whose shape says what they are (GitHub, GitLab, Slack, AWS key ids, Stripe, Vault, PEM).
+WELL_KNOWN_TOKEN = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|[sr]k_live_[A-Za-z0-9]{20,}"
+    r"|hvs\.[A-Za-z0-9_-]{20,})"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----)?",
+    re.DOTALL,
+)
+# A run of token characters long enough to be a generated secret.
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
+_MIN_ENTROPY = 3.5  # bits per character; English identifiers stay well below with three classes
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret-looking value replaced by ``[redacted]``."""
+    if not text:
+        return text
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
+    text = WELL_KNOWN_TOKEN.sub(REDACTED, text)
+    return _CANDIDATE.sub(_random_looking, text)
+
+
+def _random_looking(match: re.Match[str]) -> str:
+    value = match.group(0)
+    classes = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+    )
+    if classes < 3 or _entropy(value) < _MIN_ENTROPY:
+        return value
+    return REDACTED
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    length = len(value)
+    return -sum(n / length * math.log2(n / length) for n in counts.values())
