@@ -41,8 +41,15 @@ def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
             capture_output=True,
             check=False,
             timeout=_TIMEOUT,
-            # The user's git configuration may not run pagers, hooks or credential helpers here.
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"},
+            # No prompt, no pager; paths are paths, never patterns (a directory of the pull
+            # request named with "*" must not match another one's files at the base).
+            env={
+                **os.environ,
+                "GIT_TERMINAL_PROMPT": "0",
+                "GIT_PAGER": "cat",
+                "GIT_LITERAL_PATHSPECS": "1",
+                "LC_ALL": "C",
+            },
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BaseError(f"cannot run git: {exc}") from None
