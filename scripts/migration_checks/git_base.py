@@ -92,7 +92,7 @@ class BaseCommit:
         """What the CLI tells when a name was given: which commit it became."""
         if self.reference is None:
             return None
-        return f'base "{self.given}" is commit {self.sha} ({self.reference})'
+        return f'base "{self.given}" is commit {self.short} ({self.reference})'
 
     def relative(self, path: Path) -> str | None:
         """``path`` (in the work tree) relative to the repository's top, or None outside it."""

@@ -4,7 +4,8 @@ Checks quote what they judge (a requirement line, a key name, a decision's quest
 failure text), and the pull request's author writes all of it: a token pasted there would reach
 every report, annotation and comment. So every finding's message passes through ``redact`` where
 it is made (the runner's stamp, the engine's own findings, the gate's reading of stage results):
-a password in a URL, a token of a well-known kind, a PEM private key and a long random-looking
+a password in a URL or after ``password=`` (and the like), a token of a well-known kind (also in
+fullwidth letters), a PEM private key, a run of 32 hex digits or more and a long random-looking
 string are replaced by ``[redacted]``. The secret scan (stage 4) still reports the value where it
 is, by its fingerprint; this only keeps other checks from repeating it.
 """
@@ -27,6 +28,16 @@ WELL_KNOWN_TOKEN = re.compile(
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----)?",
     re.DOTALL,
 )
+# key=value where the key names a secret (a query string, a JDBC or libpq connection string).
+_KEY_VALUE = re.compile(
+    r"(?i)(?P<key>\b[a-z0-9_.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|access_?key"
+    r"|auth)\s*=\s*)(?P<value>[^\s&;,'\"]+)"
+)
+# Hex of 32 digits or more: an API key, a hex-encoded token (digests are shown as 12-digit
+# prefixes, commits as 12 digits).
+_HEX_RUN = re.compile(r"\b[0-9a-fA-F]{32,}\b")
+# Fullwidth forms of ASCII (U+FF01-FF5E) read as ASCII: a token written in them is still a token.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 # A run of token characters long enough to be a generated secret.
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
 _MIN_ENTROPY = 3.5  # bits per character; English identifiers stay well below with three classes
@@ -36,8 +47,11 @@ def redact(text: str) -> str:
     """``text`` with every secret-looking value replaced by ``[redacted]``."""
     if not text:
         return text
+    text = text.translate(_FULLWIDTH)
     text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
+    text = _KEY_VALUE.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
     text = WELL_KNOWN_TOKEN.sub(REDACTED, text)
+    text = _HEX_RUN.sub(REDACTED, text)
     return _CANDIDATE.sub(_random_looking, text)
 
 

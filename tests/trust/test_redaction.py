@@ -106,6 +106,13 @@ def test_what_reports_need_is_kept(kept: str) -> None:
         ("AKIAIOSFODNN7EXAMPLE in a line", "AKIAIOSFODNN7EXAMPLE"),
         ("a value q8ZtR2vX7mN4pL9wK3sB6yH1cF5dG0jA", "q8ZtR2vX7mN4pL9wK3sB6yH1cF5dG0jA"),
         ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "MIIE"),
+        # The red team's second round: query strings, JDBC, key=value, hex, fullwidth.
+        ("https://db/shop?user=admin&password=hunter2", "hunter2"),
+        ("jdbc:sqlserver://db;user=sa;password=hunter2", "hunter2"),
+        ("password=Tr0ub4dor&3 host=db", "Tr0ub4dor"),
+        ("api_key 9f86d081884c7d659a2feaa0c55ad015", "9f86d081884c7d659a2feaa0c55ad015"),
+        ("6768705f5a713877336b354e37723254397934553669314f3070334135733744", "6768705f5a71"),
+        ("".join(chr(ord(c) + 0xFEE0) for c in "ghp_" + "aB3" * 12), "aB3aB3aB3"),
     ],
 )
 def test_secrets_are_redacted(text: str, gone: str) -> None:

@@ -47,34 +47,41 @@ def check(
     allow_empty: bool,
 ) -> None:
     """Check the migration PR directories under PATH (default: the current directory)."""  # fmt: skip
+    # Every module the reports need is imported before the stages run: once stage 3 has run the
+    # pull request's code, which could rewrite the suite's files, nothing more is imported.
+    from migration_checks import import_seal
     from migration_checks.git_base import BaseError
-    from migration_checks.reporters import REPORTERS, json_v1
+    from migration_checks.github.workflow import emit
+    from migration_checks.reporters import REPORTERS, github, json_v1, text
     from migration_checks.runner import ALL_STAGES, run
 
     base = resolve_base_or_exit(base_ref, paths, output_format)
     policy = load_policy_or_exit(policy_path, base, output_format)
-    try:
-        result = run(
-            list(paths) or [Path()],
-            policy,
-            stages=stages or ALL_STAGES,
-            allow_empty=allow_empty,
-            base=base,
-        )
-    except BaseError as exc:
-        fail(f"--base: {exc}", output_format)
-    if result_file is not None:
-        write_file(result_file, json_v1.render(result))
-    if output_format == "github":
-        from migration_checks.github.workflow import emit
-        from migration_checks.reporters import github
-
-        emit(github.render(result, str(result_file) if result_file else None), summary_file=output)
-    elif output_format == "text":
-        from migration_checks.reporters import text
-
-        colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        deliver(text.render(result, colour=colour), output)
-    else:
-        deliver(REPORTERS[output_format](result), output)
+    with import_seal.guarded():
+        try:
+            result = run(
+                list(paths) or [Path()],
+                policy,
+                stages=stages or ALL_STAGES,
+                allow_empty=allow_empty,
+                base=base,
+            )
+        except BaseError as exc:
+            fail(f"--base: {exc}", output_format)
+        except ImportError as exc:
+            if not import_seal.is_sealed():
+                raise
+            fail(f"{exc}; the run stops without a verdict", output_format)
+        if result_file is not None:
+            write_file(result_file, json_v1.render(result))
+        if output_format == "github":
+            emit(
+                github.render(result, str(result_file) if result_file else None),
+                summary_file=output,
+            )
+        elif output_format == "text":
+            colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            deliver(text.render(result, colour=colour), output)
+        else:
+            deliver(REPORTERS[output_format](result), output)
     sys.exit(1 if result.blocked and fail_on == "blocking" else 0)

@@ -22,7 +22,9 @@ throwaway VM can); what it does instead:
     ``ACTIONS_RUNTIME_TOKEN``, ``ACTIONS_ID_TOKEN_REQUEST_TOKEN`` (an OIDC token for any cloud
     that trusts the repository);
   - the databases' and dbt's own: ``PGPASSWORD``, ``MYSQL_PWD``, ``DBT_ENV_SECRET_*``;
-  - names that say "secret" by convention: a word (between ``_``) among ``SECRET``, ``TOKEN``,
+  - names that say "secret" by convention: ``SECRET``, ``PASSW``, ``PASSPHRASE``,
+    ``CREDENTIAL``, ``PRIVATEKEY``, ``APIKEY`` or ``JWT`` anywhere in the name (``_`` left out),
+    a name ending in ``TOKEN`` or ``_PASS``, ``COOKIE``, or a word (between ``_``) among ``SECRET``, ``TOKEN``,
     ``PASSWORD``, ``PASSWD``, ``PWD``, ``CREDENTIAL(S)``, ``APIKEY``, ``WEBHOOK``, ``DSN``, or a
     pair such as ``PRIVATE_KEY``, ``API_KEY``, ``ACCESS_KEY``, ``CONN_STR``,
     ``CONNECTION_STRING``, ``DATABASE_URL``, ``AUTH_CONFIG`` (the shell's ``PWD`` and ``OLDPWD``
@@ -73,6 +75,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 # The dry run's secrets (Stage 5): MIGRATION_SECRETS and each MIGRATION_SECRET_{NAME}.
+from migration_checks import import_seal
 from migration_checks.redaction import WELL_KNOWN_TOKEN
 from migration_checks.source_db.connection import SECRET_PREFIX, SECRETS_BUNDLE
 
@@ -95,10 +98,14 @@ SECRET_WORD_PAIRS = frozenset(
      ("CONN", "STR"), ("CONNECTION", "STRING"), ("DATABASE", "URL"), ("DB", "URL"),
      ("AUTH", "CONFIG")}
 )  # fmt: skip
-SECRET_NAMES = frozenset({SECRETS_BUNDLE, "PGPASSWORD", "MYSQL_PWD", *GITHUB_TOKENS})
+# Parts that say "secret" even inside a word run together (CLIENTSECRET, SECRETKEY, PASSPHRASE).
+SECRET_NAME_PARTS = ("SECRET", "PASSW", "PASSPHRASE", "CREDENTIAL", "PRIVATEKEY", "APIKEY", "JWT")
+SECRET_NAMES = frozenset({SECRETS_BUNDLE, "PGPASSWORD", "MYSQL_PWD", "COOKIE", *GITHUB_TOKENS})
 SECRET_NAME_PREFIXES = (SECRET_PREFIX, "DBT_ENV_SECRET_")
 # The shell's working directories: "PWD" here is no password.
 NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
+# A JSON Web Token: header and payload are base64 of JSON objects, so both start "eyJ".
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.")
 # scheme://user:password@ : a password in the userinfo part of a URL, anywhere in the value.
 _URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
 
@@ -118,13 +125,18 @@ def _is_secret(name: str, value: str) -> bool:
     if upper in NOT_SECRET_NAMES:
         return False
     words = upper.split("_")
+    joined = upper.replace("_", "")
     return (
         upper in SECRET_NAMES
         or upper.startswith(SECRET_NAME_PREFIXES)
         or any(word in SECRET_WORDS for word in words)
+        or any(part in joined for part in SECRET_NAME_PARTS)
+        or joined.endswith(("TOKEN", "TOKENS"))
+        or words[-1] == "PASS"
         or any(pair in SECRET_WORD_PAIRS for pair in itertools.pairwise(words))
         or _URL_WITH_PASSWORD.search(value) is not None
         or WELL_KNOWN_TOKEN.search(value) is not None
+        or _JWT.search(value) is not None
     )
 
 
@@ -245,6 +257,9 @@ def pr_code_stage() -> Iterator[list[str]]:
         kill_strays()
         _since = None
         restored.extend(_restore(before))
+        # The PR's code may have rewritten any file this user can write, the suite's sources
+        # included: nothing not yet loaded is imported from here on.
+        import_seal.seal()
 
 
 def _runner_files(environ: Mapping[str, str]) -> dict[str, tuple[Path, bytes | None]]:
