@@ -43,10 +43,6 @@ class Anchor:
     unreadable: str | None = None  # why the base's metadata cannot be used
     elsewhere: str | None = None  # where the base holds this project, for a directory new here
 
-    @property
-    def new(self) -> bool:
-        return self.verified and self.previous is None and self.unreadable is None
-
 
 def anchor(ctx: MigrationContext) -> Anchor:
     """The base commit's word on this directory, read once."""
