@@ -19,12 +19,13 @@ from collections import Counter
 REDACTED = "[redacted]"
 
 # scheme://user:password@host: the password goes, the user and host stay.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:\"']*:)[^/?#@\s\"']+@")
-# Tokens whose shape says what they are (GitHub, GitLab, Slack, AWS key ids, Stripe, Vault, PEM).
+URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:\"']*:)[^/?#@\s\"']+@")
+# Tokens whose shape says what they are (GitHub, GitLab, Slack, AWS key ids, Stripe, Vault, a JWT
+# whose header and payload are base64 of JSON objects, PEM).
 WELL_KNOWN_TOKEN = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}"
     r"|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|[sr]k_live_[A-Za-z0-9]{20,}"
-    r"|hvs\.[A-Za-z0-9_-]{20,})"
+    r"|hvs\.[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----)?",
     re.DOTALL,
 )
@@ -48,7 +49,7 @@ def redact(text: str) -> str:
     if not text:
         return text
     text = text.translate(_FULLWIDTH)
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
+    text = URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
     text = _KEY_VALUE.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
     text = WELL_KNOWN_TOKEN.sub(REDACTED, text)
     text = _HEX_RUN.sub(REDACTED, text)

@@ -84,8 +84,8 @@ def run(
         stages=stage_list,
         roots=tuple(display_path(path) for path in paths),
         migrations=tuple(
-            _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list, refused)
-            for ctx, done, refused in zip(contexts, outcomes, stage_findings, strict=True)
+            _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list, extra)
+            for ctx, done, extra in zip(contexts, outcomes, stage_findings, strict=True)
         ),
         findings=tuple(run_findings),
     )

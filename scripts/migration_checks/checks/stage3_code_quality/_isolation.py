@@ -66,7 +66,6 @@ import ctypes
 import itertools
 import os
 import platform
-import re
 import signal
 import site
 import sys
@@ -76,7 +75,7 @@ from pathlib import Path
 
 # The dry run's secrets (Stage 5): MIGRATION_SECRETS and each MIGRATION_SECRET_{NAME}.
 from migration_checks import import_seal
-from migration_checks.redaction import WELL_KNOWN_TOKEN
+from migration_checks.redaction import URL_PASSWORD, WELL_KNOWN_TOKEN
 from migration_checks.source_db.connection import SECRET_PREFIX, SECRETS_BUNDLE
 
 GITHUB_TOKENS = frozenset(
@@ -104,10 +103,6 @@ SECRET_NAMES = frozenset({SECRETS_BUNDLE, "PGPASSWORD", "MYSQL_PWD", "COOKIE", *
 SECRET_NAME_PREFIXES = (SECRET_PREFIX, "DBT_ENV_SECRET_")
 # The shell's working directories: "PWD" here is no password.
 NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
-# A JSON Web Token: header and payload are base64 of JSON objects, so both start "eyJ".
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.")
-# scheme://user:password@ : a password in the userinfo part of a URL, anywhere in the value.
-_URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
 
 # How long the sweep keeps killing strays that keep appearing (a fork loop) before it gives up.
 SWEEP_SECONDS = 5.0
@@ -134,9 +129,8 @@ def _is_secret(name: str, value: str) -> bool:
         or joined.endswith(("TOKEN", "TOKENS"))
         or words[-1] == "PASS"
         or any(pair in SECRET_WORD_PAIRS for pair in itertools.pairwise(words))
-        or _URL_WITH_PASSWORD.search(value) is not None
+        or URL_PASSWORD.search(value) is not None
         or WELL_KNOWN_TOKEN.search(value) is not None
-        or _JWT.search(value) is not None
     )
 
 
