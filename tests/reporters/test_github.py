@@ -14,7 +14,7 @@ import pytest
 from migration_checks.blockers import BLOCKERS, BlockerId
 from migration_checks.github.workflow import emit
 from migration_checks.model import Finding, RunResult, Severity
-from migration_checks.reporters import github
+from migration_checks.reporters import github, verdict
 from migration_checks.reporters.github import Annotation
 from tests.conftest import run_cli
 from tests.reporters._factories import (
@@ -262,6 +262,8 @@ def test_emit_outputs_and_summary(
     result = run_result([migration(findings, path="m/migration-pr-b"), migration(findings[:1])])
     emit(github.render(result, "out/result.json"))
     values = parse_file_commands(output.read_text(encoding="utf-8"))
+    passed_on = verdict.decode(values.pop("verdict"))
+    assert passed_on["blockers"] == ["CI_FAILURE", "EVIDENCE_INCOMPLETE", "UNSIGNED_PLAN"]
     assert values == {
         "earlier": "kept",
         "blocked": "true",
@@ -279,7 +281,10 @@ def test_emit_outputs_when_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     emit(github.render(run_result([migration([finding("w")])])))
-    assert parse_file_commands(output.read_text(encoding="utf-8")) == {
+    values = parse_file_commands(output.read_text(encoding="utf-8"))
+    # A warning stays in the stage job's annotations; the gate gets statuses and blockers.
+    assert verdict.decode(values.pop("verdict"))["migrations"][0]["findings"] == []
+    assert values == {
         "blocked": "false",
         "blockers": "",
         "result-file": "",
@@ -316,6 +321,10 @@ def test_cli_github_format(make_tree: Any, tmp_path: Path) -> None:
     )
     assert data.startswith('UNSIGNED_PLAN: unknown signing key "rogue"')
     values = parse_file_commands(output.read_text(encoding="utf-8"))
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    passed_on = verdict.decode(values.pop("verdict"))
+    assert check_result_errors(passed_on) == []
+    assert passed_on["migrations"][0]["checks"] == result["migrations"][0]["checks"]
     assert values == {
         "blocked": "true",
         "blockers": "UNSIGNED_PLAN",

@@ -5,10 +5,13 @@ Heavy modules are imported inside the commands, so ``--version`` and ``--help`` 
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from migration_checks import __version__
 from migration_checks.cli.check import check
+from migration_checks.cli.discover import discover
 from migration_checks.cli.explain import explain
 from migration_checks.cli.gate import gate
 from migration_checks.cli.keys import keygen, sign
@@ -24,7 +27,14 @@ def main() -> None:
 
     Exit codes: 0 no blocking finding; 1 blocking findings; 2 usage or configuration error.
     """
+    from migration_checks.github.event import refusal
+
+    refused = refusal(os.environ)
+    if refused is not None:
+        from migration_checks.cli.options import fail
+
+        fail(refused, "github")
 
 
-for command in (check, gate, merge_message, explain, schemas, keygen, sign, init):
+for command in (check, discover, gate, merge_message, explain, schemas, keygen, sign, init):
     main.add_command(command)

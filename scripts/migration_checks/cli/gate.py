@@ -135,7 +135,13 @@ def gate(
     """
     from migration_checks.gate import report
     from migration_checks.gate.pr_rules import GitError
-    from migration_checks.gate.results import ResultsError, StageResults, load_jobs, load_results
+    from migration_checks.gate.results import (
+        ResultsError,
+        StageResults,
+        add_verdicts,
+        load_jobs,
+        load_results,
+    )
     from migration_checks.gate.run import GateOptions, run_gate
     from migration_checks.git_base import BaseError
 
@@ -160,6 +166,8 @@ def gate(
     try:
         results = load_results(list(result_paths)) if result_paths else StageResults()
         jobs = load_jobs(jobs_path) if jobs_path is not None else None
+        if jobs is not None:
+            add_verdicts(results, jobs)
     except ResultsError as exc:
         fail(str(exc), output_format)
     options = GateOptions(
@@ -167,7 +175,8 @@ def gate(
         policy=policy,
         now=clock,
         results=results,
-        jobs=jobs,
+        jobs=jobs.stages if jobs is not None else None,
+        discover_job=jobs.discover if jobs is not None else None,
         pr=pr,
         head_sha=head_sha.lower() if head_sha else None,
         branch=branch,

@@ -1,8 +1,10 @@
-"""The stage jobs' results (the JSON v1 of ``check --result-file``), read back by the gate.
+"""The stage jobs' results (the JSON v1 of ``check``), read back by the gate.
 
-In the reusable workflow each stage job uploads its result file and the gate job downloads them
-all. They are produced by this suite in the same workflow run, so they are read as data of the
-run, not of the pull request; each must still validate against ``check_result``.
+They arrive as result files (``check --result-file``, given with ``--results``) or, in the
+reusable workflow, as each stage job's ``verdict`` output inside the gate job's ``toJSON(needs)``
+(``--jobs``; see reporters/verdict.py). A stage job's verdict speaks only for its own stage. All
+are produced by this suite in the same workflow run, so they are read as data of the run, not of
+the pull request; each must still validate against ``check_result``.
 """
 
 from __future__ import annotations
@@ -67,46 +69,57 @@ def result_files(paths: Sequence[Path]) -> list[Path]:
 
 def load_results(paths: Sequence[Path]) -> StageResults:
     results = StageResults(requested=bool(paths))
-    seen: dict[tuple[str, str], int] = {}  # (migration, check) -> index in its outcomes
     for path in result_files(paths):
-        data = _read(path)
         results.files.append(str(path))
-        results.stages.update(int(s) for s in data["stages"])
-        results.findings.extend(_finding(f) for f in data["findings"])
-        for migration in data["migrations"]:
-            key = migration_key(migration["project_id"], migration["path"])
-            findings = [_finding(f) for f in migration["findings"]]
-            claimed: set[int] = set()
-            for check in migration["checks"]:
-                own = [
-                    i
-                    for i, f in enumerate(findings)
-                    if f.check == check["id"] and f.stage == check["stage"] and i not in claimed
-                ]
-                claimed.update(own)
-                outcome = CheckOutcome(
-                    check_id=check["id"],
-                    stage=check["stage"],
-                    blocking=check["blocking"],
-                    status=Status(check["status"]),
-                    duration_ms=check["duration_ms"],
-                    reason=check["reason"],
-                    findings=tuple(findings[i] for i in own),
-                )
-                listed = results.outcomes.setdefault(key, [])
-                earlier = seen.get((key, check["id"]))
-                if earlier is None:
-                    seen[(key, check["id"])] = len(listed)
-                    listed.append(outcome)
-                elif _worse(outcome, listed[earlier]):
-                    # The same check reported twice (stage-1 and the root action, or a file a
-                    # job that ran the PR's code uploaded): the worse report stands, so a second
-                    # file can add a problem but never hide one.
-                    listed[earlier] = outcome
-            results.extra.setdefault(key, []).extend(
-                f for i, f in enumerate(findings) if i not in claimed
-            )
+        add_result(results, _read(path))
     return results
+
+
+def add_result(results: StageResults, data: dict[str, Any], only_stage: int | None = None) -> None:
+    """Add one JSON v1 result; with ``only_stage``, only what it says about that stage (a stage
+    job's verdict speaks for its own stage, never for another)."""
+
+    def ours(stage: int | None) -> bool:
+        return only_stage is None or stage == only_stage
+
+    results.stages.update(int(s) for s in data["stages"] if ours(int(s)))
+    results.findings.extend(_finding(f) for f in data["findings"] if ours(f["stage"]))
+    for migration in data["migrations"]:
+        key = migration_key(migration["project_id"], migration["path"])
+        findings = [_finding(f) for f in migration["findings"]]
+        claimed: set[int] = set()
+        listed = results.outcomes.setdefault(key, [])
+        for check in migration["checks"]:
+            if not ours(check["stage"]):
+                continue
+            own = [
+                i
+                for i, f in enumerate(findings)
+                if f.check == check["id"] and f.stage == check["stage"] and i not in claimed
+            ]
+            claimed.update(own)
+            outcome = CheckOutcome(
+                check_id=check["id"],
+                stage=check["stage"],
+                blocking=check["blocking"],
+                status=Status(check["status"]),
+                duration_ms=check["duration_ms"],
+                reason=check["reason"],
+                findings=tuple(findings[i] for i in own),
+            )
+            earlier = next(
+                (i for i, o in enumerate(listed) if o.check_id == outcome.check_id), None
+            )
+            if earlier is None:
+                listed.append(outcome)
+            elif _worse(outcome, listed[earlier]):
+                # The same check reported twice (stage-1 and the root action, or a file a job
+                # that ran the PR's code uploaded): the worse report stands, so a second report
+                # can add a problem but never hide one.
+                listed[earlier] = outcome
+        results.extra.setdefault(key, []).extend(
+            f for i, f in enumerate(findings) if i not in claimed and ours(f.stage)
+        )
 
 
 _STATUS_RANK = {
@@ -128,25 +141,60 @@ def _worse(candidate: CheckOutcome, current: CheckOutcome) -> bool:
 
 JOB_RESULTS = frozenset({"success", "failure", "cancelled", "skipped"})
 _STAGE_JOB = re.compile(r"stage_([1-6])")
+DISCOVER_JOB = "discover"
 
 
-def load_jobs(path: Path) -> dict[int, str]:
-    """Each stage job's result, from the gate job's ``toJSON(needs)``: jobs named ``stage_N``."""
+@dataclass(frozen=True, slots=True)
+class Jobs:
+    """What the gate job's ``toJSON(needs)`` says: each stage job's result (jobs ``stage_N``),
+    the discover job's, and the verdict each stage job passed on (its ``verdict`` output)."""
+
+    stages: dict[int, str]
+    discover: str | None = None
+    verdicts: dict[int, str] = field(default_factory=dict)
+
+
+def load_jobs(path: Path) -> Jobs:
+    """The jobs of the gate job's ``toJSON(needs)``; other jobs are ignored."""
     data = _read_json(path, "the jobs' results")
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: expected the JSON object of toJSON(needs)")
-    jobs: dict[int, str] = {}
+    stages: dict[int, str] = {}
+    verdicts: dict[int, str] = {}
+    discover: str | None = None
     for name, job in data.items():
         match = _STAGE_JOB.fullmatch(str(name))
-        if match is None:
+        if match is None and name != DISCOVER_JOB:
             continue
         result = job.get("result") if isinstance(job, dict) else None
         if result not in JOB_RESULTS:
             raise ResultsError(
                 f'{path}: job "{name}" has no result among {", ".join(sorted(JOB_RESULTS))}'
             )
-        jobs[int(match.group(1))] = result
-    return jobs
+        if match is None:
+            discover = result
+            continue
+        stages[int(match.group(1))] = result
+        outputs = job.get("outputs")
+        value = outputs.get("verdict") if isinstance(outputs, dict) else None
+        if isinstance(value, str) and value:
+            verdicts[int(match.group(1))] = value
+    return Jobs(stages=stages, discover=discover, verdicts=verdicts)
+
+
+def add_verdicts(results: StageResults, jobs: Jobs) -> None:
+    """Each stage job's verdict, as if its result file had been given: for its own stage only."""
+    from migration_checks.reporters import verdict
+
+    for stage, value in sorted(jobs.verdicts.items()):
+        where = f"the verdict of job stage_{stage}"
+        try:
+            data = verdict.decode(value, limit=_MAX_RESULT_BYTES)
+        except ValueError as exc:
+            raise ResultsError(f"{where} {exc}") from None
+        add_result(results, _checked(data, where), only_stage=stage)
+        results.files.append(f"job stage_{stage}")
+    results.requested = True
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -163,12 +211,15 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    data = _read_json(path, "result file")
+    return _checked(_read_json(path, "result file"), f"result file {path}")
+
+
+def _checked(data: Any, where: str) -> dict[str, Any]:
     problems = validate("check_result", data)
     if problems:
         first = problems[0]
         raise ResultsError(
-            f"result file {path} is not a migration-checks JSON result: {first.pointer or '/'}: "
+            f"{where} is not a migration-checks JSON result: {first.pointer or '/'}: "
             f"{first.message}"
         )
     checked: dict[str, Any] = data

@@ -34,7 +34,7 @@ from migration_checks.documents import Document
 from migration_checks.gate import approvals, labels, pr_rules
 from migration_checks.gate.approvals import ChainReport, GithubFacts, RecordStatus, RoleStatus
 from migration_checks.gate.results import StageResults, migration_key
-from migration_checks.gate.stages import judge_stages
+from migration_checks.gate.stages import judge_discover_job, judge_stages
 from migration_checks.git_base import BaseCommit, BaseView, view_of
 from migration_checks.model import (
     Finding,
@@ -61,6 +61,7 @@ class GateOptions:
     now: datetime
     results: StageResults = field(default_factory=StageResults)
     jobs: Mapping[int, str] | None = None  # each stage job's result (toJSON(needs)), by stage
+    discover_job: str | None = None  # the discover job's result, when the workflow has one
     pr: int | None = None
     head_sha: str | None = None
     branch: str | None = None
@@ -361,15 +362,26 @@ def run_gate(
     migrations: list[LoadedMigration] = []
     found = discover_all(options.paths, options.base)
     run_findings.extend(found.findings)
-    if not found.directories:
-        where = "the pull request's changes" if found.changed_only else "the paths given"
+    if not found.directories and found.changed_only:
+        # A pull request that carries no migration has nothing for the gate to hold back; the
+        # gate runs on every pull request because a required check must always report.
         run_findings.append(
             finding(
                 "discovery",
-                f"no migration-pr-* directory found in {where}; nothing was examined",
+                "the pull request changes no migration-pr-* directory: nothing to govern",
+                blocker=None,
+                severity=Severity.NOTICE,
+            )
+        )
+    elif not found.directories:
+        run_findings.append(
+            finding(
+                "discovery",
+                "no migration-pr-* directory found in the paths given; nothing was examined",
                 blocker=BlockerId.CI_FAILURE,
             )
         )
+    run_findings.extend(judge_discover_job(options.discover_job, found.findings))
     migrations.extend(
         load_migration(directory, policy, view_of(options.base, directory))
         for directory in found.directories

@@ -15,7 +15,7 @@ file is data a job uploaded, and a job that ran the pull request's code (stage 3
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from migration_checks import anchoring
@@ -66,6 +66,21 @@ def judge_stages(
                 f'stage {number} ({stage.title}) is required for "{ctx.display_path}" ({why}) '
                 f"but {problem}",
             )
+
+
+def judge_discover_job(result: str | None, own: Sequence[Finding]) -> Iterator[Finding]:
+    """CI_FAILURE when the workflow's discover job did not succeed and the gate's own discovery
+    (``own``) does not say why: the stage jobs checked what it found, or nothing."""
+    if result is None or result == "success":
+        return
+    if result == "failure" and any(f.blocker is not None for f in own):
+        return  # e.g. two migration directories: the gate's own finding names them
+    yield make_finding(
+        "discovery",
+        None,
+        f"the discover job ended {result}, so the stage jobs did not check the pull request's "
+        "migration directory (see the discover job's log)",
+    )
 
 
 def _problem(number: int, reported: list[Any], jobs: Mapping[int, str] | None) -> str | None:

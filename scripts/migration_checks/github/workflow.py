@@ -7,10 +7,12 @@ so a file name cannot smuggle a workflow command into the log.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import github_action_utils as gha
 
+from migration_checks.model import Finding
 from migration_checks.reporters.github import GithubReport
 
 _EMITTERS = {"error": gha.error, "warning": gha.warning, "notice": gha.notice}
@@ -31,4 +33,14 @@ def emit(report: GithubReport, *, summary_file: Path | None = None) -> None:
         gha.append_job_summary(report.summary)
     if os.environ.get("GITHUB_OUTPUT"):
         for name, value in report.outputs.items():
+            gha.set_output(name, value)
+
+
+def emit_discovery(findings: Sequence[Finding], outputs: dict[str, str]) -> None:
+    """What ``discover --format github`` shows: one annotation per finding and the outputs."""
+    for finding in findings:
+        level = "error" if finding.blocker is not None else str(finding.severity)
+        _EMITTERS.get(level, gha.notice)(finding.message, title=f"migration-checks {finding.check}")
+    if os.environ.get("GITHUB_OUTPUT"):
+        for name, value in outputs.items():
             gha.set_output(name, value)

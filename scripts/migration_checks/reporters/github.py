@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from migration_checks.model import RunResult, Severity
-from migration_checks.reporters import markdown
+from migration_checks.reporters import markdown, verdict
 from migration_checks.reporters._common import repo_path
 
 PER_LEVEL = 10
@@ -89,5 +89,6 @@ def render(result: RunResult, result_file: str | None = None) -> GithubReport:
     return GithubReport(
         annotations=tuple(annotations_for(result)),
         summary=markdown.summary(result),
-        outputs=outputs(result, result_file),
+        # A stage's verdict reaches the reusable workflow's gate job through the job's outputs.
+        outputs={**outputs(result, result_file), "verdict": verdict.render(result)},
     )
