@@ -49,6 +49,7 @@ class Action:
     requirements: str
     result_name: str  # $RUNNER_TEMP/<result_name>.json
     gate: bool = False  # the approval gate (GATE_TEMPLATE) rather than a `check` action
+    discover: bool = False  # the reusable workflow's first step (DISCOVER_TEMPLATE)
 
     @property
     def root(self) -> str:
@@ -111,8 +112,10 @@ inputs:
       pull_request.base.sha or merge_group.base_sha). The policy, trusted keys, roles, the
       secrets baseline and each migration's previous state are read from it, never from the
       pull request, and only the migration directories the pull request changes are examined.
-      The checkout must hold the commit (actions/checkout with fetch-depth: 0). Empty (a push):
-      every migration directory under `path`, with a notice that the state was not verified.
+      The checkout must hold the commit: actions/checkout with fetch-depth: 2 does on
+      pull_request and merge_group events (the merge commit GitHub checks out has the base as
+      its first parent). Empty (a push): every migration directory under `path`, with a notice
+      that the state was not verified.
     required: false
     default: ${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha || '' }}
   fail-on:
@@ -146,6 +149,13 @@ _GATE_INPUTS = """\
     required: false
     default: ""
 """
+_VERDICT_OUTPUT = """\
+  verdict:
+    description: >-
+      The result reduced to every check's status and every blocker, compressed, for the
+      reusable workflow's gate job (reporters/verdict.py).
+    value: ${{ steps.check.outputs.verdict }}
+"""
 _OUTPUTS_AND_SETUP = """
 outputs:
   blocked:
@@ -159,7 +169,7 @@ outputs:
       Path of the JSON result (@{result_schema}), under the runner's temporary
       directory.
     value: ${{ steps.check.outputs.result-file }}
-
+@{more_outputs}
 runs:
   using: composite
   steps:
@@ -223,7 +233,66 @@ _GATE_STEP = """\
         fi
         GITHUB_TOKEN="$MC_TOKEN" "$MC_PYTHON" -I "@{root}/scripts/mc.py" gate "${args[@@]}" -- "$MC_PATH"
 """
+_DISCOVER_DESCRIPTION = """\
+  Finds the migration directory a pull request changes, for the stage jobs of the reusable
+  workflow to check; refuses to run on pull_request_target (which checks out the base).
+author: migration-checks maintainers
+branding:
+  icon: search
+  color: blue
+
+inputs:
+  path:
+    description: The tree holding the migration-pr-* directories, relative to the workspace.
+    required: false
+    default: "."
+  base:
+    description: >-
+      The pull request's base commit (a full SHA; default: the event's pull_request.base.sha or
+      merge_group.base_sha). Empty: every migration directory under `path`.
+    required: false
+    default: ${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha || '' }}
+
+outputs:
+  path:
+    description: >-
+      What the stage jobs check: the one migration directory the pull request changes; empty
+      when it changes none or more than one (the step then fails, naming them); `path` itself
+      without a base.
+    value: ${{ steps.discover.outputs.path }}
+  directories:
+    description: The migration directories found, as a JSON list.
+    value: ${{ steps.discover.outputs.directories }}
+  count:
+    description: How many there are.
+    value: ${{ steps.discover.outputs.count }}
+  call-id:
+    description: A random id of this call, to name its artifacts.
+    value: ${{ steps.discover.outputs.call-id }}
+
+runs:
+  using: composite
+  steps:
+    - name: Set up migration-checks
+      id: setup
+      shell: bash
+      run: bash "@{root}/scripts/setup.bash" @{requirements}
+
+    - name: Discover
+      id: discover
+      shell: bash
+      env:
+        MC_PYTHON: ${{ steps.setup.outputs.python }}
+        MC_PATH: ${{ inputs.path }}
+        MC_BASE: ${{ inputs.base }}
+      run: |
+        set -eEuo pipefail
+        args=(--format github)
+        if [[ -n "$MC_BASE" ]]; then args+=(--base "$MC_BASE"); fi
+        "$MC_PYTHON" -I "@{root}/scripts/mc.py" discover "${args[@@]}" -- "$MC_PATH"
+"""
 TEMPLATE = _Template(_HEAD + _CHECK_DESCRIPTION + _INPUTS + _OUTPUTS_AND_SETUP + _CHECK_STEP)
+DISCOVER_TEMPLATE = _Template(_HEAD + _DISCOVER_DESCRIPTION)
 GATE_TEMPLATE = _Template(
     _HEAD + _GATE_DESCRIPTION + _INPUTS + _GATE_INPUTS + _OUTPUTS_AND_SETUP + _GATE_STEP
 )
@@ -255,6 +324,17 @@ def actions() -> list[Action]:
     )
     made.append(
         Action(
+            path="actions/discover/action.yml",
+            name="migration-checks: discover",
+            summary="The migration directory a pull request changes, for the stage jobs to check.",
+            stages=(),
+            requirements="stage-1",
+            result_name="",
+            discover=True,
+        )
+    )
+    made.append(
+        Action(
             path="action.yml",
             name="migration-checks",
             summary="Runs every stage of migration-checks in one job.",
@@ -267,6 +347,13 @@ def actions() -> list[Action]:
 
 
 def render(action: Action) -> str:
+    if action.discover:
+        return DISCOVER_TEMPLATE.substitute(
+            name=action.name,
+            summary=action.summary,
+            root=action.root,
+            requirements=action.requirements,
+        )
     if action.gate:
         return GATE_TEMPLATE.substitute(
             name=action.name,
@@ -275,6 +362,7 @@ def render(action: Action) -> str:
             requirements=action.requirements,
             result_name=action.result_name,
             result_schema="approvals per role and findings",
+            more_outputs="",
         )
     if len(action.stages) == 1:
         stage_words = f"stage {action.stages[0]}"
@@ -289,6 +377,7 @@ def render(action: Action) -> str:
         stage_args=" ".join(f"--stage {number}" for number in action.stages),
         result_name=action.result_name,
         result_schema="schemas/check_result.schema.json",
+        more_outputs=_VERDICT_OUTPUT,
     )
 
 
