@@ -1,3 +1,3 @@
 """migration-checks: governance checks for pull requests that carry data migrations."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
