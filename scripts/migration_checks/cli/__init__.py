@@ -13,6 +13,7 @@ from migration_checks.cli.explain import explain
 from migration_checks.cli.gate import gate
 from migration_checks.cli.keys import keygen, sign
 from migration_checks.cli.merge_message import merge_message
+from migration_checks.cli.protect import protect
 from migration_checks.cli.scaffold import init
 from migration_checks.cli.schemas import schemas
 
@@ -26,5 +27,5 @@ def main() -> None:
     """
 
 
-for command in (check, gate, merge_message, explain, schemas, keygen, sign, init):
+for command in (check, gate, merge_message, protect, explain, schemas, keygen, sign, init):
     main.add_command(command)
