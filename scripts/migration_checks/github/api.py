@@ -85,7 +85,8 @@ def _retry(retries: int) -> Any:
 
 
 class GithubClient:
-    """One repository and its pull requests, as the gate reads and writes them."""
+    """One repository: its pull requests, as the gate reads and writes them, and its branch
+    protection, rulesets and merge settings, as ``protect`` does."""
 
     def __init__(
         self,
