@@ -6,7 +6,13 @@ It serves, under an optional prefix (``/api/v3`` as GitHub Enterprise does):
   250, as GitHub caps it), ``GET /repos/{o}/{r}/compare/{base}...{head}``;
 - ``GET /orgs/{org}/teams/{slug}/members``, ``GET /user``;
 - ``GET``/``POST /repos/{o}/{r}/issues/{n}/comments``, ``PATCH /repos/{o}/{r}/issues/comments/{id}``;
-- ``POST /repos/{o}/{r}/issues/{n}/labels``, ``DELETE /repos/{o}/{r}/issues/{n}/labels/{name}``.
+- ``POST /repos/{o}/{r}/issues/{n}/labels``, ``DELETE /repos/{o}/{r}/issues/{n}/labels/{name}``;
+- for ``protect``: ``GET``/``PATCH /repos/{o}/{r}`` (the merge settings are shown only to an admin
+  token, as GitHub does), ``GET /repos/{o}/{r}/branches/{b}``, ``GET``/``PUT
+  /repos/{o}/{r}/branches/{b}/protection`` (404 "Branch not protected"; a PUT must carry the four
+  required fields and is stored in GitHub's GET shape), ``GET /repos/{o}/{r}/rulesets``, ``GET
+  /repos/{o}/{r}/rulesets/{id}`` and ``GET /repos/{o}/{r}/rules/branches/{b}`` (only rules of
+  active rulesets whose conditions match the branch, as GitHub lists them).
 
 Lists honour ``per_page`` (at most 100; 30 by default) and ``page`` and send ``Link`` headers with
 absolute URLs. Every request is recorded, so tests can count them. Modes imitate a fork's
@@ -17,6 +23,7 @@ failing server (500) and a slow one.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import threading
 import time
@@ -95,6 +102,22 @@ class FakeGithub:
         self.mode: str | None = None  # "rate_limit" | "rate_limit_429" | "error_500" | "slow"
         self.slow_seconds = 5.0
         self.requests: list[Request] = []
+        # protect: a new repository's settings, its branches, classic protection (in GitHub's GET
+        # shape, by branch) and rulesets (GitHub's GET /rulesets/{id} shape).
+        self.settings: dict[str, bool] = {
+            "allow_squash_merge": True,
+            "allow_merge_commit": True,
+            "allow_rebase_merge": True,
+            "delete_branch_on_merge": False,
+        }
+        self.default_branch = "main"
+        self.branches: set[str] = {"main"}
+        self.protections: dict[str, dict[str, Any]] = {}
+        self.rulesets: list[dict[str, Any]] = []
+        self.admin = True  # False: a token without admin rights (settings hidden, writes refused)
+        # The repository's name as GitHub reports it (GitHub matches a name in a URL whatever
+        # its case); None: as in ``repo``.
+        self.repo_name: str | None = None
         self._lock = threading.Lock()
         self._next_comment = 1000
         self._server: ThreadingHTTPServer | None = None
@@ -111,7 +134,7 @@ class FakeGithub:
             def _serve(self) -> None:
                 fake._dispatch(self)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _serve  # noqa: N815 (http.server's names)
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815 (http.server's names)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -279,6 +302,9 @@ class FakeGithub:
         if parts[:1] != ["repos"] or parts[1:3] != repo_parts:
             return 404, {"message": "Not Found"}, {}
         rest = parts[3:]
+        settings = self._settings_route(method, rest, query, body)
+        if settings is not None:
+            return settings
         if rest[0] == "pulls":
             pull = self.pulls[int(rest[1])]
             if len(rest) == 2 and method == "GET":
@@ -334,6 +360,243 @@ class FakeGithub:
                 pull.labels.remove(name)
                 return 200, [{"name": n} for n in pull.labels], {}
         return 404, {"message": "Not Found"}, {}
+
+    # --- protect: repository settings, branch protection, rulesets ------------------------------
+    def protect(self, branch: str, body: dict[str, Any]) -> None:
+        """Protect ``branch`` as ``PUT .../protection`` with ``body`` would."""
+        self.branches.add(branch)
+        self.protections[branch] = self._protection_json(branch, body)
+
+    def add_ruleset(
+        self,
+        name: str,
+        rules: list[dict[str, Any]],
+        *,
+        enforcement: str = "active",
+        bypass_actors: list[dict[str, Any]] | None = None,
+        include: tuple[str, ...] = ("~DEFAULT_BRANCH",),
+        exclude: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        ruleset_id = 40 + len(self.rulesets)
+        ruleset = {
+            "id": ruleset_id,
+            "name": name,
+            "target": "branch",
+            "source_type": "Repository",
+            "source": self.repo,
+            "enforcement": enforcement,
+            "bypass_actors": bypass_actors or [],
+            "current_user_can_bypass": "never",
+            "node_id": f"RRS_{ruleset_id}",
+            "_links": {
+                "self": {"href": f"{self.base_url}/repos/{self.repo}/rulesets/{ruleset_id}"}
+            },
+            "conditions": {"ref_name": {"include": list(include), "exclude": list(exclude)}},
+            "rules": rules,
+            "created_at": "2026-11-01T10:00:00Z",
+            "updated_at": "2026-11-01T10:00:00Z",
+        }
+        self.rulesets.append(ruleset)
+        return ruleset
+
+    def _repo_json(self) -> dict[str, Any]:
+        owner, name = self.repo.split("/")
+        name = self.repo_name or name
+        data: dict[str, Any] = {
+            "id": 1296269,
+            "node_id": "R_1",
+            "name": name,
+            "full_name": f"{owner}/{name}",
+            "owner": {"login": owner, "type": "Organization"},
+            "private": True,
+            "url": f"{self.base_url}/repos/{self.repo}",
+            "default_branch": self.default_branch,
+        }
+        if self.admin:  # GitHub shows the merge settings only to admins
+            data.update(self.settings)
+        return data
+
+    def _protection_json(self, branch: str, body: dict[str, Any]) -> dict[str, Any]:
+        """GitHub's GET shape of the protection a PUT ``body`` sets."""
+        url = f"{self.base_url}/repos/{self.repo}/branches/{branch}/protection"
+
+        def people(group: dict[str, Any] | None) -> dict[str, Any]:
+            group = group or {}
+            return {
+                "users": [{"login": u, "type": "User"} for u in group.get("users", [])],
+                "teams": [{"slug": t, "name": t} for t in group.get("teams", [])],
+                "apps": [{"slug": a, "name": a} for a in group.get("apps", [])],
+            }
+
+        data: dict[str, Any] = {"url": url}
+        checks = body.get("required_status_checks")
+        if checks is not None:
+            listed = checks.get("checks")
+            if listed is None:
+                listed = [{"context": c, "app_id": None} for c in checks.get("contexts", [])]
+            listed = [{"context": c["context"], "app_id": c.get("app_id")} for c in listed]
+            data["required_status_checks"] = {
+                "url": f"{url}/required_status_checks",
+                "strict": bool(checks.get("strict")),
+                "contexts": [c["context"] for c in listed],
+                "contexts_url": f"{url}/required_status_checks/contexts",
+                "checks": listed,
+            }
+        data["required_signatures"] = {"url": f"{url}/required_signatures", "enabled": False}
+        data["enforce_admins"] = {
+            "url": f"{url}/enforce_admins",
+            "enabled": bool(body["enforce_admins"]),
+        }
+        reviews = body.get("required_pull_request_reviews")
+        if reviews is not None:
+            shown: dict[str, Any] = {
+                "url": f"{url}/required_pull_request_reviews",
+                "dismiss_stale_reviews": bool(reviews.get("dismiss_stale_reviews")),
+                "require_code_owner_reviews": bool(reviews.get("require_code_owner_reviews")),
+                "required_approving_review_count": reviews.get(
+                    "required_approving_review_count", 1
+                ),
+                "require_last_push_approval": bool(reviews.get("require_last_push_approval")),
+            }
+            if reviews.get("dismissal_restrictions"):
+                shown["dismissal_restrictions"] = people(reviews["dismissal_restrictions"])
+            allowances = people(reviews.get("bypass_pull_request_allowances"))
+            if any(allowances.values()):
+                shown["bypass_pull_request_allowances"] = allowances
+            data["required_pull_request_reviews"] = shown
+        if body.get("restrictions") is not None:
+            data["restrictions"] = {
+                "url": f"{url}/restrictions",
+                "users_url": f"{url}/restrictions/users",
+                "teams_url": f"{url}/restrictions/teams",
+                "apps_url": f"{url}/restrictions/apps",
+                **people(body["restrictions"]),
+            }
+        for toggle in (
+            "required_linear_history",
+            "allow_force_pushes",
+            "allow_deletions",
+            "block_creations",
+            "required_conversation_resolution",
+            "lock_branch",
+            "allow_fork_syncing",
+        ):
+            data[toggle] = {"enabled": bool(body.get(toggle))}
+        return data
+
+    def _targets(self, ruleset: dict[str, Any], branch: str) -> bool:
+        ref = f"refs/heads/{branch}"
+
+        def matches(pattern: str) -> bool:
+            if pattern == "~ALL":
+                return True
+            if pattern == "~DEFAULT_BRANCH":
+                return branch == self.default_branch
+            return fnmatch.fnmatchcase(ref, pattern)
+
+        names = ruleset["conditions"]["ref_name"]
+        return (
+            ruleset["target"] == "branch"
+            and any(matches(p) for p in names["include"])
+            and not any(matches(p) for p in names["exclude"])
+        )
+
+    def _settings_route(
+        self, method: str, rest: list[str], query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        """The routes ``protect`` uses; None for every other path."""
+        refused = 403, {"message": "Resource not accessible by integration"}, {}
+        if not rest:
+            if method == "GET":
+                return 200, self._repo_json(), {}
+            if method == "PATCH":
+                if not self.admin or self.read_only:
+                    return refused
+                self.settings.update({k: v for k, v in body.items() if k in self.settings})
+                return 200, self._repo_json(), {}
+            return None
+        if rest[0] == "branches" and len(rest) >= 2:
+            protection = rest[-1] == "protection" and len(rest) >= 3
+            branch = urllib.parse.unquote("/".join(rest[1:-1] if protection else rest[1:]))
+            if branch not in self.branches:
+                return 404, {"message": "Branch not found"}, {}
+            url = f"{self.base_url}/repos/{self.repo}/branches/{branch}"
+            if not protection and method == "GET":
+                return (
+                    200,
+                    {
+                        "name": branch,
+                        "commit": {
+                            "sha": "a" * 40,
+                            "url": f"{self.base_url}/repos/{self.repo}/commits/{'a' * 40}",
+                        },
+                        "protected": branch in self.protections,
+                        "protection_url": f"{url}/protection",
+                        "_links": {"self": url, "html": url},
+                    },
+                    {},
+                )
+            if protection and method == "GET":
+                if not self.admin:
+                    return 404, {"message": "Not Found"}, {}
+                if branch not in self.protections:
+                    return 404, {"message": "Branch not protected"}, {}
+                return 200, self.protections[branch], {}
+            if protection and method == "PUT":
+                if not self.admin or self.read_only:
+                    return refused
+                for required in (
+                    "required_status_checks",
+                    "enforce_admins",
+                    "required_pull_request_reviews",
+                    "restrictions",
+                ):
+                    if required not in body:
+                        return (
+                            422,
+                            {"message": f'Invalid request.\n\n"{required}" wasn\'t supplied.'},
+                            {},
+                        )
+                self.protections[branch] = self._protection_json(branch, body)
+                return 200, self.protections[branch], {}
+            return None
+        if rest[0] == "rulesets" and method == "GET":
+            if len(rest) == 1:
+                summary = (
+                    "id",
+                    "name",
+                    "target",
+                    "source_type",
+                    "source",
+                    "enforcement",
+                    "node_id",
+                    "_links",
+                    "created_at",
+                    "updated_at",
+                )
+                items = [{k: r[k] for k in summary} for r in self.rulesets]
+                chunk, headers = self._page(f"/repos/{self.repo}/rulesets", query, items)
+                return 200, chunk, headers
+            found = [r for r in self.rulesets if str(r["id"]) == rest[1]]
+            if not found:
+                return 404, {"message": "Not Found"}, {}
+            return 200, found[0], {}
+        if rest[:2] == ["rules", "branches"] and len(rest) >= 3 and method == "GET":
+            branch = urllib.parse.unquote("/".join(rest[2:]))
+            rules = [
+                {
+                    **rule,
+                    "ruleset_source_type": ruleset["source_type"],
+                    "ruleset_source": ruleset["source"],
+                    "ruleset_id": ruleset["id"],
+                }
+                for ruleset in self.rulesets
+                if ruleset["enforcement"] == "active" and self._targets(ruleset, branch)
+                for rule in ruleset["rules"]
+            ]
+            chunk, headers = self._page(f"/repos/{self.repo}/rules/branches/{branch}", query, rules)
+            return 200, chunk, headers
+        return None
 
     def add_comment(self, pull: FakePull, author: str, body: str) -> dict[str, Any]:
         self._next_comment += 1

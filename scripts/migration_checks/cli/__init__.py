@@ -16,6 +16,7 @@ from migration_checks.cli.explain import explain
 from migration_checks.cli.gate import gate
 from migration_checks.cli.keys import keygen, sign
 from migration_checks.cli.merge_message import merge_message
+from migration_checks.cli.protect import protect
 from migration_checks.cli.scaffold import init
 from migration_checks.cli.schemas import schemas
 
@@ -36,5 +37,16 @@ def main() -> None:
         fail(refused, "github")
 
 
-for command in (check, discover, gate, merge_message, explain, schemas, keygen, sign, init):
+for command in (
+    check,
+    discover,
+    gate,
+    merge_message,
+    protect,
+    explain,
+    schemas,
+    keygen,
+    sign,
+    init,
+):
     main.add_command(command)

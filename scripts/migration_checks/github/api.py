@@ -1,6 +1,8 @@
-"""The GitHub REST API as the gate uses it, through PyGithub: bounded waits and clear errors.
+"""The GitHub REST API as the gate and ``protect`` use it, through PyGithub: bounded waits and
+clear errors.
 
-Only the gate imports this module, so ``migration-checks check`` never loads PyGithub. The client
+Only the gate and ``protect`` import this module, so ``migration-checks check`` never loads
+PyGithub. The client
 is lazy (no request until a value is needed) and reads each resource once: the pull request,
 its reviews, its commits, each team's members, its issue comments. Lists are read whole, page by
 page (100 a page, following the Link headers). GitHub lists at most 250 commits of a pull request,
@@ -15,12 +17,13 @@ unreachable server raise ``GithubUnavailable`` with a message that says which.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from migration_checks import __version__
+from migration_checks.github.protection import Ruleset
 from migration_checks.pull_request import Commit, Review
 
 if TYPE_CHECKING:
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
 PR_COMMITS_LISTED = 250  # GitHub's cap on GET /pulls/{n}/commits
+NOT_PROTECTED = "Branch not protected"  # GitHub's 404 message for a branch without protection
 DEFAULT_TIMEOUT = 20
 DEFAULT_RETRIES = 2
 T = TypeVar("T")
@@ -81,7 +85,8 @@ def _retry(retries: int) -> Any:
 
 
 class GithubClient:
-    """One repository and its pull requests, as the gate reads and writes them."""
+    """One repository: its pull requests, as the gate reads and writes them, and its branch
+    protection, rulesets and merge settings, as ``protect`` does."""
 
     def __init__(
         self,
@@ -369,6 +374,146 @@ class GithubClient:
             f"/repos/{self.repo}/issues/comments/{comment_id}",
             {"body": body},
         )
+
+    # --- branch protection, rulesets, repository settings (protect) ----------------------------
+    def repository_settings(self, names: Iterable[str]) -> dict[str, bool | None]:
+        """The repository's settings ``names``, read afresh; None where GitHub leaves one out (it
+        shows merge settings only to a token with admin rights)."""
+        from github import GithubException
+
+        what = f"reading the settings of {self.repo}"
+
+        def read() -> dict[str, bool | None]:
+            repo = self._gh.get_repo(self.repo)  # lazy: the first attribute reads it, once
+            values = {name: getattr(repo, name) for name in names}
+            return {k: v if isinstance(v, bool) else None for k, v in values.items()}
+
+        try:
+            return self._call(what, read)
+        except GithubException as exc:
+            raise GithubUnavailable(
+                f"{what}: GitHub answered {exc.status} {_message(exc)}; check --repo and that "
+                "the token can read the repository"
+            ) from None
+
+    def branch_protection(self, branch: str) -> dict[str, Any] | None:
+        """The classic protection of ``branch`` as GitHub's JSON; None when it has none."""
+        from github import GithubException
+
+        try:
+            found = self._call(
+                f'reading branch "{branch}" of {self.repo}', lambda: self._repo.get_branch(branch)
+            )
+        except GithubException as exc:
+            raise GithubUnavailable(
+                f'branch "{branch}" of {self.repo}: GitHub answered {exc.status} {_message(exc)}; '
+                "check --repo and --branch"
+            ) from None
+        what = f'reading the protection of branch "{branch}"'
+        try:
+            return dict(self._call(what, found.get_protection).raw_data)
+        except GithubException as exc:
+            if exc.status == 404 and _message(exc) == NOT_PROTECTED:
+                return None
+            raise GithubUnavailable(
+                f"{what}: GitHub answered {exc.status} {_message(exc)}; reading branch "
+                "protection needs admin rights on the repository (a fine-grained token: "
+                "Administration read)"
+            ) from None
+
+    def branch_rulesets(self, branch: str) -> list[Ruleset]:
+        """The rulesets GitHub applies to ``branch`` (it lists only active rules), each with its
+        rules for the branch and its details (enforcement, bypass actors)."""
+        from github import GithubException
+
+        url = f"/repos/{self.repo}/rules/branches/{urllib.parse.quote(branch)}"
+        what = f'listing the rules of branch "{branch}"'
+        rules: list[dict[str, Any]] = []
+        page = 1
+
+        def read() -> Any:
+            parameters = {"per_page": PER_PAGE, "page": page}
+            return self._gh.requester.requestJsonAndCheck("GET", url, parameters=parameters)[1]
+
+        while True:
+            try:
+                listed = self._call(what, read)
+            except GithubException as exc:
+                if exc.status == 404:  # a GitHub Enterprise Server without rulesets
+                    return []
+                raise GithubUnavailable(
+                    f"{what}: GitHub answered {exc.status} {_message(exc)}"
+                ) from None
+            if not isinstance(listed, list):
+                raise GithubUnavailable(f"{what}: GitHub's answer is not a list of rules")
+            rules += [rule for rule in listed if isinstance(rule, dict)]
+            if len(listed) < PER_PAGE:
+                break
+            page += 1
+        by_id: dict[int, list[dict[str, Any]]] = {}
+        for rule in rules:
+            if isinstance(rule.get("ruleset_id"), int):
+                by_id.setdefault(rule["ruleset_id"], []).append(rule)
+        return [Ruleset(detail=self._ruleset(i), rules=tuple(found)) for i, found in by_id.items()]
+
+    def _ruleset(self, ruleset_id: int) -> dict[str, Any]:
+        """A ruleset's details; one the token cannot read is active (GitHub listed its rules)
+        with unknown bypass actors."""
+        from github import GithubException
+
+        what = f"reading ruleset {ruleset_id} of {self.repo}"
+
+        def read() -> Any:
+            return self._gh.requester.requestJsonAndCheck(
+                "GET", f"/repos/{self.repo}/rulesets/{ruleset_id}"
+            )[1]
+
+        try:
+            detail = self._call(what, read)
+        except GithubException as exc:
+            if exc.status in (403, 404):
+                return {"id": ruleset_id, "name": "?", "enforcement": "active"}
+            raise GithubUnavailable(
+                f"{what}: GitHub answered {exc.status} {_message(exc)}"
+            ) from None
+        if not isinstance(detail, dict):
+            raise GithubUnavailable(f"{what}: GitHub's answer is not a ruleset")
+        return detail
+
+    def put_branch_protection(self, branch: str, update: dict[str, Any]) -> None:
+        """Replace the classic protection of ``branch`` (``Branch.edit_protection``: a PUT)."""
+        self._settings_write(
+            f'writing the protection of branch "{branch}"',
+            lambda: self._repo.get_branch(branch).edit_protection(**update),
+        )
+
+    def edit_repository(self, fields: dict[str, Any]) -> None:
+        """PATCH the repository's settings ``fields`` (``Repository.edit``).
+
+        ``edit`` always sends a name, and a lazy repository's name is taken from --repo as typed;
+        GitHub matches it regardless of case, so sending it would rename the repository to that
+        case. The name sent is the one GitHub reports (``raw_data`` reads the repository).
+        """
+
+        def write() -> None:
+            repo = self._gh.get_repo(self.repo)
+            repo.edit(name=str(repo.raw_data["name"]), **fields)
+
+        self._settings_write(f"writing the settings of {self.repo}", write)
+
+    def _settings_write(self, what: str, action: Callable[[], object]) -> None:
+        from github import GithubException
+
+        try:
+            self._call(what, action)
+        except GithubException as exc:
+            detail = f"{what}: GitHub answered {exc.status} {_message(exc)}"
+            if exc.status in (403, 404):
+                raise WriteRefused(
+                    f"{detail}; the token needs admin rights on the repository (a fine-grained "
+                    "token: Administration write)"
+                ) from None
+            raise GithubUnavailable(detail) from None
 
 
 def _timed_out(exc: Exception) -> bool:
