@@ -86,7 +86,8 @@ _GATE_DESCRIPTION = """\
   a member of the role), the branch name, the commit messages and the labels; sets the labels
   and keeps one sticky comment. Needs `pull-requests: write` and `issues: write` to label and
   comment, `contents: read` otherwise; on a pull request from a fork (a read-only token) it
-  reports in the job summary instead.
+  reports in the job summary instead. In a merge queue (merge_group) it verifies the queued
+  pull request the same way, named by the queue's ref, and writes nothing.
 author: migration-checks maintainers
 branding:
   icon: shield
@@ -199,8 +200,9 @@ _CHECK_STEP = """\
         export MIGRATION_CHECKS_DRY_RUN_DIR="${MIGRATION_CHECKS_DRY_RUN_DIR:-$RUNNER_TEMP/migration-checks-dry-run}"
         "$MC_PYTHON" -I "@{root}/scripts/mc.py" check "${args[@@]}" -- "$MC_PATH"
 """
-# The pull request comes from the event; without one (a push, a merge queue) the gate runs
-# offline and a transition that needs approvals is blocked.
+# The pull request comes from the event: pull_request names it, a merge queue (merge_group) names
+# it in the queue entry's ref. Without either (a push) the gate runs offline and a transition
+# that needs approvals is blocked.
 _GATE_STEP = """\
     - name: Gate
       id: check
@@ -217,6 +219,7 @@ _GATE_STEP = """\
         MC_REPO: ${{ github.repository }}
         MC_PR: ${{ github.event.pull_request.number }}
         MC_HEAD_SHA: ${{ github.event.pull_request.head.sha }}
+        MC_MERGE_GROUP_REF: ${{ github.event.merge_group.head_ref }}
       run: |
         set -eEuo pipefail
         args=(--format github --fail-on "$MC_FAIL_ON"
@@ -230,6 +233,8 @@ _GATE_STEP = """\
         fi
         if [[ -n "$MC_PR" ]]; then
           args+=(--repo "$MC_REPO" --pr "$MC_PR" --head-sha "$MC_HEAD_SHA")
+        elif [[ -n "$MC_MERGE_GROUP_REF" ]]; then
+          args+=(--repo "$MC_REPO" --merge-group-ref "$MC_MERGE_GROUP_REF")
         fi
         GITHUB_TOKEN="$MC_TOKEN" "$MC_PYTHON" -I "@{root}/scripts/mc.py" gate "${args[@@]}" -- "$MC_PATH"
 """

@@ -148,6 +148,9 @@ def test_the_gate_takes_the_token_and_the_pull_request_through_env() -> None:
     assert step["env"]["MC_PR"] == "${{ github.event.pull_request.number }}"
     assert step["env"]["MC_HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
     assert step["env"]["MC_REPO"] == "${{ github.repository }}"
+    # A merge queue names the pull request only in the queue entry's ref.
+    assert step["env"]["MC_MERGE_GROUP_REF"] == "${{ github.event.merge_group.head_ref }}"
+    assert '--merge-group-ref "$MC_MERGE_GROUP_REF"' in step["run"]
     # The token reaches the gate in its environment, never on its command line.
     (call,) = [line for line in step["run"].splitlines() if "mc.py" in line]
     assert call.lstrip().startswith('GITHUB_TOKEN="$MC_TOKEN" "$MC_PYTHON" -I ')

@@ -27,7 +27,7 @@ from migration_checks.cli.options import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from migration_checks.gate.merge_queue import QueueRef
 
 FORMAT_CHOICES = ("text", "json", "github", "markdown")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -44,6 +44,33 @@ def parse_now(value: str | None) -> datetime:
     if isinstance(parsed, str):
         raise click.BadParameter(f'"{value}" {parsed}', param_hint="--now")
     return parsed
+
+
+def _queue_or_exit(
+    merge_group_ref: str | None,
+    pr: int | None,
+    head_sha: str | None,
+    apply: bool | None,
+    output_format: str,
+) -> QueueRef | None:
+    """The merge queue entry ``--merge-group-ref`` names; a malformed ref exits 2 unquoted."""
+    if merge_group_ref is None:
+        return None
+    if pr is not None or head_sha is not None:
+        raise click.UsageError(
+            "--merge-group-ref names the pull request: it excludes --pr and --head-sha"
+        )
+    if apply:
+        raise click.UsageError(
+            "--apply: in a merge queue the gate writes no labels and no comment (the pull "
+            "request's own run keeps them)"
+        )
+    from migration_checks.gate.merge_queue import QueueRefError, parse_queue_ref
+
+    try:
+        return parse_queue_ref(merge_group_ref)
+    except QueueRefError as exc:
+        fail(f"--merge-group-ref: {exc}", output_format)
 
 
 @click.command()
@@ -69,6 +96,14 @@ def parse_now(value: str | None) -> datetime:
     "--head-sha",
     metavar="SHA",
     help="The commit that was checked out and examined; approvals must be on it.",
+)
+@click.option(
+    "--merge-group-ref",
+    metavar="REF",
+    help="In a merge queue (a merge_group event, which names no pull request): the queue "
+    "entry's ref, merge_group.head_ref (refs/heads/gh-readonly-queue/BRANCH/pr-N-SHA). The gate "
+    "verifies pull request N as on its own run, approvals on its head commit, and writes no "
+    "labels and no comment. With --repo; instead of --pr and --head-sha.",
 )
 @click.option("--branch", help="The pull request's branch (default: from GitHub, else git).")
 @click.option("--head-ref", metavar="GIT_REF", default="HEAD", show_default=True)
@@ -111,6 +146,7 @@ def gate(
     repo: str | None,
     pr: int | None,
     head_sha: str | None,
+    merge_group_ref: str | None,
     branch: str | None,
     head_ref: str,
     api_url: str | None,
@@ -129,8 +165,10 @@ def gate(
     the commit messages and the labels. The state is anchored to --base (the pull request's base
     commit, which also provides the policy and the commits BASE..HEAD): without it the gate is
     blocked. With GITHUB_TOKEN, --repo and --pr it verifies every
-    approver on GitHub and, unless --no-apply, sets the labels and the sticky comment. Without a
-    token nothing is verified on GitHub, so a transition that needs approvals is blocked.
+    approver on GitHub and, unless --no-apply, sets the labels and the sticky comment. In a merge
+    queue, --merge-group-ref names the pull request instead of --pr, and nothing is written.
+    Without a token nothing is verified on GitHub, so a transition that needs approvals is
+    blocked.
     Exit codes: 0 may merge, 1 blocked, 2 configuration error or no usable answer from GitHub.
     """
     from migration_checks.gate import report
@@ -146,6 +184,11 @@ def gate(
     from migration_checks.git_base import BaseError
 
     clock = parse_now(now)
+    queue = _queue_or_exit(merge_group_ref, pr, head_sha, apply, output_format)
+    if queue is not None:
+        pr = queue.pr
+        if repo is None:
+            raise click.UsageError("--merge-group-ref needs --repo")
     if (repo is None) != (pr is None):
         raise click.UsageError("--repo and --pr go together")
     if repo is not None and not _REPO.match(repo):
@@ -154,9 +197,10 @@ def gate(
         raise click.BadParameter("expected a full commit SHA", param_hint="--head-sha")
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     if pr is not None and not token:
+        option = "--merge-group-ref" if queue is not None else "--pr"
         raise ConfigurationError(
-            "--pr needs a GitHub token in the environment variable GITHUB_TOKEN (never on the "
-            "command line); without --repo/--pr the gate runs offline"
+            f"{option} needs a GitHub token in the environment variable GITHUB_TOKEN (never on "
+            "the command line); without --repo/--pr the gate runs offline"
         )
     online = pr is not None
     if apply and not online:
@@ -179,10 +223,11 @@ def gate(
         discover_job=jobs.discover if jobs is not None else None,
         pr=pr,
         head_sha=head_sha.lower() if head_sha else None,
+        merge_group=queue,
         branch=branch,
         base=base,
         head_ref=head_ref,
-        apply=online if apply is None else apply,
+        apply=(online and queue is None) if apply is None else apply,
         comment_author=comment_author,
     )
     client = None

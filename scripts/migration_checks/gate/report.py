@@ -42,10 +42,17 @@ def _verification_line(result: GateResult) -> str:
             "review on the head commit or membership of the role was checked, so no role counts "
             "as approved."
         )
-    return (
+    line = (
         f"Verified against GitHub: pull request #{outcome.pr} of {markdown.code(outcome.repo)}, "
         f"head commit {markdown.code(outcome.head_sha[:12])}."
     )
+    if outcome.merge_queue_base is not None:
+        line += (
+            f" Merge queue: the entry built on {markdown.code(outcome.merge_queue_base[:12])}; "
+            "in a merge queue the gate writes no labels and no comment (the pull request's own "
+            "run keeps them)."
+        )
+    return line
 
 
 def _migration_markdown(gate: MigrationGate) -> str:
@@ -124,6 +131,12 @@ def render_text(result: GateResult, *, colour: bool = False) -> str:
             lines.append(f"  {role.role:<18} {role.status.value:<10} {who:<16} {ident}{note}")
     outcome = result.github
     if outcome is not None:
+        if outcome.merge_queue_base is not None:
+            lines.append(
+                f"merge queue: pull request #{outcome.pr}, entry built on "
+                f"{outcome.merge_queue_base[:12]}; no labels or comment written (the pull "
+                "request's own run keeps them)"
+            )
         if outcome.refused:
             lines.append(f"labels and comment not written: {clean(outcome.refused)}")
         elif outcome.applied:
@@ -158,6 +171,9 @@ def to_dict(result: GateResult) -> dict[str, Any]:
             "applied": outcome.applied,
             "comment": outcome.comment,
             "refused": outcome.refused,
+            "merge_queue": None
+            if outcome.merge_queue_base is None
+            else {"base_sha": outcome.merge_queue_base},
         },
         "migrations": [
             _gate_dict(gate, verified=outcome is not None) for gate in result.migrations

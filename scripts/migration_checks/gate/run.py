@@ -11,11 +11,16 @@ Findings of the gate (check ids; stage none):
 | ``commit_messages`` | POLICY_VIOLATION | a commit (not a merge) is not ``[MIGRATION] {ACTION}: {description}`` |
 | ``required_stages`` | CI_FAILURE | a required stage has no result for a directory, or its job was skipped, cancelled or failed unexplained (``gate.stages``) |
 | ``discovery`` | CI_FAILURE, POLICY_VIOLATION | nothing to examine, a linked migration directory; more than one changed |
-| ``github_context`` | CI_FAILURE | the pull request's head moved since the examined commit |
+| ``github_context`` | CI_FAILURE | the pull request's head moved since the examined commit; in a merge queue, the entry is not built on the base commit, or the pull request targets another branch |
 | ``labels`` | none | labels changed (notice), or differ and could not be changed (warning) |
 
 A record that does not count is a warning on its line of ``evidence/approval_records.json``;
 the role it leaves empty is the error.
+
+In a merge queue (``GateOptions.merge_group``) the pull request is the one the queue entry's ref
+names: its approvals, branch and commits are judged as on its own run, against its head commit
+as GitHub reports it, while the files judged are the queue commit's. Nothing is written there:
+labels and the sticky comment belong to the pull request's own run.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from migration_checks.model import (
 from migration_checks.policy import Policy
 
 if TYPE_CHECKING:
+    from migration_checks.gate.merge_queue import QueueRef
     from migration_checks.github.api import GithubClient, PullRequestInfo
 
 APPROVALS_FILE = artifacts.APPROVALS.path
@@ -64,12 +70,22 @@ class GateOptions:
     discover_job: str | None = None  # the discover job's result, when the workflow has one
     pr: int | None = None
     head_sha: str | None = None
+    # A merge queue entry (--merge-group-ref): ``pr`` is its pull request; nothing is written.
+    merge_group: QueueRef | None = None
     branch: str | None = None
     base: BaseCommit | None = None  # the pull request's base commit (--base)
     head_ref: str | None = None
     apply: bool = False
     comment_author: str | None = None
     git_dir: Path | None = None  # where `git log` runs; the first path by default
+
+    def __post_init__(self) -> None:
+        if self.merge_group is None:
+            return
+        if self.pr != self.merge_group.pr or self.head_sha is not None:
+            raise ValueError("a merge queue entry names the pull request, and no head SHA")
+        if self.apply:
+            raise ValueError("in a merge queue the gate writes no labels and no comment")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +109,7 @@ class GithubOutcome:
     applied: bool = False
     comment: str | None = None  # created | updated | unchanged
     refused: str | None = None  # why writing was refused
+    merge_queue_base: str | None = None  # in a merge queue: the commit the entry is built on
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -405,6 +422,9 @@ def run_gate(
         outcome = GithubOutcome(
             repo=client.repo, pr=info.number, head_sha=head, from_fork=info.from_fork
         )
+        if options.merge_group is not None:
+            outcome.merge_queue_base = options.merge_group.base_sha
+            run_findings.extend(_queue_findings(options.merge_group, options.base, info))
         if any(_needs_approvals(m, policy) for m in migrations):
             facts = GithubFacts(
                 head_sha=head,
@@ -441,8 +461,8 @@ def run_gate(
     def build(extra_run: Sequence[Finding] = ()) -> GateResult:
         return _result(options, migrations, gates, [*run_findings, *extra_run], outcome)
 
-    if client is None or info is None or outcome is None:
-        return build()
+    if client is None or info is None or outcome is None or options.merge_group is not None:
+        return build()  # in a merge queue the pull request's own run keeps labels and comment
 
     plan = labels.plan_labels(
         policy,
@@ -467,6 +487,40 @@ def _any(values: Any) -> bool | None:
     if seen and all(v is False for v in seen):
         return False
     return None
+
+
+def _queue_findings(
+    queue: QueueRef, base: BaseCommit | None, info: PullRequestInfo
+) -> list[Finding]:
+    """The queue entry, the base commit and the pull request must tell the same story.
+
+    The entry is built on ``queue.base_sha`` (merge_group.base_sha), which is where the policy
+    and each migration's previous state must come from; a --base that names another commit
+    would judge the transition against the wrong state. Without --base, judge_chain says so.
+    """
+    found = []
+    if base is not None and base.sha != queue.base_sha:
+        found.append(
+            finding(
+                "github_context",
+                f"the merge queue entry of pull request #{queue.pr} is built on commit "
+                f"{queue.base_sha[:12]}, but --base is {base.short}: the policy and the "
+                "previous state must come from the commit the entry is built on "
+                "(merge_group.base_sha, the gate action's default base)",
+                blocker=BlockerId.CI_FAILURE,
+            )
+        )
+    if info.base_ref != queue.base_branch:
+        found.append(
+            finding(
+                "github_context",
+                f"pull request #{queue.pr} is for another branch than the merge queue of "
+                f'"{queue.base_branch}" that is checking it; the queue entry is not this pull '
+                "request's",
+                blocker=BlockerId.CI_FAILURE,
+            )
+        )
+    return found
 
 
 def _branch(options: GateOptions, info: PullRequestInfo | None) -> tuple[str | None, str]:
@@ -531,6 +585,8 @@ def _apply(
     from migration_checks.github.api import WriteRefused
     from migration_checks.github.comment import ACTIONS_BOT, upsert_sticky
 
+    if options.merge_group is not None:
+        return []  # never write in a merge queue (GateOptions refuses apply there, too)
     changes = _label_changes(outcome)
     if not options.apply:
         if not changes:
