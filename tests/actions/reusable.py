@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -123,16 +123,23 @@ def yesterday() -> str:
 
 
 def make_caller(
-    tmp: Path, *, migrations: int = 1, mutations: Sequence[dict[str, Any]] = ()
+    tmp: Path,
+    *,
+    migrations: int = 1,
+    mutations: Sequence[dict[str, Any]] = (),
+    after_approval: Callable[[Path], None] | None = None,
 ) -> Caller:
     """The caller's repository: base = the policy; the pull request adds ``migrations`` copies of
     the example (the second and later under other names), its approvals dated yesterday (the gate
-    judges their age by the real clock); checked out at the merge commit."""
+    judges their age by the real clock); checked out at the merge commit. ``after_approval``
+    changes the migration once approved and signed, as an author could."""
     tree = build_tree(tmp / "tree", "shop", list(mutations))
     records = load_records(tree.migration)
     for record in records:
         record["approved_at"] = yesterday()
     save_records(tree.migration, records)  # and their digests of what they reviewed
+    if after_approval is not None:
+        after_approval(tree.migration)
     repo = tmp / "caller"
     (repo / ".github/workflows").mkdir(parents=True)
     (repo / ".github/workflows/migration-checks.yml").write_text(caller_snippet())

@@ -177,7 +177,9 @@ def load_jobs(path: Path) -> Jobs:
         stages[int(match.group(1))] = result
         outputs = job.get("outputs")
         value = outputs.get("verdict") if isinstance(outputs, dict) else None
-        if isinstance(value, str) and value:
+        # Only a job that ran its steps has a verdict (a runner may show a skipped job's
+        # output expressions unevaluated).
+        if isinstance(value, str) and value and result in ("success", "failure"):
             verdicts[int(match.group(1))] = value
     return Jobs(stages=stages, discover=discover, verdicts=verdicts)
 

@@ -399,6 +399,7 @@ def run_gate(
             )
         )
     run_findings.extend(judge_discover_job(options.discover_job, found.findings))
+    discovery_blocked = any(f.blocker is not None for f in found.findings)
     migrations.extend(
         load_migration(directory, policy, view_of(options.base, directory))
         for directory in found.directories
@@ -442,9 +443,12 @@ def run_gate(
     for migration in migrations:
         chain = judge_chain(migration, policy, options.now, facts)
         expected = _judge_branch(migration, branch, why_unknown)
-        migration.findings.extend(
-            judge_stages(migration.ctx, migration.metadata, options.results, options.jobs)
-        )
+        if not discovery_blocked:
+            # With two migration directories no stage job checked either: the discovery's
+            # finding says why, a "skipped" for every stage of each would only bury it.
+            migration.findings.extend(
+                judge_stages(migration.ctx, migration.metadata, options.results, options.jobs)
+            )
         gates.append(
             MigrationGate(
                 path=migration.ctx.display_path,
