@@ -369,3 +369,30 @@ def test_rewrite_is_idempotent_and_keeps_comments_and_line_endings() -> None:
     assert rewrite(once, p, "1.2.3") == once
     with pytest.raises(release_module().Refused, match="other than"):
         rewrite(once, "b" * 40, "1.2.3")  # P's pins are foreign to any other commit
+
+
+# --- this checkout -----------------------------------------------------------------------------
+
+
+def test_this_checkout_is_releasable(tmp_path: Path) -> None:
+    """A copy of every tracked file of this checkout releases its own __version__ (dry run):
+    the CHANGELOG has the section, every pin is the placeholder and names an action."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    copy = tmp_path / "copy"
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    git(copy, "init", "-q", "-b", "main")
+    p = commit_all(copy, "this checkout")
+    version = release_module().version_at(copy, p)
+    out = released(copy, "--dry-run")
+    assert out["version"] == version
+    assert out["tag"] == f"v{version}"
+    assert out["major-tag"] == f"v{version.split('.')[0]}"
+    assert git(copy, "diff", "--name-only", p, out["released-commit"]) == WORKFLOW
