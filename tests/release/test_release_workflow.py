@@ -100,3 +100,9 @@ def test_publishing_is_trusted_publishing(workflow: dict[str, Any]) -> None:
     # No password, no token: PyPI's trusted publisher for this workflow and environment.
     assert "with" not in publish
     assert not any("checkout" in str(s.get("uses", "")) for s in job["steps"])
+
+
+def test_the_release_doc_lists_the_scripts_outputs() -> None:
+    doc = (ROOT / "docs/releasing.md").read_text()
+    listed = set(re.findall(r"^([a-z-]+)=", doc, re.M))
+    assert listed == RELEASE_OUTPUTS
