@@ -16,11 +16,12 @@ byte for byte, and a caller pinning R (``@vX.Y.Z``, ``@vX`` or R's SHA) runs the
 The annotated tag vX.Y.Z and the moving tag vX point at R; no branch moves and the work tree is
 not touched (R is built in a temporary index).
 
-Refuses, changing nothing: a dirty work tree (untracked files count); an existing tag vX.Y.Z
-(locally, or on REMOTE with --push); --version different from ``__version__`` at P; no
+Refuses, changing no branch or tag: a dirty work tree (untracked files count); an existing tag
+vX.Y.Z (locally, or on REMOTE with --push); --version different from ``__version__`` at P; no
 ``## [X.Y.Z]`` section in P's CHANGELOG.md; a self-pin that is neither the placeholder nor P, a
 pin naming a path without an action, or no self-pin at all; a diff P..R other than the workflow.
-vX moves only when X.Y.Z is the highest vX.*.* release (a fix of an older line leaves it).
+A failed push (one atomic push of both tags) puts the local tags back as they were. vX moves only
+when X.Y.Z is the highest vX.*.* release (a fix of an older line leaves it).
 
 Output: a human summary on standard error; on standard output only ``key=value`` lines
 (``actions-commit``, ``released-commit``, ``tag``, ``major-tag``, ``major-tag-moved``,
@@ -63,7 +64,7 @@ FULL_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 class Refused(Exception):
-    """The release cannot be made as asked; nothing was changed."""
+    """The release cannot be made as asked; no branch or tag was changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,23 +315,37 @@ def release(repo: Path, version: str | None, push: str | None, dry_run: bool) ->
 
     move_major = should_move_major(repo, major, version)
     if not dry_run:
-        git(
-            repo,
-            "tag",
-            "-a",
-            tag,
-            "-m",
-            f"migration-checks {tag}\n\nActions-Commit: {parent}\n",
-            commit,
-        )
-        if move_major:
-            git(repo, "tag", "-f", major, commit)
-        if push:
-            refspecs = [f"refs/tags/{tag}:refs/tags/{tag}"]
-            if move_major:
-                refspecs.append(f"+refs/tags/{major}:refs/tags/{major}")
-            git(repo, "push", "--atomic", push, *refspecs)
+        tag_release(repo, tag, major if move_major else None, parent, commit, push)
     return Release(parent, commit, tag, major, move_major, version)
+
+
+def tag_release(
+    repo: Path, tag: str, major: str | None, parent: str, commit: str, push: str | None
+) -> None:
+    """Tag ``commit``, move ``major`` to it, push both; after a failed push, put the tags back."""
+    previous_major = (
+        git_text(repo, "rev-parse", "--verify", f"refs/tags/{major}")
+        if major and exists(repo, f"refs/tags/{major}")
+        else None
+    )
+    message = f"migration-checks {tag}\n\nActions-Commit: {parent}\n"
+    git(repo, "tag", "-a", tag, "-m", message, commit)
+    if major:
+        git(repo, "tag", "-f", major, commit)
+    if not push:
+        return
+    refspecs = [f"refs/tags/{tag}:refs/tags/{tag}"]
+    if major:
+        refspecs.append(f"+refs/tags/{major}:refs/tags/{major}")
+    try:
+        git(repo, "push", "--atomic", push, *refspecs)
+    except Refused as error:
+        git(repo, "tag", "-d", tag)
+        if major and previous_major:
+            git(repo, "update-ref", f"refs/tags/{major}", previous_major)
+        elif major:
+            git(repo, "tag", "-d", major)
+        raise Refused(f"{error}; the local tags are as they were") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

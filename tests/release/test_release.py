@@ -268,6 +268,25 @@ def test_push_sends_both_tags_and_moves_the_major_tag(suite: Path, tmp_path: Pat
     assert "exists already on origin" in refused(suite, "--push", "origin")
 
 
+def test_a_failed_push_puts_the_local_tags_back(suite: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(suite, "remote", "add", "origin", str(remote))
+    first = released(suite, "--push", "origin")["released-commit"]
+    hook = remote / "hooks/pre-receive"
+    hook.write_text("#!/bin/sh\necho no tags today >&2\nexit 1\n")
+    hook.chmod(0o755)
+    set_version(suite, "1.1.0")
+    commit_all(suite, "1.1.0")
+    message = refused(suite, "--push", "origin")
+    assert "no tags today" in message and "local tags are as they were" in message
+    assert tags(suite) == {"v1.0.0": first, "v1": first}
+    assert tags(remote) == {"v1.0.0": first, "v1": first}
+    hook.unlink()
+    second = released(suite, "--push", "origin")["released-commit"]
+    assert tags(remote) == {"v1.0.0": first, "v1.1.0": second, "v1": second}
+
+
 # --- refusals ----------------------------------------------------------------------------------
 
 
