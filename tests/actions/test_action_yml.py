@@ -57,6 +57,7 @@ def test_there_is_something_to_check() -> None:
     assert ROOT / "actions/stage-1/action.yml" in ACTIONS
     assert ROOT / ".github/workflows/ci.yml" in WORKFLOWS
     assert ROOT / ".github/workflows/selftest.yml" in WORKFLOWS
+    assert ROOT / ".github/workflows/release.yml" in WORKFLOWS
 
 
 # --- the actions -------------------------------------------------------------------------------
