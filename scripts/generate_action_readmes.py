@@ -51,11 +51,11 @@ def usage(directory: str, inputs: dict[str, Any]) -> str:
     lines = [
         "```yaml",
         "steps:",
-        "  # The base commit must be in the checkout: fetch-depth: 0.",
+        "  # The base commit must be in the checkout: two deep, it is the merge commit's parent.",
         "  - uses: actions/checkout@<sha> # vX.Y.Z",
         "    with:",
         "      persist-credentials: false",
-        "      fetch-depth: 0",
+        "      fetch-depth: 2",
         f"  - uses: {SELF_REPO}/{directory}@v1 # or a release tag's full SHA, with # vX.Y.Z",
         "    id: check",
     ]

@@ -26,7 +26,8 @@ _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SHORT_HEX = re.compile(r"[0-9a-fA-F]{4,39}")
 _TIMEOUT = 60
 _FETCH_HINT = (
-    "fetch it (actions/checkout with fetch-depth: 0, or git fetch origin <sha>) and run again"
+    "fetch it (actions/checkout with fetch-depth: 2 on a pull request's merge commit, fetch-depth: 0 "
+    "otherwise, or git fetch origin <sha>) and run again"
 )
 
 

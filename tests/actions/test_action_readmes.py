@@ -48,8 +48,9 @@ def test_readme_names_every_input_and_output(action: Path) -> None:
     text = generator().render(action)
     assert f"# {document['name']}\n" in text
     assert f"uses: org/migration-checks/actions/{action.parent.name}@v1" in text
+    inputs = text.split("## Inputs", 1)[1].split("## Outputs", 1)[0]
     for name, spec in document["inputs"].items():
-        (row,) = [line for line in text.splitlines() if line.startswith(f"| `{name}` |")]
+        (row,) = [line for line in inputs.splitlines() if line.startswith(f"| `{name}` |")]
         default = str(spec.get("default", ""))
         assert default.replace("|", "\\|") in row or (default == "" and "*(empty)*" in row)
     for name in document["outputs"]:
