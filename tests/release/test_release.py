@@ -217,14 +217,14 @@ def test_major_tag_moves_on_the_next_release_only_forward(suite: Path) -> None:
 
 
 def test_every_placeholder_pin_is_rewritten_whatever_its_path(suite: Path) -> None:
-    # A discover job, the root action and another reusable workflow: any path of the suite.
-    (suite / "actions/discover").mkdir()
-    (suite / "actions/discover/action.yml").write_text("name: discover\n")
+    # A new action, the root action and another reusable workflow: any path of the suite.
+    (suite / "actions/another").mkdir()
+    (suite / "actions/another/action.yml").write_text("name: discover\n")
     (suite / "action.yml").write_text("name: all\n")
     workflow = suite / WORKFLOW
     extra = (
         "\n  discover:\n    runs-on: ubuntu-latest\n    steps:\n"
-        f"      - uses: org/migration-checks/actions/discover@{ZERO} # v1.0.0\n"
+        f"      - uses: org/migration-checks/actions/another@{ZERO} # v1.0.0\n"
         f"      - uses: org/migration-checks@{ZERO} # v1.0.0\n"
         f"  nested:\n    uses: org/migration-checks/{WORKFLOW}@{ZERO} # v1.0.0\n"
     )
@@ -233,7 +233,7 @@ def test_every_placeholder_pin_is_rewritten_whatever_its_path(suite: Path) -> No
     r = released(suite)["released-commit"]
     after = blob(suite, f"{r}:{WORKFLOW}")
     assert ZERO not in after
-    assert f"uses: org/migration-checks/actions/discover@{p} # v1.0.0" in after
+    assert f"uses: org/migration-checks/actions/another@{p} # v1.0.0" in after
     assert f"uses: org/migration-checks@{p} # v1.0.0" in after
     assert f"uses: org/migration-checks/{WORKFLOW}@{p} # v1.0.0" in after
 
