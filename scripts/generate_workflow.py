@@ -330,10 +330,11 @@ def version() -> str:
     raise SystemExit(f"no __version__ in {VERSION_FILE}")
 
 
-def locks_digest() -> str:
-    """The requirement locks' digest: a new lock is a new cache key."""
+def locks_digest(requirements: str) -> str:
+    """The digest of a job's lock and the bootstrap lock: a new lock is a new cache key."""
     digest = hashlib.sha256()
-    for lock in sorted((ROOT / "requirements").glob("*.txt")):
+    for name in (requirements, "bootstrap"):
+        lock = ROOT / "requirements" / f"{name}.txt"
         digest.update(lock.name.encode() + b"\0" + lock.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -354,7 +355,7 @@ def render() -> str:
                 setup_python=SETUP_PYTHON,
                 cache=CACHE,
                 requirements=requirements,
-                locks=locks_digest(),
+                locks=locks_digest(requirements),
             ),
         }
 
