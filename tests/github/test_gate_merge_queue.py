@@ -27,6 +27,7 @@ from tests.gate.canary import CANARIES, assert_not_echoed
 from tests.gate.trees import NOW, base_args, gate_tree, git
 from tests.github.conftest import HEAD, REPO, approved_pull
 from tests.github.fake_github import TOKEN, FakeGithub, commit_sha
+from tests.github.test_gate_github import messages
 from tests.reporters._factories import parse_file_commands
 
 SHA = "a1b2c3d4e5" * 4
@@ -63,13 +64,6 @@ def queue_json(tree: Tree, fake: FakeGithub, *args: str, **kwargs: Any) -> tuple
     done = queue_gate(tree, fake, "--format", "json", *args, **kwargs)
     assert done.exit_code in (0, 1), done.output
     return done.exit_code, json.loads(done.stdout)
-
-
-def messages(result: dict[str, Any]) -> list[str]:
-    found = [f["message"] for f in result["result"]["findings"]]
-    for migration in result["result"]["migrations"]:
-        found += [f["message"] for f in migration["findings"]]
-    return found
 
 
 def roles(result: dict[str, Any]) -> dict[str, str]:

@@ -17,6 +17,7 @@ import click
 
 from migration_checks.cli.errors import ConfigurationError
 from migration_checks.cli.options import (
+    api_url_option,
     deliver,
     fail,
     load_policy_or_exit,
@@ -107,12 +108,7 @@ def _queue_or_exit(
 )
 @click.option("--branch", help="The pull request's branch (default: from GitHub, else git).")
 @click.option("--head-ref", metavar="GIT_REF", default="HEAD", show_default=True)
-@click.option(
-    "--api-url",
-    metavar="URL",
-    help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
-    "(GitHub Enterprise: https://HOST/api/v3).",
-)
+@api_url_option
 @click.option(
     "--github-timeout",
     type=click.IntRange(1, 300),

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., object])
 
 
+api_url_option = click.option(
+    "--api-url",
+    metavar="URL",
+    help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
+    "(GitHub Enterprise: https://HOST/api/v3).",
+)
+
+
 def policy_options(function: F) -> F:
     """``--policy FILE`` and ``--base SHA``: trust anchors come from outside the pull request."""
     function = click.option(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from migration_checks.cli.errors import ConfigurationError
+from migration_checks.cli.options import api_url_option
 from migration_checks.github.checks import DEFAULT_CALLER_JOB
 
 if TYPE_CHECKING:
@@ -41,12 +42,7 @@ _NOT_A_BRANCH = re.compile(r"[\s*?\[\\~^:]|^$")
     help="The job of your workflow that calls migration-pr-checks.yml (its id, or its name: "
     "if it has one); GitHub names the required checks '<caller job> / <job name>'.",
 )
-@click.option(
-    "--api-url",
-    metavar="URL",
-    help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
-    "(GitHub Enterprise: https://HOST/api/v3).",
-)
+@api_url_option
 @click.option(
     "--format",
     "output_format",
