@@ -11,7 +11,10 @@ finding: what a link points to is not what the pull request holds.
 With a base commit (SPEC section 6.1), the directories examined are those the pull request
 changes: every ``migration-pr-*`` directory of the repository that holds a changed path, wherever
 it lies (the paths given name the repository). One pull request carries one migration: changing
-more than one migration directory is a POLICY_VIOLATION that names them all.
+more than one migration directory is a POLICY_VIOLATION that names them all. A migration
+directory replaced by a file is removed like a deleted one; one reached through a linked parent
+directory is a link finding; one whose path is not UTF-8 (git keeps any bytes) is a finding too,
+since no report could name it.
 """
 
 from __future__ import annotations
@@ -60,11 +63,37 @@ def looks_like_migration_name(name: str) -> bool:
     return skeleton.startswith(MIGRATION_DIR_PREFIX)
 
 
+def _shown(path: Path) -> str:
+    """``display_path``, with any byte that is not UTF-8 (a name git keeps as given) escaped."""
+    return _escaped(display_path(path))
+
+
+def _escaped(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8_finding(path: Path) -> Finding:
+    return make_finding(
+        CHECK,
+        None,
+        f'the migration directory "{_shown(path)}" has a path that is not valid UTF-8, so no '
+        "report, annotation or step output can name it and nothing there was examined: rename it",
+    )
+
+
 def _lookalike_finding(path: Path) -> Finding:
     return make_finding(
         CHECK,
         None,
-        f'"{display_path(path)}" reads as a migration directory but is not named '
+        f'"{_shown(path)}" reads as a migration directory but is not named '
         f"{MIGRATION_DIR_PREFIX}* exactly, so no check examines it: rename it",
     )
 
@@ -93,7 +122,7 @@ def _walk(root: Path, found: Discovery) -> None:
         found.findings.append(_link_finding(root))
         return
     if is_migration_name(root.name) and root.is_dir():
-        found.directories.append(root)
+        _add(found, root)
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -107,10 +136,17 @@ def _walk(root: Path, found: Discovery) -> None:
                     found.findings.append(_link_finding(Path(entry.path)))
             elif entry.is_dir(follow_symlinks=False) and entry.name != _GIT_DIR:
                 if is_migration_name(entry.name):
-                    found.directories.append(Path(entry.path))
+                    _add(found, Path(entry.path))
                 elif looks_like_migration_name(entry.name):
                     found.findings.append(_lookalike_finding(Path(entry.path)))
                 pending.append(Path(entry.path))
+
+
+def _add(found: Discovery, directory: Path) -> None:
+    if _is_utf8(directory):
+        found.directories.append(directory)
+    else:
+        found.findings.append(_not_utf8_finding(directory))
 
 
 def _names_a_migration(entry: os.DirEntry[str]) -> bool:
@@ -127,9 +163,29 @@ def _link_finding(link: Path) -> Finding:
     return make_finding(
         CHECK,
         None,
-        f'"{display_path(link)}" is a link to a migration directory; links are refused, so '
+        f'"{_shown(link)}" is a link to a migration directory; links are refused, so '
         "nothing behind it was examined: put the migration-pr-* directory itself there",
     )
+
+
+def _below_link_finding(directory: Path, link: Path) -> Finding:
+    return make_finding(
+        CHECK,
+        None,
+        f'the migration directory "{_shown(directory)}" is reached through the link '
+        f'"{_shown(link)}"; links are refused, so nothing behind it was examined: put the '
+        "migration-pr-* directory itself there",
+    )
+
+
+def _linked_ancestor(root: Path, repo_path: str) -> Path | None:
+    """The first directory above ``repo_path`` (below ``root``) that is a link, if any."""
+    parts = repo_path.split("/")
+    for depth in range(1, len(parts)):
+        candidate = root.joinpath(*parts[:depth])
+        if candidate.is_symlink():
+            return candidate
+    return None
 
 
 def _changed(base: BaseCommit) -> Discovery:
@@ -140,13 +196,19 @@ def _changed(base: BaseCommit) -> Discovery:
     touched = []
     for repo_path in changed_migration_paths(changed):
         path = base.root.joinpath(*repo_path.split("/"))
-        if path.is_symlink():
+        linked = _linked_ancestor(base.root, repo_path)
+        if not _is_utf8(path):
+            found.findings.append(_not_utf8_finding(path))
+        elif path.is_symlink():
             found.findings.append(_link_finding(path))
+        elif linked is not None and path.is_dir():
+            found.findings.append(_below_link_finding(path, linked))
         elif path.is_dir():
             found.directories.append(path)
-        elif path.exists() or not base.has_tree(repo_path):
+        elif not base.has_tree(repo_path):
             continue  # a file whose name starts like a migration directory's
         else:
+            # Deleted, or replaced by a file: either way the migration is gone.
             found.findings.append(
                 make_finding(
                     CHECK,
@@ -159,7 +221,7 @@ def _changed(base: BaseCommit) -> Discovery:
             )
         touched.append(repo_path)
     if len(touched) > 1:
-        names = ", ".join(f'"{p}"' for p in touched)
+        names = ", ".join(f'"{_escaped(p)}"' for p in touched)
         found.findings.append(
             make_finding(
                 CHECK,

@@ -207,3 +207,60 @@ def test_a_second_directory_of_the_same_project_cannot_start_over(
         f["message"] for f in findings(result) if f["blocker"] == "SCHEMA_VALIDATION_FAILED"
     ]
     assert any("already holds this migration at" in m for m in messages), messages
+
+
+# --- red team, round 2: what discovery's changed paths could miss -----------------------------
+
+
+def test_a_migration_directory_below_a_linked_parent_is_a_finding(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    # The base holds the migration twice, under a/ and b/; the pull request turns a/ into a link
+    # to b/. Git sees a/'s files deleted, so a/migration-pr-* is a changed directory, and it is
+    # still a directory, but only through the link: it is reached through a link.
+    repo = repo_factory(MERGED_AT_PLANNED)
+    for parent in ("a", "b"):
+        shutil.copytree(repo.migration, repo.root / parent / repo.migration.name)
+    shutil.rmtree(repo.migration)
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "base: the migration in two places")
+    repo.base = git(repo.root, "rev-parse", "HEAD")
+    shutil.rmtree(repo.root / "a")
+    (repo.root / "a").symlink_to("b")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "[MIGRATION] UPDATE: a is b now")
+
+    result = repo.result()
+
+    assert result["migrations"] == []
+    (finding,) = [f for f in result["findings"] if "link" in f["message"]]
+    assert finding["blocker"] == "CI_FAILURE" and finding["check"] == "discovery"
+    assert 'workspace/a"; links are refused' in finding["message"]
+    assert result["blocked"] is True
+
+
+def test_a_file_in_place_of_a_migration_directory_counts_as_its_removal(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    # Replacing a migration directory with a file removes the migration as surely as deleting
+    # it: it is one of the migration directories the pull request changes, so beside a change
+    # to another migration it makes two.
+    repo = repo_factory(MERGED_AT_PLANNED)
+    other = repo.root / "other" / "migration-pr-proj_other2026"
+    shutil.copytree(BASES["proposed"], other)
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "base: a second migration")
+    repo.base = git(repo.root, "rev-parse", "HEAD")
+    shutil.rmtree(repo.migration)
+    repo.migration.write_text("nothing to see\n")
+    (other / "runbooks" / "extra_runbook.md").write_text("# extra\n")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "[MIGRATION] UPDATE: one file")
+
+    result = repo.result("--allow-empty")
+
+    messages = [f["message"] for f in result["findings"]]
+    assert any("removes the migration directory" in m for m in messages), messages
+    (finding,) = [f for f in result["findings"] if f["blocker"] == "POLICY_VIOLATION"]
+    assert "one pull request carries one migration" in finding["message"]
+    assert repo.migration.name in finding["message"]

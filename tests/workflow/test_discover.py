@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -162,3 +163,29 @@ def test_the_gate_blocks_a_migration_whose_stage_jobs_were_skipped(
         f["message"] for m in json.loads(done.output)["result"]["migrations"] for f in m["findings"]
     ]
     assert sum("its job ended skipped" in m for m in messages) >= 5, messages
+
+
+def test_a_migration_directory_named_in_bytes_that_are_not_utf8_is_a_finding(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # Git keeps any bytes in a name; reports, annotations and step outputs are UTF-8. The
+    # directory is a blocking finding (named with escapes), never a traceback.
+    root = os.fsencode(repo.root)
+    os.makedirs(root + b"/sub/migration-pr-proj_\xff2026")
+    with open(root + b"/sub/migration-pr-proj_\xff2026/notes.md", "wb") as handle:
+        handle.write(b"notes\n")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "[MIGRATION] UPDATE: bytes")
+
+    code, outputs, log = github_outputs(repo, tmp_path)
+
+    assert code == 1
+    assert outputs["path"] == ""
+    error = [line for line in log.splitlines() if line.startswith("::error")]
+    assert len(error) == 1 and "not valid UTF-8" in error[0]
+    done = run_cli(
+        "check", str(repo.root), "--base", repo.base, "--stage", "1", "--format", "github",
+        "--policy", str(repo.tree.policy), env={"GITHUB_OUTPUT": str(tmp_path / "outputs")},
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert "not valid UTF-8" in done.output

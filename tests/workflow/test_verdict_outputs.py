@@ -6,6 +6,8 @@ its own stage, and it is small enough for one environment variable whatever the 
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -161,3 +163,47 @@ def _render_like(document: dict[str, Any]) -> str:
 def test_decode_refuses_a_bomb() -> None:
     with pytest.raises(ValueError, match="unpacks to more than"):
         verdict.decode(verdict.encode({"x": "0" * 100_000}), limit=1000)
+
+
+@pytest.mark.parametrize("stage_1_job", ["success", "failure"])  # success: fail-on never
+def test_a_verdict_cannot_shadow_another_stages_check_by_its_id(
+    make_tree: Callable[..., Tree], tmp_path: Path, stage_1_job: str
+) -> None:
+    # The job that ran the pull request's code (stage 3) reports, as a check of its own stage,
+    # one named like stage 1's failing plan_signature, with a worse status and no finding. It
+    # speaks for stage 3 only: stage 1's report of its own check and its blocker still stand.
+    tree = gate_tree(
+        make_tree, [ROGUE_KEY], resign_plan=False, policy={"/gate": {"required_stages": [1, 3]}}
+    )
+    third = verdict.decode(stage_verdict(tree, 3))
+    for migration in third["migrations"]:
+        migration["checks"].append(
+            {"id": "plan_signature", "stage": 3, "blocking": True, "status": "error",
+             "duration_ms": 0, "reason": None}
+        )  # fmt: skip
+    assert check_result_errors(third) == []
+    needs = needs_file(
+        tmp_path,
+        {
+            "discover": ("success", None),
+            "stage_1": (stage_1_job, stage_verdict(tree, 1)),
+            "stage_3": ("success", verdict.encode(third)),
+        },
+    )
+
+    code, result = gate_json(tree, "--branch", BRANCH, "--jobs", str(needs))
+
+    assert code == 1
+    assert "UNSIGNED_PLAN" in result["result"]["blockers"]
+    assert stage_failures(result) == {}
+
+
+def test_a_verdict_nested_too_deep_is_a_configuration_error(
+    make_tree: Callable[..., Tree], tmp_path: Path
+) -> None:
+    tree = gate_tree(make_tree, policy={"/gate": {"required_stages": [1]}})
+    deep = verdict.PREFIX + base64.b64encode(gzip.compress(b"[" * 1_000_000)).decode()
+    needs = needs_file(tmp_path, {"stage_1": ("success", deep)})
+    code, output = tree_gate(tree, needs)
+    assert code == 2
+    assert "the verdict of job stage_1" in output

@@ -29,6 +29,9 @@ from migration_checks.redaction import redact
 from migration_checks.validation import validate
 
 _MAX_RESULT_BYTES = 256 * 1024 * 1024
+# A verdict is a job output (the whole toJSON(needs) is at most 128 KiB); what it unpacks to is
+# bounded far below a result file's limit, so a small one cannot unpack to gigabytes of objects.
+_MAX_VERDICT_BYTES = 16 * 1024 * 1024
 
 
 class ResultsError(Exception):
@@ -107,8 +110,15 @@ def add_result(results: StageResults, data: dict[str, Any], only_stage: int | No
                 reason=check["reason"],
                 findings=tuple(findings[i] for i in own),
             )
+            # One check is its id in its stage: a verdict speaks for its own stage only, so a
+            # check it reports under another stage's id must never stand in for that one.
             earlier = next(
-                (i for i, o in enumerate(listed) if o.check_id == outcome.check_id), None
+                (
+                    i
+                    for i, o in enumerate(listed)
+                    if (o.check_id, o.stage) == (outcome.check_id, outcome.stage)
+                ),
+                None,
             )
             if earlier is None:
                 listed.append(outcome)
@@ -191,7 +201,7 @@ def add_verdicts(results: StageResults, jobs: Jobs) -> None:
     for stage, value in sorted(jobs.verdicts.items()):
         where = f"the verdict of job stage_{stage}"
         try:
-            data = verdict.decode(value, limit=_MAX_RESULT_BYTES)
+            data = verdict.decode(value, limit=_MAX_VERDICT_BYTES)
         except ValueError as exc:
             raise ResultsError(f"{where} {exc}") from None
         add_result(results, _checked(data, where), only_stage=stage)

@@ -68,6 +68,8 @@ def decode(value: str, *, limit: int = 64 * 1024 * 1024) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"is not JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("is not JSON this suite writes: it is nested too deep") from None
 
 
 def _keep(document: dict[str, Any], wanted: Any) -> None:
