@@ -134,7 +134,7 @@ def test_compliant_classic_protection_passes_and_writes_nothing(fake: FakeGithub
     done = protect(fake)
 
     assert done.exit_code == 0, done.output
-    assert "All 18 settings match." in done.output
+    assert "All 19 settings match." in done.output
     assert text_row(done.output, "required approving reviews") == [
         "ok",
         "required approving reviews",
@@ -157,9 +157,9 @@ def test_json_names_every_setting_and_its_source(fake: FakeGithub) -> None:
     assert [row["check"] for row in result["settings"] if "check" in row] == (
         required_check_names("migration")
     )
-    assert {row["setting"] for row in result["settings"]} == BRANCH_SETTINGS | set(
-        COMPLIANT_SETTINGS
-    )
+    assert {row["setting"] for row in result["settings"]} == BRANCH_SETTINGS | {
+        "merge_queue_grouping"
+    } | set(COMPLIANT_SETTINGS)
     sources = {row["setting"]: row["from"] for row in result["settings"]}
     assert sources["enforce_admins"] == ["branch protection"]
     assert sources["allow_squash_merge"] == ["repository"]
@@ -288,7 +288,7 @@ def test_each_drift_is_named_with_expected_and_actual(
     assert text.exit_code == 1
     label, shown_expected, shown_actual = shown
     assert text_row(text.output, label)[:4] == ["DRIFT", label, shown_expected, shown_actual]
-    assert "1 of 18 settings drift" in text.output
+    assert "1 of 19 settings drift" in text.output
 
 
 def test_missing_status_check_is_named(fake: FakeGithub) -> None:
@@ -350,7 +350,7 @@ def test_unprotected_branch_lists_every_setting(fake: FakeGithub) -> None:
         "not required",
     ]
     assert text_row(text.output, "force pushes allowed")[3:] == ["yes", "none"]
-    assert "17 of 18 settings drift" in text.output
+    assert "17 of 19 settings drift" in text.output
     assert "--apply" in text.output
 
 
@@ -478,7 +478,7 @@ def test_apply_fixes_a_drifted_repository_and_a_second_audit_passes(fake: FakeGi
 
     assert applied.exit_code == 0, applied.output
     assert 'Applied: branch protection of "main" (PUT) and repository settings' in (applied.output)
-    assert "All 18 settings match." in applied.output
+    assert "All 19 settings match." in applied.output
     [put] = [r for r in fake.requests if r.method == "PUT"]
     assert put.path == f"/repos/{REPO}/branches/main/protection"
     assert put.body["enforce_admins"] is True

@@ -86,7 +86,7 @@ def test_classic_protection_satisfying_seed_6_8_passes() -> None:
     rows = audit(observed(classic()), "migration")
 
     assert all(r.ok for r in rows), [r for r in rows if not r.ok]
-    assert len(rows) == 18
+    assert len(rows) == 19
 
 
 def test_classic_source_reads_github_json() -> None:
@@ -188,3 +188,19 @@ def test_protection_update_creates_full_protection_for_an_unprotected_branch() -
         "allow_force_pushes": False,
         "allow_deletions": False,
     }
+
+
+@pytest.mark.parametrize(
+    ("grouping", "ok"), [("ALLGREEN", True), ("HEADGREEN", False), (None, True)]
+)
+def test_a_merge_queue_must_merge_only_entries_that_passed(grouping: str | None, ok: bool) -> None:
+    rules = []
+    if grouping is not None:
+        rules.append({"type": "merge_queue", "parameters": {"grouping_strategy": grouping}})
+    rows = audit(observed(classic(), ruleset(rules, bypass_actors=[])), "migration")
+    queue = row(rows, "merge_queue_grouping")
+    assert queue.ok is ok
+    if not ok:
+        assert queue.sources == ('ruleset "main" (id 7)',)
+    # --apply writes classic protection, which holds no merge queue: nothing to PUT for it.
+    assert protection_update(rows, classic()) == {}

@@ -67,6 +67,7 @@ class Source:
     strict: bool = False
     blocks_force_pushes: bool = False
     blocks_deletions: bool = False
+    merge_queue_grouping: str | None = None  # a ruleset's merge_queue rule: ALLGREEN, HEADGREEN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +205,7 @@ def ruleset_source(ruleset: Ruleset) -> Source | None:
         bypass = None
     count: int | None = None
     owners = stale = strict = force = delete = False
+    grouping: str | None = None
     contexts: set[str] = set()
     for rule in ruleset.rules:
         kind = rule.get("type")
@@ -221,6 +223,8 @@ def ruleset_source(ruleset: Ruleset) -> Source | None:
             force = True
         elif kind == "deletion":
             delete = True
+        elif kind == "merge_queue":
+            grouping = str(params.get("grouping_strategy") or "ALLGREEN")
     return Source(
         name=ruleset_name(detail),
         bypass=bypass,
@@ -231,6 +235,7 @@ def ruleset_source(ruleset: Ruleset) -> Source | None:
         strict=strict,
         blocks_force_pushes=force,
         blocks_deletions=delete,
+        merge_queue_grouping=grouping,
     )
 
 
@@ -316,7 +321,27 @@ def audit(observed: Observed, caller_job: str) -> tuple[Row, ...]:
         *rows[:-2],
         _admins_row(found, branch),
         *rows[-2:],
+        _merge_queue_row(found),
         *_repository_rows(observed.repository),
+    )
+
+
+MERGE_QUEUE = "merge_queue_grouping"
+
+
+def _merge_queue_row(found: list[Source]) -> Row:
+    """A merge queue, where there is one, merges a group only when every entry passed
+    (``ALLGREEN``): with ``HEADGREEN`` an entry whose gate failed in the queue is merged when an
+    entry behind it passes, since each entry's gate judges its own pull request."""
+    queues = [s for s in found if s.merge_queue_grouping is not None]
+    loose = [s for s in queues if s.merge_queue_grouping != "ALLGREEN"]
+    return Row(
+        setting=MERGE_QUEUE,
+        label="merge queue merges only entries that passed (no queue: nothing to check)",
+        expected=True,
+        actual=not loose,
+        ok=not loose,
+        sources=tuple(s.name for s in (loose or queues)),
     )
 
 
@@ -376,7 +401,8 @@ def protection_update(rows: Iterable[Row], classic: Mapping[str, Any] | None) ->
     removed: they are the bypass seed 6.8 forbids.
     """
     rows = list(rows)
-    branch_rows = [row for row in rows if row.setting not in REPOSITORY_SETTINGS]
+    # The merge queue lives in a ruleset only; --apply writes classic protection.
+    branch_rows = [row for row in rows if row.setting not in (*REPOSITORY_SETTINGS, MERGE_QUEUE)]
     if all(row.ok for row in branch_rows):
         return {}
     raw = classic or {}
