@@ -194,6 +194,7 @@ def _changed(base: BaseCommit) -> Discovery:
     for repo_path in _lookalike_paths(changed):
         found.findings.append(_lookalike_finding(base.root.joinpath(*repo_path.split("/"))))
     touched = []
+    reported: set[Path] = set()  # links named by a finding already
     for repo_path in changed_migration_paths(changed):
         path = base.root.joinpath(*repo_path.split("/"))
         linked = _linked_ancestor(base.root, repo_path)
@@ -203,6 +204,7 @@ def _changed(base: BaseCommit) -> Discovery:
             found.findings.append(_link_finding(path))
         elif linked is not None and path.is_dir():
             found.findings.append(_below_link_finding(path, linked))
+            reported.add(linked)
         elif path.is_dir():
             found.directories.append(path)
         elif not base.has_tree(repo_path):
@@ -220,6 +222,10 @@ def _changed(base: BaseCommit) -> Discovery:
                 )
             )
         touched.append(repo_path)
+    for repo_path in changed:
+        link = base.root.joinpath(*repo_path.split("/"))
+        if link not in reported and _links_to_migrations(base.root, link):
+            found.findings.append(_link_finding(link))
     if len(touched) > 1:
         names = ", ".join(f'"{_escaped(p)}"' for p in touched)
         found.findings.append(
@@ -233,6 +239,19 @@ def _changed(base: BaseCommit) -> Discovery:
         )
     found.directories.sort()
     return found
+
+
+def _links_to_migrations(root: Path, path: Path) -> bool:
+    """Whether ``path`` is a link (of any name) to a directory of the repository that holds
+    migration directories: the migrations behind it would show at a second place."""
+    if not path.is_symlink() or is_migration_name(path.name):
+        return False  # a link named migration-pr-* is judged as a changed migration path
+    try:
+        target = path.resolve(strict=True)
+        target.relative_to(root)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return target.is_dir() and bool(discover(target))
 
 
 def _lookalike_paths(paths: Iterable[str]) -> list[str]:

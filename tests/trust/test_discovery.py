@@ -264,3 +264,35 @@ def test_a_file_in_place_of_a_migration_directory_counts_as_its_removal(
     (finding,) = [f for f in result["findings"] if f["blocker"] == "POLICY_VIOLATION"]
     assert "one pull request carries one migration" in finding["message"]
     assert repo.migration.name in finding["message"]
+
+
+def test_a_new_link_to_a_directory_of_migrations_is_a_finding(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    # The pull request changes no migration-pr-* path, only adds "current" -> the directory that
+    # holds the migration: the migration would show at a second place, behind a link.
+    repo = repo_factory(MERGED_AT_PLANNED)
+    (repo.root / "current").symlink_to(repo.migration.parent.relative_to(repo.root))
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "a shortcut")
+
+    result = repo.result()
+
+    assert result["migrations"] == []
+    (finding,) = [f for f in result["findings"] if "link" in f["message"]]
+    assert finding["blocker"] == "CI_FAILURE" and 'workspace/current" is a link' in finding["message"]
+
+
+def test_a_new_link_to_a_directory_without_migrations_is_fine(
+    repo_factory: Callable[..., Repo],
+) -> None:
+    repo = repo_factory(MERGED_AT_PLANNED)
+    (repo.root / "docs").mkdir()
+    (repo.root / "docs/a.md").write_text("a\n")
+    (repo.root / "latest-docs").symlink_to("docs")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "docs")
+
+    result = repo.result()
+
+    assert not [f for f in result["findings"] if "link" in f["message"]]
