@@ -16,14 +16,14 @@ from pathlib import Path
 
 import click
 
-from migration_checks.cli.options import deliver, policy_options, resolve_base_or_exit
+from migration_checks.cli.options import base_option, deliver, fail, resolve_base_or_exit
 
 FORMAT_CHOICES = ("text", "json", "github")
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@policy_options
+@base_option
 @click.option(
     "--format",
     "output_format",
@@ -31,9 +31,7 @@ FORMAT_CHOICES = ("text", "json", "github")
     default="text",
     show_default=True,
 )
-def discover(
-    paths: tuple[Path, ...], policy_path: Path | None, base_ref: str | None, output_format: str
-) -> None:
+def discover(paths: tuple[Path, ...], base_ref: str | None, output_format: str) -> None:
     """List the migration directories under PATH that a run examines (with --base: the ones the
     pull request changes).
 
@@ -41,25 +39,22 @@ def discover(
     check: the one directory the pull request changes, empty when it changes none, or PATH when
     there is no base), `directories` (a JSON list), `count` and `call-id` (random, to name this
     call's artifacts). Exit 1 when the pull request changes more than one migration directory
-    or discovery found a blocking problem; --policy is accepted for symmetry and not read.
+    or discovery found a blocking problem.
     """
     from migration_checks.discovery import discover_all
     from migration_checks.git_base import BaseError
     from migration_checks.model import display_path, finding_record
 
-    del policy_path  # discovery depends on the tree and the base commit only
     roots = list(paths) or [Path()]
     base = resolve_base_or_exit(base_ref, paths, output_format)
     try:
         found = discover_all(roots, base)
     except BaseError as exc:
-        from migration_checks.cli.options import fail
-
         fail(f"--base: {exc}", output_format)
     directories = [display_path(d) for d in found.directories]
     blocked = any(f.blocker is not None for f in found.findings)
     if base is None:
-        checked = " ".join(display_path(r) for r in roots) if len(roots) == 1 else ""
+        checked = display_path(roots[0]) if len(roots) == 1 else ""
     else:
         checked = directories[0] if len(directories) == 1 and not blocked else ""
     if output_format == "github":

@@ -25,17 +25,20 @@ api_url_option = click.option(
 )
 
 
+base_option = click.option(
+    "--base",
+    "base_ref",
+    metavar="SHA",
+    help="The pull request's base commit. The policy, trusted keys, roles, the secrets "
+    "baseline and each migration's previous state are read from it, and only the migration "
+    "directories the pull request changes are examined. A name is resolved and reported; "
+    "an ambiguous one is refused.",
+)
+
+
 def policy_options(function: F) -> F:
     """``--policy FILE`` and ``--base SHA``: trust anchors come from outside the pull request."""
-    function = click.option(
-        "--base",
-        "base_ref",
-        metavar="SHA",
-        help="The pull request's base commit. The policy, trusted keys, roles, the secrets "
-        "baseline and each migration's previous state are read from it, and only the migration "
-        "directories the pull request changes are examined. A name is resolved and reported; "
-        "an ambiguous one is refused.",
-    )(function)
+    function = base_option(function)
     return click.option(
         "--policy",
         "policy_path",
