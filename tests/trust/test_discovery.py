@@ -280,7 +280,9 @@ def test_a_new_link_to_a_directory_of_migrations_is_a_finding(
 
     assert result["migrations"] == []
     (finding,) = [f for f in result["findings"] if "link" in f["message"]]
-    assert finding["blocker"] == "CI_FAILURE" and 'workspace/current" is a link' in finding["message"]
+    assert (
+        finding["blocker"] == "CI_FAILURE" and 'workspace/current" is a link' in finding["message"]
+    )
 
 
 def test_a_new_link_to_a_directory_without_migrations_is_fine(
