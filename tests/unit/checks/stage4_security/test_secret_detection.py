@@ -27,6 +27,7 @@ from detect_secrets.util.filetype import FileType, determine_file_type
 
 from migration_checks import secret_detection as sd
 from migration_checks.documents import Document, Format, Limits, parse_document
+from migration_checks.secret_detection import prefilter
 from tests.conftest import BASES, SHARED
 
 CORPUS = SHARED / "corpora" / "secrets_public.jsonl"
@@ -157,7 +158,7 @@ def test_the_prefilter_changes_nothing_and_a_pin_mismatch_turns_it_off(
     candidates = {str(p): sd.candidate_lines(p.read_text(encoding="utf-8")) for p in paths}
 
     # Another detect-secrets (its digest is not the pinned one): every line goes to the plugins.
-    monkeypatch.setattr(sd, "ENGINE_PINNED", "0" * 64)
+    monkeypatch.setattr(prefilter, "ENGINE_PINNED", "0" * 64)
     assert not sd.prefilter_on()
     unfiltered = {str(p): ours(p) for p in paths}
     differences = [

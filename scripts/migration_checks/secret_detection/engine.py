@@ -1,0 +1,73 @@
+"""detect-secrets 1.5 as the engine: every plugin it ships and its default filters, with one
+filter replaced and one dropped, configured for one check run by ``engine()``.
+
+*ReDoS.* detect-secrets' ``is_indirect_reference`` filter backtracks catastrophically on long
+lines of spaces (Yelp/detect-secrets#977); it is replaced by ``is_indirect_reference`` below,
+which answers the same for every line in linear-quadratic time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.plugins import keyword as ds_keyword
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.settings import get_filters, transient_settings
+
+_STOCK_INDIRECT = "detect_secrets.filters.heuristic.is_indirect_reference"
+_OWN_INDIRECT = f"{__name__}.is_indirect_reference"
+# detect-secrets checks that the file exists on disk under the name it is given; files here are
+# read by the caller (contained, size-capped), and named relative to the migration directory.
+_ON_DISK = "detect_secrets.filters.common.is_invalid_file"
+
+
+class _DropSecretEchoes(logging.Filter):
+    """detect-secrets logs skipped secrets' values at INFO ("Skipping "<value>" due to ...");
+    it sets its logger to ERROR, but a caller's logging setup must not be able to undo that."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+logging.getLogger("detect-secrets").addFilter(_DropSecretEchoes())
+
+
+def plugin_classes() -> dict[str, type[BasePlugin]]:
+    """Every plugin class detect-secrets ships, by secret type (its own return type is a TypeVar
+    that mypy cannot solve)."""
+    return cast(dict[str, type[BasePlugin]], get_mapping_from_secret_type_to_class())
+
+
+@contextmanager
+def engine() -> Iterator[None]:
+    """detect-secrets configured with every plugin and its default filters, for one check run."""
+    plugins = [{"name": cls.__name__} for cls in plugin_classes().values()]
+    with transient_settings({"plugins_used": plugins}) as settings:
+        settings.disable_filters(_ON_DISK, _STOCK_INDIRECT)
+        settings.filters[_OWN_INDIRECT] = {}
+        get_filters.cache_clear()
+        yield
+
+
+_INDIRECT_REFERENCE = re.compile(r"(?::=?|[!=]{1,3})\s*+[\w.-]++[\[\(][^\v]*[\]\)]")
+
+
+def is_indirect_reference(line: str) -> bool:
+    """detect-secrets' filter of ``secret = get_secret_key()`` and ``secret = headers['key']``.
+
+    Its pattern, ``([^\\v=!:]*)\\s*(:=?|[!=]{1,3})\\s*([\\w.-]+[\\[\\(][^\\v]*[\\]\\)])``, is
+    searched, so its first group may be empty and never decides whether a line matches; without
+    it (and with possessive quantifiers where nothing could backtrack into them), the search finds
+    the same lines without the catastrophic backtracking.
+    """
+    if len(line) > 1000:  # as detect-secrets: the heuristic targets lines that look like calls
+        return False
+    return _INDIRECT_REFERENCE.search(line) is not None
+
+
+KEYWORD_TYPE = ds_keyword.KeywordDetector.secret_type

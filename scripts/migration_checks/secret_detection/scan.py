@@ -1,0 +1,234 @@
+"""Every secret of a file: what the engine finds, less references, placeholders and digests at
+their known places, and what our rules find besides; each a ``Hit``, never the value.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from detect_secrets.core.potential_secret import PotentialSecret
+
+from migration_checks import fs
+from migration_checks.documents import Document, DocumentError, format_of, parse_document
+from migration_checks.fs import TooLarge, UnsafePath
+from migration_checks.pointers import pointer
+from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
+from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
+from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
+from migration_checks.secret_detection.hits import FileScan, Hit, identifies
+from migration_checks.secret_detection.prefilter import fold
+from migration_checks.secret_detection.reading import engine_scan_lines
+from migration_checks.secret_detection.references import (
+    DEFAULT_REF_SCHEMES,
+    key_words,
+    names_a_property,
+    not_a_secret,
+)
+from migration_checks.secret_detection.rules import (
+    CREDENTIAL_VALUE,
+    credential_values,
+    url_secrets,
+)
+
+if TYPE_CHECKING:
+    from migration_checks.context import MigrationContext
+    from migration_checks.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    schemes: tuple[str, ...] = DEFAULT_REF_SCHEMES
+    extra_keys: frozenset[str] = frozenset()
+    baseline: str = DEFAULT_BASELINE
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> Options:
+        schemes = policy.setting("secrets", "allowed_ref_schemes")
+        extra = policy.setting("secrets", "credential_keys") or []
+        baseline = policy.setting("secrets", "baseline") or DEFAULT_BASELINE
+        return cls(
+            schemes=tuple(schemes) if schemes else DEFAULT_REF_SCHEMES,
+            extra_keys=frozenset("_".join(key_words(key)) for key in extra),
+            baseline=str(baseline),
+        )
+
+
+def _hash(value: str) -> str:
+    return PotentialSecret.hash_secret(value)
+
+
+_KEY_BEFORE = re.compile(r"([A-Za-z0-9_.\-]+)[\"'\]\)]*\s*(?::=|=>|===?|!==?|[:=])\s*[@\"'`]?\s*\Z")
+_STRUCTURED_GATE_WORDS = "password|passwd|pwd|pass|passphrase|secret|token|credential|bearer|key"
+
+
+def _keyword_names_property(line: str, value: str) -> bool:
+    """Whether the keyword plugin's find is the value of a key such as ``password_ref`` or
+    ``password_policy``: its keyword matched a key that names a reference or a property."""
+    at = line.find(value)
+    if at <= 0:
+        return False
+    key = _KEY_BEFORE.search(line, 0, at)
+    return key is not None and names_a_property(key.group(1))
+
+
+class _Lines:
+    """A text's lines (``\\n``, ``\\r\\n`` or ``\\r`` ended), split only when first needed."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def __getitem__(self, number: int) -> str:
+        if self._lines is None:
+            self._lines = self._text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset of the text."""
+        before = self._text[:offset].replace("\r\n", "\n").replace("\r", "\n")
+        line = before.count("\n") + 1
+        return line, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def scan_text(
+    path: str,
+    text: str,
+    options: Options,
+    document: Callable[[], Document | None] = lambda: None,
+) -> list[Hit]:
+    """Every secret of a file's text, inside ``engine()``. ``document`` gives the file parsed
+    (JSON or YAML), when it is one, for the credential-value rule and the known digests."""
+    lines = _Lines(text)
+    hits: list[Hit] = []
+    engine_hashes: set[str] = set()
+    digests: set[str] | None = None
+    for secret, read_line in engine_scan_lines(path, text):
+        value = secret.secret_value or ""
+        if not_a_secret(value, options.schemes):
+            continue
+        if secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value):
+            continue
+        source = lines[secret.line_number]
+        if sha256sum_digest(source) == value:
+            continue
+        if digests is None:
+            parsed = document() if format_of(path) or path == options.baseline else None
+            digests = known_digests(parsed.data) if parsed is not None else set()
+        if value in digests:
+            continue
+        column = source.find(value)
+        hits.append(
+            Hit(
+                secret.type,
+                path,
+                secret.line_number,
+                column + 1 if column >= 0 else None,
+                secret.secret_hash,
+                identifies=identifies(secret.type, value),
+            )
+        )
+        engine_hashes.add(secret.secret_hash)
+    own: dict[tuple[int | None, str], Hit] = {}
+    for found in url_secrets(text, options.schemes):
+        hashed = _hash(found.value)
+        line, column = lines.position(found.offset)
+        own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
+    structured = format_of(path) is not None or path == options.baseline
+    if structured and _may_hold_credential_values(text, options):
+        parsed = document()
+        if parsed is not None:
+            known = known_digests(parsed.data)
+            for where, key, value in credential_values(
+                parsed.data, options.extra_keys, options.schemes
+            ):
+                if value in known:
+                    continue
+                hashed = _hash(value)
+                location = parsed.at(pointer(*where))
+                own.setdefault(
+                    (location.line, hashed),
+                    Hit(CREDENTIAL_VALUE, path, location.line, location.column, hashed, key=key),
+                )
+    # A value the engine found (anywhere in the file), or a line it found something on, is not
+    # reported again by our rules (a private key in a block scalar: the engine's "Private Key"
+    # covers the credential-value rule's whole value).
+    engine_lines = {hit.line for hit in hits}
+    hits.extend(
+        hit
+        for hit in own.values()
+        if hit.hashed_secret not in engine_hashes and hit.line not in engine_lines
+    )
+    return sorted(hits, key=lambda h: (h.line or 0, h.column or 0, h.kind))
+
+
+@cache
+def _credential_key_gate(extra_keys: frozenset[str]) -> re.Pattern[str]:
+    words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
+    return re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]")
+
+
+def _may_hold_credential_values(text: str, options: Options) -> bool:
+    """Whether a JSON or YAML text could have a key the credential-value rule looks for (any key
+    spelled with escapes could)."""
+    return "\\" in text or _credential_key_gate(options.extra_keys).search(fold(text)) is not None
+
+
+def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
+    """Scan one file of the migration directory, read under its containment and size rules."""
+    try:
+        raw = ctx.read_bytes(path)
+    except TooLarge as exc:
+        if _binary_head(ctx, path):
+            return FileScan(path)  # not UTF-8, so not read by detect-secrets either
+        return FileScan(path, not_scanned=f"{exc} (limits.max_file_bytes)")
+    except (UnsafePath, OSError):
+        return FileScan(path)  # a link or a special file: file_structure refuses it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return FileScan(path)  # binary, as detect-secrets skips it
+    try:
+        hits = scan_text(path, text, options, lambda: _parsed(ctx, path, options))
+    except Exception as exc:  # fail closed on this file, and never quote its text
+        return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
+    return FileScan(path, tuple(hits))
+
+
+_HEAD_BYTES = 8192
+
+
+def _binary_head(ctx: MigrationContext, path: str) -> bool:
+    """Whether a file's first bytes are not UTF-8 (then the whole file is not: detect-secrets
+    skips it, and so do we, whatever its size)."""
+    try:
+        head = fs.read_head_contained(ctx.root, path, _HEAD_BYTES)
+    except (UnsafePath, OSError):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _parsed(ctx: MigrationContext, path: str, options: Options) -> Document | None:
+    if path == options.baseline:
+        # detect-secrets' JSON, whatever its name: its hashed_secret values are known digests.
+        try:
+            return parse_document(path, ctx.read_bytes(path), "json", ctx.limits)
+        except (DocumentError, TooLarge, UnsafePath, OSError):
+            return None
+    outcome = ctx.parse(path)
+    return outcome if isinstance(outcome, Document) else None
+
+
+def scan_files(ctx: MigrationContext, paths: Iterable[str], options: Options) -> Iterator[FileScan]:
+    """Scan each file in turn, with detect-secrets configured for the whole run."""
+    with engine():
+        for path in paths:
+            yield scan_file(ctx, path, options)
