@@ -16,9 +16,10 @@ text, shell, and ``configs/``, which ``credential_validation`` reports). Then, i
 
 It prints the median and minimum times, the ratio of detect-secrets' median to ours (target:
 10x or more), which seeded secrets each found (every one detect-secrets finds must be found by
-ours), and the recall and precision of our detector and of detect-secrets on the public labelled
-corpus (``shared/corpora/secrets_public.jsonl`` beside the checkout, when it is there). A seeded
-secret counts as found by a tool when it reports something in the secret's file on one of the
+ours), and the recall and precision of our detector and of detect-secrets on the labelled corpora,
+per corpus and per family (``secrets_corpus.py``, which runs alone too: the public corpus
+``shared/corpora/secrets_public.jsonl`` beside the checkout, when it is there, and the migration-
+shaped ``benchmarks/corpora/secrets_migration.jsonl``). A seeded secret counts as found by a tool when it reports something in the secret's file on one of the
 secret's lines. Targets are printed as PASS/MISS; the script exits 0 either way, unless a run
 fails (a measurement, not a test).
 """
@@ -39,11 +40,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from generate import generate  # benchmarks/ is sys.path[0] when this file runs
+import secrets_corpus  # benchmarks/ is sys.path[0] when this file runs
+from generate import generate
 from run import MB, executable, measure_stage
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpora" / "secrets_public.jsonl"
 TARGET_RATIO = 10.0
 
 
@@ -298,52 +299,6 @@ def time_plain_regex(root: Path, runs: int) -> tuple[list[float], int]:
     return times, matches
 
 
-def corpus_scores() -> list[str]:
-    """Recall and precision on the labelled corpus: ours (every rule) and detect-secrets' own."""
-    if not CORPUS.is_file():
-        return [f"corpus: not found at {CORPUS}"]
-    from detect_secrets.core import scan as ds_scan
-    from detect_secrets.settings import default_settings
-
-    from migration_checks import secret_detection as sd
-    from migration_checks.documents import DocumentError, Limits, parse_document
-
-    cases = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
-    verdicts: dict[str, list[tuple[bool, bool]]] = {"ours": [], "detect-secrets": []}
-    with tempfile.TemporaryDirectory(prefix="mc-bench-corpus-") as scratch:
-        for i, case in enumerate(cases):
-            name = f"case{i}.{case['ext']}"
-            path = Path(scratch) / name
-            path.write_text(case["text"], encoding="utf-8")
-            kind = {"json": "json", "yml": "yaml", "yaml": "yaml"}.get(case["ext"])
-
-            def document(text: str = case["text"], kind: Any = kind, name: str = name) -> Any:
-                try:
-                    raw = text.encode("utf-8")
-                    return parse_document(name, raw, kind, Limits(), plain_data=False)
-                except DocumentError:
-                    return None
-
-            with sd.engine():
-                ours = bool(sd.scan_text(name, case["text"], sd.Options(), document))
-            with default_settings():
-                theirs = bool(list(ds_scan.scan_file(str(path))))
-            verdicts["ours"].append((case["label"], ours))
-            verdicts["detect-secrets"].append((case["label"], theirs))
-    lines = []
-    for tool, pairs in verdicts.items():
-        tp = sum(1 for label, said in pairs if label and said)
-        fp = sum(1 for label, said in pairs if not label and said)
-        positives = sum(1 for label, _ in pairs if label)
-        recall = tp / positives
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        lines.append(
-            f"corpus ({len(pairs)} cases, {positives} positive): {tool}: recall {recall:.3f} "
-            f"({tp}/{positives}), precision {precision:.3f} ({tp}/{tp + fp})"
-        )
-    return lines
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (default 3)")
@@ -419,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = sorted(reported - seeded_lines)
         print(f"our findings outside the seeded secrets: {len(extra)} {extra[:5]}")
         print()
-        for line in corpus_scores():
+        for line in secrets_corpus.report():
             print(line)
     return 0
 
