@@ -51,7 +51,7 @@ from migration_checks.secret_detection.rules import (
     URL_USERINFO,
     mapping_entries,
 )
-from migration_checks.secret_detection.scan import Options, scan_files, scan_text
+from migration_checks.secret_detection.scan import Options, scan_file, scan_files, scan_text
 
 __all__ = [
     "CONFIGS_DIR",
@@ -80,6 +80,7 @@ __all__ = [
     "plugin_classes",
     "prefilter_on",
     "reference_problem",
+    "scan_file",
     "scan_files",
     "scan_text",
     "suppressed_notice",
