@@ -67,7 +67,28 @@ def _hash(value: str) -> str:
     return PotentialSecret.hash_secret(value)
 
 
-_KEY_BEFORE = re.compile(r"([A-Za-z0-9_.\-]+)[\"'\]\)]*\s*(?::=|=>|===?|!==?|[:=])\s*[@\"'`]?\s*\Z")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+_OPERATORS = (":=", "=>", "===", "==", "!==", "!=", ":", "=")
+
+
+def key_before(line: str, at: int) -> str | None:
+    """The key of the assignment that ``line[:at]`` ends with (``password_ref = "``), or None:
+    what ``([A-Za-z0-9_.\\-]+)["'\\]\\)]*\\s*(?::=|=>|===?|!==?|[:=])\\s*[@"'`]?\\s*\\Z``
+    searched in ``line[:at]`` finds as its group 1, read from the right in linear time (the
+    search backtracks quadratically on a long run of white space or of key characters)."""
+    head = line[:at].rstrip()  # str.rstrip() strips what \\s matches: Py_UNICODE_ISSPACE
+    if head.endswith(("@", '"', "'", "`")):
+        head = head[:-1].rstrip()
+    found: tuple[int, str] | None = None
+    for operator in _OPERATORS:
+        if head.endswith(operator):
+            rest = head[: -len(operator)].rstrip().rstrip("\"'])")
+            key = _KEY_CHARS.match(rest[::-1])
+            if key is not None and (found is None or len(rest) - key.end() < found[0]):
+                found = (len(rest) - key.end(), key.group()[::-1])  # the leftmost match
+    return found[1] if found else None
+
+
 _STRUCTURED_GATE_WORDS = "password|passwd|pwd|pass|passphrase|secret|token|credential|bearer|key"
 
 
@@ -77,8 +98,8 @@ def _keyword_names_property(line: str, value: str) -> bool:
     at = line.find(value)
     if at <= 0:
         return False
-    key = _KEY_BEFORE.search(line, 0, at)
-    return key is not None and names_a_property(key.group(1))
+    key = key_before(line, at)
+    return key is not None and names_a_property(key)
 
 
 class _Lines:
