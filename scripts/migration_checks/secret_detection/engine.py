@@ -3,7 +3,8 @@ filter replaced and one dropped, configured for one check run by ``engine()``.
 
 *ReDoS.* detect-secrets' ``is_indirect_reference`` filter backtracks catastrophically on long
 lines of spaces (Yelp/detect-secrets#977); it is replaced by ``is_indirect_reference`` below,
-which answers the same for every line in linear-quadratic time.
+which answers the same for every line in linear time. Its allowlist filter and the INI
+transformer's allowlist patterns are replaced likewise (``linear``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 from detect_secrets.plugins import keyword as ds_keyword
 from detect_secrets.plugins.base import BasePlugin
 from detect_secrets.settings import get_filters, transient_settings
+
+from migration_checks.secret_detection.linear import (
+    OWN_ALLOWLIST,
+    STOCK_ALLOWLIST,
+    linear_transformers,
+)
 
 _STOCK_INDIRECT = "detect_secrets.filters.heuristic.is_indirect_reference"
 _OWN_INDIRECT = f"{__name__}.is_indirect_reference"
@@ -47,9 +54,10 @@ def plugin_classes() -> dict[str, type[BasePlugin]]:
 def engine() -> Iterator[None]:
     """detect-secrets configured with every plugin and its default filters, for one check run."""
     plugins = [{"name": cls.__name__} for cls in plugin_classes().values()]
-    with transient_settings({"plugins_used": plugins}) as settings:
-        settings.disable_filters(_ON_DISK, _STOCK_INDIRECT)
+    with transient_settings({"plugins_used": plugins}) as settings, linear_transformers():
+        settings.disable_filters(_ON_DISK, _STOCK_INDIRECT, STOCK_ALLOWLIST)
         settings.filters[_OWN_INDIRECT] = {}
+        settings.filters[OWN_ALLOWLIST] = {}
         get_filters.cache_clear()
         yield
 

@@ -77,6 +77,11 @@ def _may_be_ini(text: str) -> bool:
 _EAGER_INI_REFUSES = re.compile(r"(?m)^[^\s#;\[][^=:\n]*$")
 
 
+# detect-secrets' YAML transformer's comment pattern, ``(\s+#[\S ]*)``, searched: its leftmost
+# match starts where a run of white space starts, so only there is it tried, and the run is taken
+# whole (a "#" ends it); searched from every position of a long run, it backtracks quadratically.
+_YAML_COMMENT = re.compile(r"(?<!\s)\s++#[\S ]*")
+
 Judged = tuple[PotentialSecret, str]  # a secret and the line it was found on, as read
 
 
@@ -185,8 +190,6 @@ def _judge_yaml(filename: str, text: str, values: list[YamlValue]) -> list[Judge
     line; a secret found in a value is then put on the line of the file where its text is (the
     line where a block scalar's private key begins, not the line of its ``|``), or, where it is
     not there verbatim (escapes, folded lines), on the line where the value starts."""
-    from detect_secrets.transformers.yaml import _yaml_comment_regex
-
     raw = text.split("\n")
     lines: list[tuple[int, str]] = []
     spans: dict[tuple[int, str], tuple[int, int]] = {}
@@ -196,7 +199,7 @@ def _judge_yaml(filename: str, text: str, values: list[YamlValue]) -> list[Judge
         if (item.key, item.value, item.line, source) in seen:
             continue
         seen.add((item.key, item.value, item.line, source))
-        comment = _yaml_comment_regex().search(source) if "#" in source else None
+        comment = _YAML_COMMENT.search(source) if "#" in source else None
         escaped = item.value.replace('"', '\\"')
         line = f'{item.key}: "{escaped}"{comment.group(0) if comment else ""}'
         lines.append((item.line, line))

@@ -27,6 +27,7 @@ CREDENTIAL_VALUE = "Credential Value"
 # fragment, and the rest of the token follows (JDBC URLs put parameters after ";").
 _SCHEME_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}\Z")
 _URL_AFTER = re.compile(r"(?P<authority>[^\s/?#'\"`<>]*)[^\s'\"`<>]*")
+_AUTHORITY = re.compile(r"[^\s/?#'\"`<>]*")
 _URL_PARAMETER = re.compile(
     r"[?&;](?P<name>password|passwd|pwd|pass|secret|client_secret|token|access_token"
     r"|auth_token|api_key|apikey|sig|x-amz-signature|x-goog-signature)="
@@ -47,20 +48,31 @@ class _Found:
 
 def url_secrets(text: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> Iterator[_Found]:
     """Passwords in URLs' user information (``postgres://app:pw@db``) and credentials in their
-    parameters (``?password=``, ``;password=``), unless empty, masked or interpolated."""
+    parameters (``?password=``, ``;password=``), unless empty, masked or interpolated.
+
+    In linear time: a URL runs to the end of its token, which several URLs can share
+    (``a://b://c...``); the token's end is found once, and its parameters are read once, from
+    its first URL (a URL inside a parameter's value is then part of that value)."""
+    token_end = -1
     for separator in _SEPARATOR.finditer(text):
         start = separator.start()
         if not _SCHEME_BEFORE.search(text, max(0, start - 32), start):
             continue
-        url = _URL_AFTER.match(text, separator.end())
-        if url is None:  # pragma: no cover - the pattern matches the empty string
+        authority_match = _AUTHORITY.match(text, separator.end())
+        if authority_match is None:  # pragma: no cover - the pattern matches the empty string
             continue
-        authority = url.group("authority")
+        authority = authority_match.group()
         at = authority.rfind("@")
         if 0 < at < len(authority) - 1:
             user, colon, password = authority[:at].partition(":")
             if colon and not not_a_secret(password, schemes):
-                yield _Found(URL_USERINFO, password, url.start() + len(user) + 1)
+                yield _Found(URL_USERINFO, password, separator.end() + len(user) + 1)
+        if separator.end() < token_end:
+            continue  # in the token of a URL before it, whose parameters were read
+        url = _URL_AFTER.match(text, separator.end())
+        if url is None:  # pragma: no cover - the pattern matches the empty string
+            continue
+        token_end = url.end()
         for parameter in _URL_PARAMETER.finditer(text, url.start(), url.end()):
             value = parameter.group("value")
             if not not_a_secret(value, schemes):

@@ -4,10 +4,9 @@ their known places, and what our rules find besides; each a ``Hit``, never the v
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,12 @@ from migration_checks.documents import Document, DocumentError, format_of, parse
 from migration_checks.fs import TooLarge, UnsafePath
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
+from migration_checks.secret_detection.decoding import (
+    Unescaped,
+    is_binary_head,
+    read_text,
+    unescaped_lines,
+)
 from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
@@ -62,7 +67,28 @@ def _hash(value: str) -> str:
     return PotentialSecret.hash_secret(value)
 
 
-_KEY_BEFORE = re.compile(r"([A-Za-z0-9_.\-]+)[\"'\]\)]*\s*(?::=|=>|===?|!==?|[:=])\s*[@\"'`]?\s*\Z")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+_OPERATORS = (":=", "=>", "===", "==", "!==", "!=", ":", "=")
+
+
+def key_before(line: str, at: int) -> str | None:
+    """The key of the assignment that ``line[:at]`` ends with (``password_ref = "``), or None:
+    what ``([A-Za-z0-9_.\\-]+)["'\\]\\)]*\\s*(?::=|=>|===?|!==?|[:=])\\s*[@"'`]?\\s*\\Z``
+    searched in ``line[:at]`` finds as its group 1, read from the right in linear time (the
+    search backtracks quadratically on a long run of white space or of key characters)."""
+    head = line[:at].rstrip()  # str.rstrip() strips what \\s matches: Py_UNICODE_ISSPACE
+    if head.endswith(("@", '"', "'", "`")):
+        head = head[:-1].rstrip()
+    found: tuple[int, str] | None = None
+    for operator in _OPERATORS:
+        if head.endswith(operator):
+            rest = head[: -len(operator)].rstrip().rstrip("\"'])")
+            key = _KEY_CHARS.match(rest[::-1])
+            if key is not None and (found is None or len(rest) - key.end() < found[0]):
+                found = (len(rest) - key.end(), key.group()[::-1])  # the leftmost match
+    return found[1] if found else None
+
+
 _STRUCTURED_GATE_WORDS = "password|passwd|pwd|pass|passphrase|secret|token|credential|bearer|key"
 
 
@@ -72,25 +98,29 @@ def _keyword_names_property(line: str, value: str) -> bool:
     at = line.find(value)
     if at <= 0:
         return False
-    key = _KEY_BEFORE.search(line, 0, at)
-    return key is not None and names_a_property(key.group(1))
+    key = key_before(line, at)
+    return key is not None and names_a_property(key)
 
 
 class _Lines:
     """A text's lines (``\\n``, ``\\r\\n`` or ``\\r`` ended), split only when first needed."""
 
     def __init__(self, text: str) -> None:
-        self._text = text
+        self.text = text
         self._lines: list[str] | None = None
 
-    def __getitem__(self, number: int) -> str:
+    def all(self) -> list[str]:
         if self._lines is None:
-            self._lines = self._text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
+            self._lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return self._lines
+
+    def __getitem__(self, number: int) -> str:
+        lines = self.all()
+        return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset of the text."""
-        before = self._text[:offset].replace("\r\n", "\n").replace("\r", "\n")
+        before = self.text[:offset].replace("\r\n", "\n").replace("\r", "\n")
         line = before.count("\n") + 1
         return line, len(before) - (before.rfind("\n") + 1) + 1
 
@@ -107,23 +137,26 @@ def scan_text(
     hits: list[Hit] = []
     engine_hashes: set[str] = set()
     digests: set[str] | None = None
-    for secret, read_line in engine_scan_lines(path, text):
-        value = secret.secret_value or ""
-        if not_a_secret(value, options.schemes):
-            continue
-        if secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value):
-            continue
-        source = lines[secret.line_number]
-        if sha256sum_digest(source) == value:
-            continue
+
+    def known_digest(value: str) -> bool:
+        nonlocal digests
         if digests is None:
             parsed = document() if format_of(path) or path == options.baseline else None
             digests = known_digests(parsed.data) if parsed is not None else set()
-        if value in digests:
-            continue
-        column = source.find(value)
-        hits.append(
-            Hit(
+        return value in digests
+
+    def engine_hits(scanned: str, source_of: Callable[[int], str]) -> Iterator[Hit]:
+        for secret, read_line in engine_scan_lines(path, scanned):
+            value = secret.secret_value or ""
+            if not_a_secret(value, options.schemes):
+                continue
+            if secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value):
+                continue
+            source = source_of(secret.line_number)
+            if sha256sum_digest(source) == value or known_digest(value):
+                continue
+            column = source.find(value)
+            yield Hit(
                 secret.type,
                 path,
                 secret.line_number,
@@ -131,13 +164,33 @@ def scan_text(
                 secret.secret_hash,
                 identifies=identifies(secret.type, value),
             )
-        )
-        engine_hashes.add(secret.secret_hash)
+
+    for hit in engine_hits(text, lines.__getitem__):
+        hits.append(hit)
+        engine_hashes.add(hit.hashed_secret)
     own: dict[tuple[int | None, str], Hit] = {}
     for found in url_secrets(text, options.schemes):
         hashed = _hash(found.value)
         line, column = lines.position(found.offset)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
+    # Lines with escapes (``\u0041KIA...``), scanned once more as read: what is found there
+    # only is reported at its line, at the column of the file where its text begins.
+    renderings = unescaped_lines(lines.all()) if "\\" in text else {}
+    if renderings:
+        shadow = _Lines(_shadow_text(renderings))
+        for hit in engine_hits(shadow.text, shadow.__getitem__):
+            if hit.hashed_secret in engine_hashes or hit.line is None:
+                continue
+            at = hit.column
+            if at is not None:
+                at = renderings[hit.line].column(at - 1) + 1
+            hits.append(replace(hit, column=at))
+            engine_hashes.add(hit.hashed_secret)
+        for found in url_secrets(shadow.text, options.schemes):
+            hashed = _hash(found.value)
+            line, at = shadow.position(found.offset)
+            at = renderings[line].column(at - 1) + 1 if line in renderings else at
+            own.setdefault((line, hashed), Hit(found.kind, path, line, at, hashed))
     structured = format_of(path) is not None or path == options.baseline
     if structured and _may_hold_credential_values(text, options):
         parsed = document()
@@ -166,6 +219,12 @@ def scan_text(
     return sorted(hits, key=lambda h: (h.line or 0, h.column or 0, h.kind))
 
 
+def _shadow_text(renderings: dict[int, Unescaped]) -> str:
+    """A text whose lines are the renderings at their numbers, and empty elsewhere."""
+    last = max(renderings)
+    return "\n".join(renderings[n].text if n in renderings else "" for n in range(1, last + 1))
+
+
 @cache
 def _credential_key_gate(extra_keys: frozenset[str]) -> re.Pattern[str]:
     words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
@@ -184,14 +243,13 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
         raw = ctx.read_bytes(path)
     except TooLarge as exc:
         if _binary_head(ctx, path):
-            return FileScan(path)  # not UTF-8, so not read by detect-secrets either
+            return FileScan(path)
         return FileScan(path, not_scanned=f"{exc} (limits.max_file_bytes)")
     except (UnsafePath, OSError):
         return FileScan(path)  # a link or a special file: file_structure refuses it
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return FileScan(path)  # binary, as detect-secrets skips it
+    text = read_text(raw).text
+    if text is None:
+        return FileScan(path)  # binary
     try:
         hits = scan_text(path, text, options, lambda: _parsed(ctx, path, options))
     except Exception as exc:  # fail closed on this file, and never quote its text
@@ -203,17 +261,13 @@ _HEAD_BYTES = 8192
 
 
 def _binary_head(ctx: MigrationContext, path: str) -> bool:
-    """Whether a file's first bytes are not UTF-8 (then the whole file is not: detect-secrets
-    skips it, and so do we, whatever its size)."""
+    """Whether a file's first bytes say it is binary (then it is not scanned, whatever its
+    size)."""
     try:
         head = fs.read_head_contained(ctx.root, path, _HEAD_BYTES)
     except (UnsafePath, OSError):
         return False
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return True
-    return False
+    return is_binary_head(head)
 
 
 def _parsed(ctx: MigrationContext, path: str, options: Options) -> Document | None:

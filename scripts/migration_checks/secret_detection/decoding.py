@@ -1,0 +1,251 @@
+"""Text as a reader reads it: a file's bytes decoded the way an editor shows them, and string
+escapes decoded the way a JSON or YAML reader (or a program) reads them.
+
+*Bytes.* A byte-order mark names the encoding (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE), and without
+one, text that is UTF-16 or UTF-32 by the pattern of its zero bytes is read as such. Any other
+file is UTF-8, and a byte that is not (a Latin-1 ``é``, one stray ``0xFF``) is read as the
+Latin-1 character of that byte, so that one bad byte neither hides the rest of the file nor
+shifts any position. A file is binary, and not read, only when it is one: it starts with a known
+binary signature (PNG, JPEG, GIF, PDF, ZIP and its JAR/wheel/xlsx/docx kin, gzip, bzip2, xz,
+zstd, 7z, Parquet, SQLite, ELF, Mach-O and Java classes, ...), or it holds a NUL byte (and is
+not UTF-16/32), or most of its first bytes are neither text nor UTF-8.
+
+*Escapes.* ``unescaped_lines`` renders each line that holds ``\\u``, ``\\U``, ``\\x`` or ``\\/``
+escapes with them decoded (``"\\u0041KIA..."`` reads ``"AKIA..."``), keeping for each character
+of the rendering the column of the file it came from, so that a secret found only in the
+rendering is reported where it is written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+_BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_SIGNATURES = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"PK\x03\x04",  # ZIP: JAR, wheel, xlsx, docx, odt, apk
+    b"PK\x05\x06",  # an empty ZIP
+    b"PK\x07\x08",  # a spanned ZIP
+    b"\x1f\x8b",  # gzip
+    b"BZh",  # bzip2 (with a block size digit and its block magic, checked below)
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",  # zstd
+    b"7z\xbc\xaf\x27\x1c",
+    b"PAR1",  # Parquet
+    b"SQLite format 3\x00",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",  # Java class, Mach-O universal
+    b"\xfe\xed\xfa\xce",  # Mach-O
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\x00asm",  # WebAssembly
+    b"ARROW1",  # Arrow IPC file
+    b"Obj\x01",  # Avro object container
+    b"\x93NUMPY",
+    b"\x89HDF\r\n\x1a\n",
+    b"OggS",
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # OLE: xls, doc, msi
+    b"RIFF",  # WAV, AVI, WebP
+    b"wOFF",
+    b"wOF2",
+)
+_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
+_TAR_MAGIC = (b"ustar\x0000", b"ustar  \x00")
+_SAMPLE = 8192
+# Of the sample, the share of bytes that are neither text nor UTF-8 above which it is binary.
+_NOT_TEXT_SHARE = 0.3
+_CONTROL = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # not \t \n \v \f \r ESC
+
+
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Each byte that is not UTF-8 is its Latin-1 character: one character for one byte."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+_FALLBACK = "migration_checks.latin1_fallback"
+codecs.register_error(_FALLBACK, _latin1_fallback)
+
+
+def has_binary_signature(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) starts with a known binary format's signature."""
+    if head.startswith(b"BZh"):
+        return _BZIP2.match(head) is not None
+    if head.startswith(_SIGNATURES):
+        return True
+    return head[257:265] in _TAR_MAGIC
+
+
+def _bom(head: bytes) -> tuple[str, int] | None:
+    for mark, encoding in _BOMS:
+        if head.startswith(mark):
+            return encoding, len(mark)
+    return None
+
+
+def _wide_encoding(sample: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a mark, told by where its zero bytes are: most of its code units
+    are ASCII characters (one non-zero byte, the rest zero), never a whole zero unit."""
+    for encoding, width in (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2)):
+        units = len(sample) // width
+        if units < 2:
+            continue
+        text = sample[: units * width].decode(encoding, errors="replace")
+        if "\0" in text or "\ufffd" in text:
+            continue
+        ascii_units = sum(1 for char in text if " " <= char < "\x7f" or char in "\t\n\r")
+        if ascii_units >= 0.75 * len(text):
+            return encoding
+    return None
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """Whether a sample without a NUL byte is mostly neither text nor UTF-8."""
+    if not sample:
+        return False
+    text = sample.decode("utf-8", errors="replace")
+    undecodable = text.count("\ufffd") - sample.count(b"\xef\xbf\xbd")
+    return undecodable + len(_CONTROL.findall(sample)) > _NOT_TEXT_SHARE * len(sample)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a file's bytes are read: ``text`` (None: binary) and the encoding it was read in."""
+
+    text: str | None
+    encoding: str | None = None
+
+
+def read_text(raw: bytes) -> Reading:
+    """A file's bytes as a reader shows them, or a binary file."""
+    bom = _bom(raw)
+    if bom is not None:
+        encoding, skip = bom
+        errors = _FALLBACK if encoding == "utf-8" else "replace"
+        return Reading(raw[skip:].decode(encoding, errors=errors), f"{encoding} (BOM)")
+    if has_binary_signature(raw[:_SAMPLE]):
+        return Reading(None)
+    if b"\0" in raw:
+        wide = _wide_encoding(raw[:_SAMPLE])
+        if wide is None:
+            return Reading(None)
+        return Reading(raw.decode(wide, errors="replace"), wide)
+    try:
+        return Reading(raw.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _looks_binary(raw[:_SAMPLE]):
+        return Reading(None)
+    return Reading(raw.decode("utf-8", errors=_FALLBACK), "utf-8 (Latin-1 for bytes that are not)")
+
+
+def is_binary_head(head: bytes) -> bool:
+    """Whether a file whose first bytes are ``head`` is binary (``read_text`` of the whole file
+    would say so, as far as its first bytes can tell)."""
+    if _bom(head) is not None:
+        return False
+    if has_binary_signature(head):
+        return True
+    if b"\0" in head:
+        return _wide_encoding(head) is None
+    return _looks_binary(head[:_SAMPLE])
+
+
+# --- escapes -------------------------------------------------------------------------------------
+
+_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|/|\\)")
+_HAS_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|/)")
+# What an escape must not become in a one-line rendering: a line break (it would move the rest
+# of the line to another line) is read as a space.
+_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+@dataclass(frozen=True, slots=True)
+class Unescaped:
+    """A line with its escapes decoded, and for each of its characters (and its end) the 0-based
+    column of the line as written where that character's text begins."""
+
+    text: str
+    columns: tuple[int, ...]
+
+    def column(self, index: int) -> int:
+        """The 0-based column of the line as written of the rendering's character ``index``."""
+        return self.columns[min(max(index, 0), len(self.columns) - 1)]
+
+
+def _surrogate_pair(line: str, at: int) -> int | None:
+    r"""The code point of ``\uD8xx\uDCxx`` at ``at``, or None."""
+    high = int(line[at + 2 : at + 6], 16)
+    low_escape = line[at + 6 : at + 12]
+    if 0xD800 <= high < 0xDC00 and low_escape[:2] == "\\u" and len(low_escape) == 6:
+        try:
+            low = int(low_escape[2:], 16)
+        except ValueError:
+            return None
+        if 0xDC00 <= low < 0xE000:
+            return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+    return None
+
+
+def unescape_line(line: str) -> Unescaped | None:
+    r"""``line`` with its ``\uXXXX`` (surrogate pairs joined), ``\UXXXXXXXX``, ``\xXX`` and ``\/``
+    escapes decoded, or None when it holds none. ``\\`` stays as written (so that ``\\u0041``
+    is not read as an escape), and so do the escapes that cannot hide a letter (``\n``, ``\"``)."""
+    if "\\" not in line or _HAS_ESCAPE.search(line) is None:
+        return None
+    parts: list[str] = []
+    columns: list[int] = []
+    position = 0
+    while (match := _ESCAPE.search(line, position)) is not None:
+        start, end = match.span()
+        parts.append(line[position:start])
+        columns.extend(range(position, start))
+        escape = match.group()
+        kind = escape[1]
+        if kind == "\\":  # an escaped backslash stays as written
+            parts.append(escape)
+            columns.extend((start, start + 1))
+            position = end
+            continue
+        if kind == "/":
+            char = "/"
+        elif kind == "u" and (pair := _surrogate_pair(line, start)) is not None:
+            char, end = chr(pair), start + 12
+        else:
+            code = int(escape[2:], 16)
+            char = chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+        if char in _BREAKS:
+            char = " "
+        parts.append(char)
+        columns.extend([start] * len(char))
+        position = end
+    parts.append(line[position:])
+    columns.extend(range(position, len(line) + 1))
+    text = "".join(parts)
+    return Unescaped(text, tuple(columns)) if text != line else None
+
+
+def unescaped_lines(lines: list[str]) -> dict[int, Unescaped]:
+    """The 1-based numbers of the lines that hold escapes, each with its rendering."""
+    found: dict[int, Unescaped] = {}
+    for number, line in enumerate(lines, 1):
+        rendering = unescape_line(line)
+        if rendering is not None:
+            found[number] = rendering
+    return found

@@ -1,0 +1,192 @@
+"""Linear-time equivalents of detect-secrets' regular expressions that backtrack, put in place by
+``engine()``: each answers what the one it replaces answers, for every input (tests compare them
+on random and corpus lines), without trying every split of a long run.
+
+*The allowlist filter.* ``detect_secrets.filters.allowlist.is_line_allowlisted`` searches each
+line for ``[ \\t]*# *pragma: ?(allow|white)list[ -]secret.*?[ \\t]*$`` and five like it (one per
+comment syntax), and the line before for their ``nextline`` forms: on a line of spaces its
+leading ``[ \\t]*`` is tried from every position (``password=`` and 80 KB of spaces: 46 s). Here:
+
+- the leading ``[ \\t]*`` of a searched pattern never decides whether it matches: dropped;
+- ``<!--[# \\t]*? *pragma`` matches what ``<!--[# \\t]*pragma`` does (the spaces are in the class),
+  and a run before ``pragma`` is taken whole (``*+``): ``p`` is in no run's class;
+- the tail ``.*?{end}[ \\t]*$`` (``$``: the end, or before a final line break; ``.`` never crosses
+  a line break) holds after a comment start iff that start is on the text's last line and, when
+  the syntax has an end (``*/``, ``-->``), the last line, less trailing blanks, ends with it after
+  the comment: that is checked once per text, and the comment start is searched only there;
+- the ``nextline`` forms are anchored at the start, so their tails are written ``.*+$`` and
+  ``.*{end}[ \\t]*+$``, which match the same texts from one start in linear time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+
+from detect_secrets.filters import allowlist as ds_allowlist
+from detect_secrets.transformers import config as ds_config
+from detect_secrets.util.code_snippet import CodeSnippet
+
+STOCK_ALLOWLIST = "detect_secrets.filters.allowlist.is_line_allowlisted"
+OWN_ALLOWLIST = f"{__name__}.is_line_allowlisted"
+
+
+@dataclass(frozen=True, slots=True)
+class _Comment:
+    start: str  # the pattern of the comment's start, as detect-secrets writes it
+    end: str  # and of its end ("" for a comment that runs to the end of the line)
+
+    @property
+    def head(self) -> str:
+        start = "<!--[# \\t]*+" if self.start == "<!--[# \\t]*?" else self.start
+        return f"{start} *+pragma: ?"
+
+    @property
+    def end_text(self) -> str:
+        """The literal text the end pattern must end with (its leading spaces are optional)."""
+        return {"": "", r" *\*/": "*/", " *?-->": "-->"}[self.end]
+
+
+def _comments() -> list[_Comment]:
+    return [_Comment(start, end) for start, end in ds_allowlist._get_comment_tuples()]
+
+
+@cache
+def _same_line(comment: _Comment) -> re.Pattern[str]:
+    return re.compile(f"{comment.head}(allow|white)list[ -]secret")
+
+
+@cache
+def nextline_regex(comment: _Comment) -> re.Pattern[str]:
+    """``get_allowlist_regexes(comment, nextline=True)``, matching the same texts linearly."""
+    end = re.escape(comment.end_text)
+    tail = r".*+$" if not end else f".*{end}[ \\t]*+$"
+    return re.compile(f"^[ \\t]*+{comment.head}allowlist[ -]nextline[ -]secret{tail}")
+
+
+def _comments_for(filename: str) -> list[_Comment]:
+    """The comment syntaxes detect-secrets looks for in a file: ``#`` alone in a ``.yaml`` file."""
+    comments = _comments()
+    index = ds_allowlist._get_file_to_index_dict().get(os.path.splitext(filename)[1][1:])  # noqa: PTH122 - as it splits
+    return [comments[index]] if index is not None else comments
+
+
+def _last_line(text: str) -> tuple[int, int]:
+    """Where the text's last line starts and ends: what ``.*$`` can reach (``$`` also matches
+    before a final line break)."""
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    return text.rfind("\n", 0, end) + 1, end
+
+
+def _allowlisted_here(text: str, comments: list[_Comment]) -> bool:
+    if "pragma" not in text:
+        return False
+    start, end = _last_line(text)
+    for comment in comments:
+        stop = end
+        if comment.end_text:
+            closed = text[start:end].rstrip(" \t")
+            if not closed.endswith(comment.end_text):
+                continue
+            stop = start + len(closed) - len(comment.end_text)
+        if _same_line(comment).search(text, start, stop):
+            return True
+    return False
+
+
+def is_line_allowlisted(filename: str, line: str, context: CodeSnippet) -> bool:
+    """detect-secrets' ``is_line_allowlisted``: a ``pragma: allowlist secret`` comment on the
+    line, or a ``pragma: allowlist nextline secret`` comment alone on the line before."""
+    comments = _comments_for(filename)
+    if _allowlisted_here(line, comments):
+        return True
+    previous = context.previous_line
+    return "pragma" in previous and any(nextline_regex(c).search(previous) for c in comments)
+
+
+def _config_nextline_regex(comment_tuple: tuple[str, str], nextline: bool) -> re.Pattern[str]:
+    """What the INI transformer asks ``get_allowlist_regexes`` for (``#`` and ``;`` comments,
+    ``nextline`` forms): the same, matching linearly."""
+    if not nextline:  # pragma: no cover - the transformer asks for nextline forms only
+        return ds_allowlist.get_allowlist_regexes(comment_tuple, nextline)
+    return nextline_regex(_Comment(*comment_tuple))
+
+
+_ASSIGN = " :="
+
+
+def first_line_matches(line: str, key: str, value: str) -> bool:
+    """Whether ``re.match(r"^\\s*" + re.escape(key) + "[ :=]+" + re.escape(value), line)``, as
+    detect-secrets' INI transformer asks for each key's first line, read in linear time: the
+    pattern, compiled anew for each key (a value of 1 MB is 1 MB of pattern), backtracks through
+    a long run of ``[ :=]`` once for every character of it."""
+    if not key or key[0].isspace() or key[0] in _ASSIGN:  # pragma: no cover - configparser
+        return re.match(rf"^\s*{re.escape(key)}[ :=]+{re.escape(value)}", line) is not None
+    rest = line.lstrip()  # what \s* takes: it cannot give back, the key starts with no space
+    if not rest.startswith(key):
+        return False
+    after = rest[len(key) :]
+    run = len(after) - len(after.lstrip(_ASSIGN))
+    if run == 0:
+        return False
+    lead = len(value) - len(value.lstrip(_ASSIGN))
+    if lead == len(value):  # the value is empty, or all "[ :=]": it must lie in the run
+        return not value or after.find(value, 1, run) >= 0
+    # The value's first other character must come right after the run: its leading "[ :=]"
+    # characters are the run's last ones.
+    return run - lead >= 1 and after.startswith(value, run - lead)
+
+
+def _get_value_and_line_offset(
+    self: ds_config.IniFileParser, key: str, values: str
+) -> list[tuple[str, int]]:
+    """``IniFileParser._get_value_and_line_offset`` of detect-secrets 1.5 (Apache-2.0), with its
+    first-line pattern read by ``first_line_matches``; the rest as it is."""
+    values_list = ds_config._construct_values_list(values)
+    if not values_list:
+        return []
+    current_value_list_index = 0
+    output = []
+    for line_offset, line in enumerate(self.lines):
+        if ds_config._is_allowlist_nextline_secret_comment(line):
+            output.append((line, self.line_offset + line_offset + 1))
+            continue
+        if not line or self._comment_regex.match(line):
+            continue
+        if current_value_list_index == 0:
+            if first_line_matches(line, key, values_list[current_value_list_index]):
+                output.append(
+                    (values_list[current_value_list_index], self.line_offset + line_offset + 1)
+                )
+                current_value_list_index += 1
+            continue
+        if current_value_list_index == len(values_list):
+            if line_offset == 0:
+                line_offset = 1
+            self.line_offset += line_offset
+            self.lines = self.lines[line_offset:]
+            break
+        output.append((values_list[current_value_list_index], self.line_offset + line_offset + 1))
+        current_value_list_index += 1
+    else:
+        self.lines = []
+    return output
+
+
+@contextmanager
+def linear_transformers() -> Iterator[None]:
+    """detect-secrets' INI transformer with the linear allowlist patterns and first-line match,
+    while in effect."""
+    stock = getattr(ds_config, "get_allowlist_regexes")  # noqa: B009 - not re-exported
+    stock_offsets = ds_config.IniFileParser._get_value_and_line_offset
+    setattr(ds_config, "get_allowlist_regexes", _config_nextline_regex)  # noqa: B010
+    ds_config.IniFileParser._get_value_and_line_offset = _get_value_and_line_offset  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        setattr(ds_config, "get_allowlist_regexes", stock)  # noqa: B010
+        ds_config.IniFileParser._get_value_and_line_offset = stock_offsets  # type: ignore[method-assign]

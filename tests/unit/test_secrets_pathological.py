@@ -1,0 +1,122 @@
+"""Linear time on the scan path (issue 12, deliverable 3): each family of pathological text
+(``tests/secrets_pathological.py``) is scanned under several file names within a generous alarm
+that only catastrophic (quadratic or worse) behaviour exceeds; speed itself is measured by
+``benchmarks/secrets_pathological.py``. And each linear replacement of a backtracking pattern
+answers what the pattern it replaces answers."""
+
+from __future__ import annotations
+
+import random
+import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from detect_secrets.filters import allowlist as ds_allowlist
+from detect_secrets.transformers.yaml import _yaml_comment_regex
+from detect_secrets.util.code_snippet import CodeSnippet
+
+from migration_checks.secret_detection import linear, reading
+from migration_checks.secret_detection.scan import key_before
+from tests.secrets_pathological import FAMILIES, NAMES, scan_once
+
+SIZE = 1_000_000
+# Far above what a linear scan of 1 MB takes (well under a second), far below what a quadratic
+# one takes (minutes).
+ALARM_S = 20
+
+
+@contextmanager
+def alarm(seconds: int) -> Iterator[None]:
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"over {seconds} s: catastrophic backtracking?")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_a_pathological_megabyte_scans_in_linear_time(family: str) -> None:
+    text = FAMILIES[family](SIZE)
+    assert len(text) >= SIZE * 0.9
+    with alarm(ALARM_S):
+        for name in NAMES:
+            scan_once(name, text)
+
+
+# --- each replacement answers what it replaces ----------------------------------------------------
+
+_ALPHABET = " \t#/*'-<!>:=ax\n\v"
+_PRAGMAS = (
+    "pragma: allowlist secret",
+    "pragma:allowlist nextline secret",
+    "pragma: whitelist-secret",
+    "pragma: allowlist-nextline-secret",
+)
+
+
+def _random_lines(rng: random.Random, count: int) -> Iterator[str]:
+    for _ in range(count):
+        parts = [
+            "".join(rng.choices(_ALPHABET, k=rng.randint(0, 6))) for _ in range(rng.randint(1, 4))
+        ]
+        yield rng.choice(_PRAGMAS).join(parts)
+
+
+def test_the_allowlist_filter_answers_as_detect_secrets_does() -> None:
+    rng = random.Random(12)
+    differences = []
+    for filename in ("a.py", "a.yaml", "a.yml", "a.xml"):
+        for line, previous in zip(_random_lines(rng, 6000), _random_lines(rng, 6000), strict=True):
+            context = CodeSnippet([previous, line], 1, 1)
+            mine = linear.is_line_allowlisted(filename, line, context)
+            theirs = ds_allowlist.is_line_allowlisted(filename, line, context)
+            if mine != theirs:
+                differences.append((filename, line, previous, mine))
+    assert not differences, differences[:5]
+
+
+def test_the_ini_nextline_patterns_match_as_detect_secrets_does() -> None:
+    rng = random.Random(13)
+    for comment in ("#", ";", "/\\*", "<!--[# \\t]*?"):
+        end = {"/\\*": " *\\*/", "<!--[# \\t]*?": " *?-->"}.get(comment, "")
+        stock = ds_allowlist.get_allowlist_regexes((comment, end), nextline=True)
+        mine = linear.nextline_regex(linear._Comment(comment, end))
+        for line in _random_lines(rng, 4000):
+            assert bool(mine.search(line)) == bool(stock.search(line)), line
+
+
+def test_the_key_before_a_value_is_what_the_pattern_found() -> None:
+    pattern = re.compile(r"([A-Za-z0-9_.\-]+)[\"'\]\)]*\s*(?::=|=>|===?|!==?|[:=])\s*[@\"'`]?\s*\Z")
+    rng = random.Random(14)
+    alphabet = "aZ9_.-\"'])\t \u00a0=:!>@`(x\n"
+    for _ in range(100_000):
+        line = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
+        at = rng.randint(0, len(line))
+        found = pattern.search(line, 0, at)
+        assert key_before(line, at) == (found.group(1) if found else None), (line, at)
+
+
+def test_the_yaml_comment_is_what_the_pattern_found() -> None:
+    rng = random.Random(15)
+    for _ in range(50_000):
+        line = "".join(rng.choices(" \t#ab\u00a0\n", k=rng.randint(0, 12)))
+        mine, theirs = reading._YAML_COMMENT.search(line), _yaml_comment_regex().search(line)
+        assert (mine and mine.group(0)) == (theirs and theirs.group(0)), line
+
+
+def test_the_ini_first_line_match_is_what_the_pattern_matched() -> None:
+    rng = random.Random(16)
+    alphabet = " :=ab\t"
+    for _ in range(100_000):
+        key = rng.choice(["a", "ab", "a b", "a:"])
+        value = "".join(rng.choices(alphabet, k=rng.randint(0, 4)))
+        line = "".join(rng.choices(alphabet, k=rng.randint(0, 10)))
+        expected = re.match(rf"^\s*{re.escape(key)}[ :=]+{re.escape(value)}", line) is not None
+        assert linear.first_line_matches(line, key, value) == expected, (line, key, value)
