@@ -242,3 +242,16 @@ def yaml_may_hold_secret(text: str) -> bool:
     if next(_anchor_matches(_YAML_ANCHORS, fold(text)), None):
         return True
     return next(_he_candidates(text, _BARE_HEX, _BARE_BASE64, spare=1), None) is not None
+
+
+# --- our own rules ----------------------------------------------------------------------------
+# Each of our rules (``tokens``, ``statements``) names the literals, in the folded text, that
+# its patterns cannot match without; a rule runs on a text only when one of them is there (a
+# substring search in C per literal, no regular expression), so a text without any costs a few
+# memchr passes.
+
+
+def triggered(folded: str, triggers: dict[str, tuple[str, ...]]) -> list[str]:
+    """The rules of ``triggers`` (name -> literals) whose literals occur in ``folded`` (the text
+    folded with ``fold``), in their order."""
+    return [name for name, literals in triggers.items() if any(t in folded for t in literals)]

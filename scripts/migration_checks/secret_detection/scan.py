@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -21,11 +22,13 @@ from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
+from migration_checks.secret_detection.precision import false_alarm
 from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
     key_words,
+    known_references,
     names_a_property,
     not_a_secret,
 )
@@ -34,6 +37,8 @@ from migration_checks.secret_detection.rules import (
     credential_values,
     url_secrets,
 )
+from migration_checks.secret_detection.statements import statement_secrets
+from migration_checks.secret_detection.tokens import token_secrets
 
 if TYPE_CHECKING:
     from migration_checks.context import MigrationContext
@@ -116,9 +121,15 @@ def scan_text(
         source = lines[secret.line_number]
         if sha256sum_digest(source) == value:
             continue
+        if false_alarm(secret.type, value, secret.line_number, lines.__getitem__):
+            continue
         if digests is None:
             parsed = document() if format_of(path) or path == options.baseline else None
-            digests = known_digests(parsed.data) if parsed is not None else set()
+            digests = (
+                known_digests(parsed.data) | known_references(parsed.data)
+                if parsed is not None
+                else set()
+            )
         if value in digests:
             continue
         column = source.find(value)
@@ -134,11 +145,16 @@ def scan_text(
         )
         engine_hashes.add(secret.secret_hash)
     own: dict[tuple[int | None, str], Hit] = {}
-    for found in url_secrets(text, options.schemes):
+    folded = fold(text)
+    structured = format_of(path) is not None or path == options.baseline
+    for found in chain(
+        url_secrets(text, options.schemes),
+        token_secrets(text, folded),
+        statement_secrets(path, text, folded, structured=structured, schemes=options.schemes),
+    ):
         hashed = _hash(found.value)
         line, column = lines.position(found.offset)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
-    structured = format_of(path) is not None or path == options.baseline
     if structured and _may_hold_credential_values(text, options):
         parsed = document()
         if parsed is not None:
