@@ -26,7 +26,13 @@ import binascii
 import re
 from collections.abc import Callable
 
-from migration_checks.secret_detection.references import credential_key, key_words
+from migration_checks.secret_detection.references import (
+    EXTERNAL_SECRET_KEYS,
+    STORE_PATH,
+    VAULT_ANNOTATION,
+    credential_key,
+    key_words,
+)
 
 # -- the key a value is assigned to ---------------------------------------------------------------
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/")
@@ -223,6 +229,30 @@ def _url_user(line: str, at: int) -> str | None:
     return user if user and not any(ch in user for ch in "/@ \t") else None
 
 
+# -- references by their place --------------------------------------------------------------------
+_EXTERNAL_SECRET_API = re.compile(r"apiVersion:[ \t]*[\"']?external-secrets\.io/")
+
+
+def _reference_place(key: str, value: str, number: int, lines: Lines) -> bool:
+    """A Vault Agent annotation's Vault path (``vault.hashicorp.com/agent-inject-secret-x:
+    database/creds/app``), or the ``secretKey`` / ``remoteRef`` names of an External Secrets
+    Operator resource (its ``apiVersion`` above, in the same YAML document)."""
+    if key.startswith(VAULT_ANNOTATION):
+        return STORE_PATH.fullmatch(value) is not None
+    if key not in EXTERNAL_SECRET_KEYS or _IDENTIFIER_PATH.fullmatch(value) is None:
+        return False
+    for n in range(number - 1, max(0, number - _BLOCK_LINES), -1):
+        line = lines(n)
+        if line.startswith("---"):
+            return False
+        if _EXTERNAL_SECRET_API.match(line):
+            return True
+    return False
+
+
+_IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+")
+
+
 # -- the rules together ---------------------------------------------------------------------------
 _ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:[0-9]{12})?:[^\s\"'`,;]{1,1024}+")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*+(?:[_-][a-z0-9]++)*+")
@@ -246,6 +276,8 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines) -> bool:
         return True
     key = key_before(line, at)
     if key is not None and (_digest_under_key(key, value) or _public_under_key(key, value)):
+        return True
+    if key is not None and _reference_place(key, value, number, lines):
         return True
     if kind == "Secret Keyword" and key is not None:
         if key == "secrets" and value == "inherit":

@@ -258,46 +258,30 @@ def names_a_property(key: str) -> bool:
 # Kubernetes resources whose values at these places name secrets elsewhere (a store's key, a
 # property, the Kubernetes secret to create), never hold one.
 _EXTERNAL_SECRETS_API = "external-secrets.io/"
-_VAULT_ANNOTATION = "vault.hashicorp.com/agent-inject-secret-"
-_STORE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+")
+VAULT_ANNOTATION = "vault.hashicorp.com/agent-inject-secret-"
+STORE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)++")
+EXTERNAL_SECRET_KEYS = frozenset({"secretKey", "key", "property"})
 
 
-def known_references(data: Any) -> set[str]:
-    """The values of parsed data that name a secret elsewhere, by their place: in an External
-    Secrets Operator resource (``apiVersion: external-secrets.io/...``), the ``secretKey`` of
-    each ``spec.data`` item and every value of its ``remoteRef``; a Vault Agent
-    ``vault.hashicorp.com/agent-inject-secret-<name>`` annotation's Vault path."""
-    found: set[str] = set()
-    documents = data if isinstance(data, list) else [data]
-    for document in documents:
-        if not isinstance(document, dict):
-            continue
-        api = document.get("apiVersion")
-        spec = document.get("spec")
-        if (
-            isinstance(api, str)
-            and api.startswith(_EXTERNAL_SECRETS_API)
-            and isinstance(spec, dict)
-        ):
-            items = spec.get("data")
-            for item in items if isinstance(items, list) else []:
-                if not isinstance(item, dict):
-                    continue
-                if isinstance(item.get("secretKey"), str):
-                    found.add(item["secretKey"])
-                remote = item.get("remoteRef")
-                if isinstance(remote, dict):
-                    found.update(v for v in remote.values() if isinstance(v, str))
-    pending: list[Any] = [data]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(key, str) and key.startswith(_VAULT_ANNOTATION):
-                    if isinstance(value, str) and _STORE_PATH.fullmatch(value):
-                        found.add(value)
-                elif isinstance(value, dict | list):
-                    pending.append(value)
-        elif isinstance(node, list):
-            pending.extend(node)
-    return found
+def reference_place(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
+    """Whether the value at ``path`` of parsed data names a secret elsewhere, by its place: in
+    an External Secrets Operator resource (``apiVersion: external-secrets.io/...``), the
+    ``secretKey`` of a ``spec.data`` item or a value of its ``remoteRef``; a Vault Agent
+    ``vault.hashicorp.com/agent-inject-secret-<name>`` annotation whose value is a Vault path."""
+    if not isinstance(value, str) or not path:
+        return False
+    key = path[-1]
+    if isinstance(key, str) and key.startswith(VAULT_ANNOTATION):
+        return STORE_PATH.fullmatch(value) is not None
+    root = data
+    rest = path
+    if isinstance(data, list) and isinstance(path[0], int) and path[0] < len(data):
+        root, rest = data[path[0]], path[1:]
+    if not isinstance(root, dict):
+        return False
+    api = root.get("apiVersion")
+    if not (isinstance(api, str) and api.startswith(_EXTERNAL_SECRETS_API)):
+        return False
+    if len(rest) == 4 and rest[:2] == ("spec", "data") and rest[3] == "secretKey":
+        return True
+    return len(rest) == 5 and rest[:2] == ("spec", "data") and rest[3] == "remoteRef"

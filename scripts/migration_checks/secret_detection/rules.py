@@ -18,8 +18,8 @@ from migration_checks.secret_detection.precision import stand_in_url_password
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
     credential_key,
-    known_references,
     not_a_secret,
+    reference_place,
 )
 
 URL_USERINFO = "Password in URL"
@@ -70,9 +70,8 @@ def credential_values(
 ) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path, key, value) of every literal value under a credential-like key of parsed data: a
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
-    references = known_references(data)
     for path, key, value in mapping_entries(data):
-        if credential_key(key, extra_keys) and not (isinstance(value, str) and value in references):
+        if credential_key(key, extra_keys) and not reference_place(data, path, value):
             if key == "secrets" and value == "inherit" and len(path) >= 3 and path[-3] == "jobs":
                 continue  # GitHub Actions: a reusable workflow gets its caller's secrets
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]

@@ -28,7 +28,6 @@ from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
     key_words,
-    known_references,
     names_a_property,
     not_a_secret,
 )
@@ -125,11 +124,7 @@ def scan_text(
             continue
         if digests is None:
             parsed = document() if format_of(path) or path == options.baseline else None
-            digests = (
-                known_digests(parsed.data) | known_references(parsed.data)
-                if parsed is not None
-                else set()
-            )
+            digests = known_digests(parsed.data) if parsed is not None else set()
         if value in digests:
             continue
         column = source.find(value)
