@@ -6,7 +6,7 @@ states a password, and a literal assigned to a credential-named key in code or t
 Each rule yields the value (never printed: it becomes a ``Hit``'s hash) unless it is a
 reference or a placeholder (``references.not_a_secret``). *Linear time*: each pattern starts at
 a literal word, its repetitions are bounded and possessive, with no nested quantifier, and it
-runs only when the folded text holds one of its literals (``prefilter.triggered``); the
+runs only when the folded text holds one of its literals (``prefilter.Triggers``); the
 assignment rule runs line by line, on the lines that hold a credential word.
 """
 
@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from migration_checks.secret_detection.hits import Found
-from migration_checks.secret_detection.prefilter import triggered
+from migration_checks.secret_detection.prefilter import Triggers
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
     credential_key,
@@ -31,13 +31,15 @@ HTTP_AUTH = "HTTP Credentials"
 PROSE = "Password in Prose"
 ASSIGNMENT = "Credential Assignment"
 
-_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "connection": ("password", "pwd"),
-    "sql": ("identified", "password"),
-    "http": ("auth", "curl"),
-    "prose": ("password", "passwd", "pwd", "passphrase"),
-    "assignment": ("pass", "pwd", "secret", "token", "key", "credential", "bearer"),
-}
+_TRIGGERS = Triggers(
+    {
+        "connection": ("password", "pwd"),
+        "sql": ("identified", "password"),
+        "http": ("auth", "curl"),
+        "prose": ("password", "passwd", "pwd", "passphrase"),
+        "assignment": ("pass", "pwd", "secret", "token", "key", "credential", "bearer"),
+    }
+)
 
 # -- connection strings -------------------------------------------------------------------------
 # libpq (``host=db dbname=shop user=app password=x``, also inside dblink_connect('...') and
@@ -255,7 +257,7 @@ def statement_secrets(
     """The secrets of every rule of this module in a file's ``text`` (``folded``: it folded with
     ``prefilter.fold``); ``structured``: a JSON or YAML file, whose credential-named keys the
     credential-value rule judges on the parsed data (the assignment rule skips it)."""
-    on = set(triggered(folded, _TRIGGERS))
+    on = _TRIGGERS.on(folded)
     lines = _LineIndex(text)
     found: list[Iterator[Found]] = []
     if "connection" in on:
