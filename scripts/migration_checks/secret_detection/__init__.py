@@ -7,9 +7,13 @@ package (``hits``).
 **The engine** is detect-secrets 1.5 with every plugin and its default filters (``engine``),
 reading each file the way ``detect_secrets.core.scan.scan_file`` does (``reading``). Three things
 differ: its speed (``prefilter``), the lines of YAML values (``yaml_values``), and one filter's
-catastrophic backtracking (``engine``). **Our rules** (``rules``) add what detect-secrets
-misses. References, placeholders and properties of credentials (``references``), and digests and
-signatures at their known places (``digests``), are not secrets. ``scan`` puts these together
+catastrophic backtracking (``engine``). **Our rules** add what detect-secrets misses: URLs and
+credential values (``rules``), token formats after gitleaks' list (``tokens``), connection
+strings, SQL, .pgpass, HTTP authentication, prose and assignments (``statements``); see
+docs/secrets-rules.md. References, placeholders and properties of credentials (``references``),
+digests and signatures at their known places (``digests``), and the engine's false alarms
+known by place and shape (``precision``: digests under other names, public keys, signature
+blocks, elided keys, identifiers) are not secrets. ``scan`` puts these together
 into a file's hits, ``baseline`` reads the audited false positives, and ``problems`` turns both
 into what the two checks yield.
 

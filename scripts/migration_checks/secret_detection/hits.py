@@ -55,6 +55,15 @@ def identifies(kind: str, text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Found:
+    """A secret one of our rules found, before it becomes a Hit: the value stays in the package."""
+
+    kind: str
+    value: str
+    offset: int  # where the value starts in the text
+
+
+@dataclass(frozen=True, slots=True)
 class FileScan:
     path: str
     hits: tuple[Hit, ...] = ()

@@ -242,3 +242,47 @@ def yaml_may_hold_secret(text: str) -> bool:
     if next(_anchor_matches(_YAML_ANCHORS, fold(text)), None):
         return True
     return next(_he_candidates(text, _BARE_HEX, _BARE_BASE64, spare=1), None) is not None
+
+
+# --- our own rules ----------------------------------------------------------------------------
+# Each of our rules (``tokens``, ``statements``) names the literals, in the folded text, that
+# its patterns cannot match without; a rule runs on a text only when one of them is there. The
+# literals that end with a separator (``ghp_``, ``glpat-``, ``hvs.``) are found together in one
+# pass: the regular expression engine skips to each separator (a character set, in C) and
+# tests the literals that end there by fixed-width look-behinds; the few other literals by a
+# substring search each.
+_SEPARATORS = "_.~=-"
+
+
+class Triggers:
+    """The literals (in the folded text) of named rules, found in one pass."""
+
+    def __init__(self, rules: dict[str, tuple[str, ...]]) -> None:
+        self._rules = rules
+        literals = {t for ts in rules.values() for t in ts}
+        self._by_literal = {t: [n for n, ts in rules.items() if t in ts] for t in literals}
+        ending = sorted(t for t in literals if t[-1] in _SEPARATORS)
+        self._others = sorted(literals.difference(ending))
+        self._lengths: dict[int, set[str]] = {}
+        for literal in ending:
+            self._lengths.setdefault(len(literal), set()).add(literal)
+        behinds = "|".join(
+            "(?<=" + "|".join(re.escape(t) for t in sorted(group)) + ")"
+            for _, group in sorted(self._lengths.items())
+        )
+        self._pattern = re.compile(f"[{re.escape(_SEPARATORS)}](?:{behinds})") if ending else None
+
+    def on(self, folded: str) -> set[str]:
+        """The rules one of whose literals occurs in ``folded`` (a text folded with ``fold``)."""
+        found: set[str] = set()
+        for literal in self._others:
+            if literal in folded:
+                found.update(self._by_literal[literal])
+        if self._pattern is not None:
+            for match in self._pattern.finditer(folded):
+                end = match.end()
+                for length, group in self._lengths.items():
+                    literal = folded[end - length : end]
+                    if literal in group:
+                        found.update(self._by_literal[literal])
+        return found

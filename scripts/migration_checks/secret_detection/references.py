@@ -11,25 +11,86 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 DEFAULT_REF_SCHEMES = ("vault://",)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 NO_ALLOWED_SCHEME = "it does not start with an allowed scheme"
 # After the scheme: a path of segments, then optionally "#key". Nothing that could carry a value
 # of its own (a query, user information, white space).
 _REF_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
 _INTERPOLATION = re.compile(
     r"\$\{[A-Za-z_][A-Za-z0-9_.]*\}"  # ${VAR}, without a default that could be a literal
+    # ${VAR:?message} / ${VAR?}: the shell stops when VAR is unset; the message is prose
+    r"|\$\{[A-Za-z_][A-Za-z0-9_]*:?\?[A-Za-z .,'_-]*\}"
     r"|\$[A-Za-z_][A-Za-z0-9_]*"  # $VAR
-    r"|\{\{[^{}\n]*\}\}"  # {{ var }}, {{ env_var('X') }}
-    r"|%\([A-Za-z_][A-Za-z0-9_]*\)s"  # %(var)s
+    # GitHub Actions expressions of a context (no literal fallback: "||" is not allowed)
+    r"|\$\{\{[ \t]*(?:secrets|vars|env|inputs|needs|steps|github|matrix|jobs)"
+    r"\.[A-Za-z0-9_.-]+[ \t]*\}\}"
+    r"|%\([A-Za-z_][A-Za-z0-9_]*\)s|%s"  # %(var)s, %s
     r"|<[^<>\n]*>"  # <password>
     r"|\{[A-Za-z_][A-Za-z0-9_.]*\}"  # {password}
+    r"|\$\([A-Za-z_][A-Za-z0-9_]*\)"  # $(VAR), a make variable
+    r"|:[A-Za-z_][A-Za-z0-9_]*|:'[A-Za-z_][A-Za-z0-9_]*'|\?|\$[0-9]"  # SQL bind parameters
 )
-_MASK = re.compile(r"\*+|[xX]+|•+|\.+|-+|_+|#+")
+# {{ ... }}: a Jinja or Go template expression; it may name its variable with a literal
+# (env_var('X')), not give a literal default (env_var('X', 'hunter2')).
+_TEMPLATE = re.compile(r"\{\{-?(?P<body>[^{}\n]*+)-?\}\}")
+_STRING_LITERAL = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+_NAME_LIKE = re.compile(r"[A-Za-z0-9_./: -]*")
+# ${VAR:-default}, ${VAR-default}, ${VAR:=default}: a reference only if the default is one too.
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](?P<default>.*)\}", re.DOTALL)
+# $(command ...): the output of a program that fetches a secret from a store at run time. Only
+# these programs (echo or printf of a literal is not a reference), and no nested substitution.
+_COMMAND = re.compile(r"\$\((?P<program>[a-z][a-z0-9_-]*+)(?:[ \t][^()`$\n]*+)?\)")
+_SECRET_FETCHERS = frozenset(
+    {
+        "gcloud", "aws", "az", "vault", "op", "bw", "lpass", "pass", "gopass", "sops",
+        "doppler", "infisical", "kubectl", "security", "cat", "akeyless", "chamber",
+        "berglas", "gpg", "jq", "yq", "secret-tool", "keyring", "heroku",
+    }
+)  # fmt: skip
+# Secret-store references other than the policy's schemes: they name where a secret is.
+_STORE_REFERENCE = re.compile(
+    r"vault:(?://)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+(?:#[A-Za-z0-9_.-]+)?"
+    r"(?:\?(?:version|versionId|versionStage|field|key)=[A-Za-z0-9_.-]+)?"
+    r"|op://[A-Za-z0-9_. -]+(?:/[A-Za-z0-9_. -]+){2,3}+"  # 1Password
+    r"|\{\{resolve:(?:secretsmanager|ssm-secure|ssm):[A-Za-z0-9_./:+=@-]+\}\}"  # CloudFormation
+    r"|arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+"
+    r"|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)(?:#[A-Za-z0-9_.-]+)?"
+    r"|projects/[A-Za-z0-9_-]+/secrets/[A-Za-z0-9_-]+(?:/versions/(?:[0-9]+|latest))?"  # GCP
+    r"|@Microsoft\.KeyVault\((?:SecretUri|VaultName)=[A-Za-z0-9_./:;=-]+\)"  # Azure
+    r"|https://[a-z0-9-]+\.vault\.azure\.net/secrets/[A-Za-z0-9-]+(?:/[0-9a-f]{32})?/?"
+)
+_MASK = re.compile(r"\*+|[xX]+|•+|\.+|…+|-+|_+|#+")
 _PLACEHOLDER_WORDS = frozenset(
     {"redacted", "[redacted]", "***redacted***", "[filtered]", "filtered", "masked", "hidden"}
     | {"none", "null", "nil", "n/a", "tbd", "todo"}
+    # documentation's stand-ins for a value, and a credential's own name as its value
+    | {"changeme", "change_me", "change-me", "changeit", "dummy", "placeholder", "example"}
+    | {"password", "passwd", "pwd", "pass", "secret", "token", "apikey", "api_key", "key"}
 )
+# A value spelled only with these words, one of them a marker (your, example, fake, insert...),
+# stands for a value in documentation: "your-api-key-here", "INSERT_KEY_HERE", "somefakekey".
+_MARKER_WORDS = frozenset(
+    {
+        "your", "yours", "example", "sample", "dummy", "fake", "placeholder", "insert",
+        "replace", "changeme", "change", "redacted", "not", "enter", "paste", "put", "fill",
+    }
+)  # fmt: skip
+_VOCABULARY = _MARKER_WORDS | frozenset(
+    {
+        "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key", "api",
+        "apikey", "access", "client", "id", "user", "username", "db", "database", "the", "a",
+        "an", "some", "my", "our", "here", "value", "string", "with", "for", "to", "of", "too",
+        "short", "long", "goes", "set", "in", "this", "me", "it", "real", "actual", "auth",
+        "private", "app", "account", "service", "bearer", "credential", "credentials",
+        "cloud", "aws", "gcp", "azure", "github", "gitlab", "slack", "stripe", "openai",
+        "dbt", "snowflake", "postgres", "mysql", "admin", "root", "default", "new",
+    }
+)  # fmt: skip
+_LONGEST_WORD = max(map(len, _VOCABULARY))
+_WORD_SPLIT = re.compile(r"[^A-Za-z]+")
 
 
 def reference_problem(value: str, schemes: Sequence[str]) -> str | None:
@@ -59,24 +120,92 @@ def reference_problem(value: str, schemes: Sequence[str]) -> str | None:
     return None
 
 
-def is_reference(value: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> bool:
-    """A secret-store reference or an interpolation that a deployment fills in: not a secret."""
+def is_reference(
+    value: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES, *, _depth: int = 0
+) -> bool:
+    """A secret-store reference or an interpolation that a deployment fills in: not a secret.
+
+    Each syntax is matched whole: a value that only holds one (``hunter2${X}``) is not one."""
     value = value.strip()
-    return reference_problem(value, schemes) is None or _INTERPOLATION.fullmatch(value) is not None
+    if (
+        reference_problem(value, schemes) is None
+        or _INTERPOLATION.fullmatch(value) is not None
+        or _STORE_REFERENCE.fullmatch(value) is not None
+        or _template_reference(value)
+    ):
+        return True
+    command = _COMMAND.fullmatch(value)
+    if command is not None:
+        return command.group("program") in _SECRET_FETCHERS
+    defaulted = _DEFAULTED.fullmatch(value)
+    if defaulted is not None and _depth < 2:
+        default = defaulted.group("default")
+        return not default or is_reference(default, schemes, _depth=_depth + 1)
+    return False
+
+
+def _template_reference(value: str) -> bool:
+    """``{{ env_var('X') }}``, ``{{ .Data.password }}``, ``{{ var("x") | int }}``: a template
+    expression with at most one string literal, a name (a second, a default, must be empty)."""
+    template = _TEMPLATE.fullmatch(value)
+    if template is None:
+        return False
+    literals = [
+        m.group(1) if m.group(1) is not None else m.group(2)
+        for m in _STRING_LITERAL.finditer(template["body"])
+    ]
+    if len(literals) > 2 or (len(literals) == 2 and literals[1]):
+        return False
+    return all(_NAME_LIKE.fullmatch(literal) for literal in literals)
 
 
 def is_placeholder(value: str) -> bool:
-    """Empty, a mask (``***``, ``xxxx``) or a word that stands for a removed value. Weak real
-    credentials (``changeme``, ``password``) are not placeholders: they often work."""
+    """Empty, a mask (``***``, ``xxxx``), a word that stands for a removed value, a
+    credential's own name (``password``), or documentation's stand-in spelled only with
+    placeholder words (``your-api-key-here``, ``changeme``). Matched on the whole value: a real
+    password beside such a word (``changeme-Wq7vLp2x``) is not a placeholder."""
     value = value.strip()
-    return not value or _MASK.fullmatch(value) is not None or value.lower() in _PLACEHOLDER_WORDS
+    return (
+        not value
+        or _MASK.fullmatch(value) is not None
+        or value.lower() in _PLACEHOLDER_WORDS
+        or _placeholder_phrase(value)
+    )
+
+
+def _placeholder_phrase(value: str) -> bool:
+    """Whether ``value`` is only words of ``_VOCABULARY`` (separated, or run together as in
+    ``somefakekey``), one of them a marker word, and no digit."""
+    if len(value) > 64 or any(ch.isdigit() for ch in value):
+        return False
+    words: list[str] = []
+    for part in _WORD_SPLIT.split(_CAMEL.sub("_", value)):
+        if part:
+            split = _segment(part.lower())
+            if split is None:
+                return False
+            words.extend(split)
+    return any(word in _MARKER_WORDS for word in words)
+
+
+def _segment(run: str) -> list[str] | None:
+    """``run`` as a sequence of vocabulary words (longest first), or None: dynamic programming
+    over positions, each trying words of at most ``_LONGEST_WORD`` letters (linear time)."""
+    best: list[list[str] | None] = [None] * (len(run) + 1)
+    best[0] = []
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - _LONGEST_WORD), end):
+            before = best[start]
+            if before is not None and run[start:end] in _VOCABULARY:
+                best[end] = [*before, run[start:end]]
+                break
+    return best[len(run)]
 
 
 def not_a_secret(value: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> bool:
     return is_placeholder(value) or is_reference(value, schemes)
 
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _CREDENTIAL_WORDS = frozenset(
     {
         "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets",
@@ -124,3 +253,35 @@ def credential_key(key: str, extra: frozenset[str] = frozenset()) -> bool:
 def names_a_property(key: str) -> bool:
     words = key_words(key)
     return bool(words) and words[-1] in _PROPERTY_WORDS
+
+
+# Kubernetes resources whose values at these places name secrets elsewhere (a store's key, a
+# property, the Kubernetes secret to create), never hold one.
+_EXTERNAL_SECRETS_API = "external-secrets.io/"
+VAULT_ANNOTATION = "vault.hashicorp.com/agent-inject-secret-"
+STORE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)++")
+EXTERNAL_SECRET_KEYS = frozenset({"secretKey", "key", "property"})
+
+
+def reference_place(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
+    """Whether the value at ``path`` of parsed data names a secret elsewhere, by its place: in
+    an External Secrets Operator resource (``apiVersion: external-secrets.io/...``), the
+    ``secretKey`` of a ``spec.data`` item or a value of its ``remoteRef``; a Vault Agent
+    ``vault.hashicorp.com/agent-inject-secret-<name>`` annotation whose value is a Vault path."""
+    if not isinstance(value, str) or not path:
+        return False
+    key = path[-1]
+    if isinstance(key, str) and key.startswith(VAULT_ANNOTATION):
+        return STORE_PATH.fullmatch(value) is not None
+    root = data
+    rest = path
+    if isinstance(data, list) and isinstance(path[0], int) and path[0] < len(data):
+        root, rest = data[path[0]], path[1:]
+    if not isinstance(root, dict):
+        return False
+    api = root.get("apiVersion")
+    if not (isinstance(api, str) and api.startswith(_EXTERNAL_SECRETS_API)):
+        return False
+    if len(rest) == 4 and rest[:2] == ("spec", "data") and rest[3] == "secretKey":
+        return True
+    return len(rest) == 5 and rest[:2] == ("spec", "data") and rest[3] == "remoteRef"

@@ -1,4 +1,5 @@
-"""Our rules, which add what detect-secrets misses: a password in a connection URL even with
+"""Our rules, which add what detect-secrets misses (token formats: ``tokens``; connection
+strings, SQL, .pgpass, HTTP authentication, prose and assignments: ``statements``): a password in a connection URL even with
 characters its ``BasicAuthDetector`` refuses, or in the URL's query (``?password=``, JDBC
 ``;password=``); and, in parsed YAML and JSON, a literal value under a credential-like key
 (``password``, ``token``, ``client_secret``, ``access_key``, ...), which catches the
@@ -10,13 +11,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from migration_checks.secret_detection.hits import Found
+from migration_checks.secret_detection.precision import stand_in_url_password
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
     credential_key,
     not_a_secret,
+    reference_place,
 )
 
 URL_USERINFO = "Password in URL"
@@ -37,16 +40,7 @@ _URL_PARAMETER = re.compile(
 _SEPARATOR = re.compile("://")
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """A secret one of our rules found, before it becomes a Hit: the value stays here."""
-
-    kind: str
-    value: str
-    offset: int  # where the value starts in the text
-
-
-def url_secrets(text: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> Iterator[_Found]:
+def url_secrets(text: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> Iterator[Found]:
     """Passwords in URLs' user information (``postgres://app:pw@db``) and credentials in their
     parameters (``?password=``, ``;password=``), unless empty, masked or interpolated.
 
@@ -65,8 +59,14 @@ def url_secrets(text: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> Iter
         at = authority.rfind("@")
         if 0 < at < len(authority) - 1:
             user, colon, password = authority[:at].partition(":")
-            if colon and not not_a_secret(password, schemes):
-                yield _Found(URL_USERINFO, password, separator.end() + len(user) + 1)
+            # A stand-in (``user:user@``, ``:password@``) is no secret, but the URL's
+            # parameters are still read below.
+            if (
+                colon
+                and not not_a_secret(password, schemes)
+                and not stand_in_url_password(user, password)
+            ):
+                yield Found(URL_USERINFO, password, separator.end() + len(user) + 1)
         if separator.end() < token_end:
             continue  # in the token of a URL before it, whose parameters were read
         url = _URL_AFTER.match(text, separator.end())
@@ -76,7 +76,7 @@ def url_secrets(text: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> Iter
         for parameter in _URL_PARAMETER.finditer(text, url.start(), url.end()):
             value = parameter.group("value")
             if not not_a_secret(value, schemes):
-                yield _Found(URL_PARAMETER, value, parameter.start("value"))
+                yield Found(URL_PARAMETER, value, parameter.start("value"))
 
 
 def credential_values(
@@ -87,7 +87,9 @@ def credential_values(
     """(path, key, value) of every literal value under a credential-like key of parsed data: a
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
     for path, key, value in mapping_entries(data):
-        if credential_key(key, extra_keys):
+        if credential_key(key, extra_keys) and not reference_place(data, path, value):
+            if key == "secrets" and value == "inherit" and len(path) >= 3 and path[-3] == "jobs":
+                continue  # GitHub Actions: a reusable workflow gets its caller's secrets
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
             for index, item in items:
                 where = path if index is None else (*path, index)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -26,6 +27,7 @@ from migration_checks.secret_detection.decoding import (
 from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
+from migration_checks.secret_detection.precision import false_alarm
 from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
@@ -39,6 +41,8 @@ from migration_checks.secret_detection.rules import (
     credential_values,
     url_secrets,
 )
+from migration_checks.secret_detection.statements import statement_secrets
+from migration_checks.secret_detection.tokens import token_secrets
 
 if TYPE_CHECKING:
     from migration_checks.context import MigrationContext
@@ -155,6 +159,8 @@ def scan_text(
             source = source_of(secret.line_number)
             if sha256sum_digest(source) == value or known_digest(value):
                 continue
+            if false_alarm(secret.type, value, secret.line_number, source_of):
+                continue
             column = source.find(value)
             yield Hit(
                 secret.type,
@@ -169,7 +175,13 @@ def scan_text(
         hits.append(hit)
         engine_hashes.add(hit.hashed_secret)
     own: dict[tuple[int | None, str], Hit] = {}
-    for found in url_secrets(text, options.schemes):
+    folded = fold(text)
+    structured = format_of(path) is not None or path == options.baseline
+    for found in chain(
+        url_secrets(text, options.schemes),
+        token_secrets(text, folded),
+        statement_secrets(path, text, folded, structured=structured, schemes=options.schemes),
+    ):
         hashed = _hash(found.value)
         line, column = lines.position(found.offset)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
@@ -186,12 +198,14 @@ def scan_text(
                 at = renderings[hit.line].column(at - 1) + 1
             hits.append(replace(hit, column=at))
             engine_hashes.add(hit.hashed_secret)
-        for found in url_secrets(shadow.text, options.schemes):
+        for found in chain(
+            url_secrets(shadow.text, options.schemes),
+            token_secrets(shadow.text, fold(shadow.text)),
+        ):
             hashed = _hash(found.value)
             line, at = shadow.position(found.offset)
             at = renderings[line].column(at - 1) + 1 if line in renderings else at
             own.setdefault((line, hashed), Hit(found.kind, path, line, at, hashed))
-    structured = format_of(path) is not None or path == options.baseline
     if structured and _may_hold_credential_values(text, options):
         parsed = document()
         if parsed is not None:

@@ -1,0 +1,373 @@
+"""Token formats: credentials that carry their issuer's prefix, found by their shape alone.
+
+A vendor that prefixes its tokens (``github_pat_``, ``hvs.``, ``sk-ant-api03-``) makes them
+recognisable wherever they are, whatever the key or the file: each format below is a secret
+because the issuer documents it as one (an API or access token, a signing secret, a private key),
+and its prefix and length make a false match unlikely. The reference list of formats is
+gitleaks' rule set (``config/gitleaks.toml``); each format cites the gitleaks rule ids it covers
+(docs/secrets-rules.md has the table), and the patterns are written here from each format.
+
+*Linear time.* Every pattern starts with a literal prefix (or, for Azure AD client secrets, a
+bounded run before a literal), has only bounded or possessive repetitions of one character
+class, and no nested quantifier; a pattern runs only on a text that holds one of its literals
+(``prefilter.Triggers``). Boundaries are look-arounds of one character.
+
+Formats detect-secrets' plugins already report with the whole token (AWS access key ids,
+``aws-access-token``; Twilio API keys, ``twilio-api-key``) are left to the engine: a literal
+as common as ``sk`` would make every file pay for its pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from migration_checks.secret_detection.hits import Found
+from migration_checks.secret_detection.prefilter import Triggers
+
+# A token starts after a character that cannot be part of it, and ends before one.
+_B = r"(?<![A-Za-z0-9_])"
+_E = r"(?![A-Za-z0-9_])"
+_E_DASH = r"(?![A-Za-z0-9_-])"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenFormat:
+    kind: str  # the type a hit reports
+    triggers: tuple[str, ...]  # literals of the folded text the pattern cannot match without
+    pattern: re.Pattern[str]  # the value is group "v" when there is one, else the whole match
+    gitleaks: tuple[str, ...]  # the gitleaks rule ids the format covers
+    reason: str  # what the format is, and why it is a secret
+
+
+def _f(kind: str, triggers: str, pattern: str, gitleaks: str, reason: str) -> TokenFormat:
+    return TokenFormat(
+        kind, tuple(triggers.split()), re.compile(pattern), tuple(gitleaks.split()), reason
+    )
+
+
+FORMATS: tuple[TokenFormat, ...] = (
+    _f(
+        "GitHub Token",
+        "github_pat_",
+        rf"{_B}github_pat_[A-Za-z0-9_]{{82}}{_E}",
+        "github-fine-grained-pat",
+        "A fine-grained personal access token: 'github_pat_', 22 characters of id, '_', 59 of"
+        " secret. It acts as its user on the repositories it was granted.",
+    ),
+    _f(
+        "GitHub Token",
+        "ghp_ gho_ ghu_ ghs_ ghr_",
+        rf"{_B}gh[pousr]_[A-Za-z0-9]{{36}}{_E}",
+        "github-pat github-oauth github-app-token github-refresh-token",
+        "Classic personal (ghp_), OAuth (gho_), user-to-server (ghu_), server-to-server (ghs_)"
+        " and refresh (ghr_) tokens: 36 base62 characters after the prefix.",
+    ),
+    _f(
+        "GitLab Token",
+        "glpat- gldt- glrt- glptt- glft- glimt- glsoat- gloas- glagent- glcbt-",
+        r"(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|ft|imt|soat|oas|agent|cbt)-[A-Za-z0-9_.-]{20,300}+",
+        "gitlab-pat gitlab-pat-routable gitlab-deploy-token gitlab-runner-authentication-token"
+        " gitlab-runner-authentication-token-routable gitlab-ptt gitlab-feature-flag-client-token"
+        " gitlab-incoming-mail-token gitlab-scim-token gitlab-oauth-app-secret"
+        " gitlab-kubernetes-agent-token gitlab-cicd-job-token",
+        "GitLab's prefixed tokens (personal, deploy, runner, pipeline trigger, feature flag,"
+        " incoming mail, SCIM, OAuth, agent, CI job): 20 or more characters after the prefix.",
+    ),
+    _f(
+        "Vault Token",
+        "hvs. hvb. hvr.",
+        rf"{_B}(?:hvs\.[A-Za-z0-9_-]{{90,300}}+|hvb\.[A-Za-z0-9_-]{{130,400}}+"
+        rf"|hvr\.[A-Za-z0-9_-]{{20,300}}+){_E_DASH}",
+        "vault-service-token vault-batch-token",
+        "HashiCorp Vault service (hvs.), batch (hvb.) and recovery (hvr.) tokens: each logs in"
+        " to Vault with its policies.",
+    ),
+    _f(
+        "Slack Token",
+        "xoxb- xoxp- xoxa- xoxr- xoxs- xoxo- xoxe- xapp-",
+        rf"{_B}(?:xox[bparseo]-[0-9A-Za-z-]{{10,300}}+|xoxe\.xox[bp]-[0-9A-Za-z-]{{20,300}}+"
+        rf"|xapp-[0-9]-[A-Za-z0-9-]{{20,300}}+)",
+        "slack-bot-token slack-user-token slack-app-token slack-legacy-token"
+        " slack-legacy-bot-token slack-legacy-workspace-token slack-config-access-token"
+        " slack-config-refresh-token",
+        "Slack bot, user, app-level, legacy and configuration tokens (xox?-, xapp-).",
+    ),
+    _f(
+        "Stripe Access Key",
+        "sk_live_ rk_live_ sk_prod_ rk_prod_",
+        rf"{_B}[sr]k_(?:live|prod)_[A-Za-z0-9]{{20,247}}+{_E}",
+        "stripe-access-token",
+        "Stripe secret (sk_) and restricted (rk_) keys of live mode; test-mode keys move no"
+        " money, publishable keys (pk_) are public.",
+    ),
+    _f(
+        "AWS Secret Access Key",
+        "secret_access_key awssecretaccesskey",
+        r"(?i:aws_?secret_?access_?key|secret_access_key)[\"']?[ \t]{0,8}+(?::|=|=>)[ \t]{0,8}+"
+        r"[\"']?(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        "aws-access-token",
+        "An AWS secret access key (40 base64 characters) assigned to its usual name, quoted or"
+        " not (detect-secrets wants it quoted).",
+    ),
+    _f(
+        "Google API Key",
+        "aiza",
+        rf"{_B}AIza[0-9A-Za-z_-]{{35}}{_E_DASH}",
+        "gcp-api-key",
+        "A Google Cloud API key: 'AIza' and 35 characters; it bills its project.",
+    ),
+    _f(
+        "Azure AD Client Secret",
+        "q~",
+        r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+        "azure-ad-client-secret",
+        "An Entra ID (Azure AD) application's client secret: its fifth and sixth characters"
+        " are 'Q~'. It logs in as the application.",
+    ),
+    _f(
+        "NPM Token",
+        "npm_",
+        rf"{_B}npm_[A-Za-z0-9]{{36}}{_E}",
+        "npm-access-token",
+        "An npm access token: 'npm_' and 36 base62 characters; it publishes packages.",
+    ),
+    _f(
+        "NPM Token",
+        "_authtoken",
+        r"(?i:_authToken)[ \t]{0,8}+=[ \t]{0,8}+(?P<v>[A-Za-z0-9][A-Za-z0-9_.-]{15,300}+)",
+        "npm-access-token",
+        "Any literal token of an .npmrc registry line (``//registry/:_authToken=...``), UUID"
+        " style included; ``${NPM_TOKEN}`` is not literal.",
+    ),
+    _f(
+        "PyPI Token",
+        "pypi-",
+        r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}+",
+        "pypi-upload-token",
+        "A PyPI upload token (a macaroon for pypi.org, 'pypi-AgEIcHlwaS5vcmc'): it publishes.",
+    ),
+    _f(
+        "Databricks Token",
+        "dapi",
+        rf"{_B}dapi[a-fA-F0-9]{{32}}(?:-[0-9])?{_E_DASH}",
+        "databricks-api-token",
+        "A Databricks personal access token: 'dapi' and 32 hex digits; it runs jobs and reads"
+        " every table its user can.",
+    ),
+    _f(
+        "SendGrid API Key",
+        "sg.",
+        rf"{_B}SG\.[A-Za-z0-9_-]{{22}}\.[A-Za-z0-9_-]{{43}}{_E_DASH}",
+        "sendgrid-api-token",
+        "A SendGrid API key: 'SG.', 22 characters of id, '.', 43 of secret.",
+    ),
+    _f(
+        "OpenAI API Key",
+        "sk-proj- sk-svcacct- sk-admin- t3blbkfj",
+        rf"{_B}(?:sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{{40,300}}+"
+        rf"|sk-[A-Za-z0-9]{{20}}T3BlbkFJ[A-Za-z0-9]{{20}}{_E})",
+        "openai-api-key",
+        "An OpenAI key: project, service-account and admin keys (sk-proj-, sk-svcacct-,"
+        " sk-admin-) and the older user keys that hold 'T3BlbkFJ'.",
+    ),
+    _f(
+        "Anthropic API Key",
+        "sk-ant-",
+        rf"{_B}sk-ant-(?:api|admin)[0-9]{{2}}-[A-Za-z0-9_-]{{80,200}}+",
+        "anthropic-api-key anthropic-admin-api-key",
+        "An Anthropic API or admin key: 'sk-ant-api03-' or 'sk-ant-admin01-' and ~95 characters.",
+    ),
+    _f(
+        "Shopify Token",
+        "shpat_ shpca_ shppa_ shpss_",
+        rf"{_B}shp(?:at|ca|pa|ss)_[A-Za-z0-9]{{32}}{_E}",
+        "shopify-access-token shopify-custom-access-token shopify-private-app-access-token"
+        " shopify-shared-secret",
+        "Shopify access tokens (admin, custom app, private app) and app shared secrets.",
+    ),
+    _f(
+        "Doppler Token",
+        "dp.pt. dp.st. dp.sa. dp.ct. dp.scim. dp.audit.",
+        rf"{_B}dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{{40,64}}{_E}",
+        "doppler-api-token",
+        "A Doppler personal, service, service-account, CLI, SCIM or audit token: it reads the"
+        " secrets of the projects it was granted.",
+    ),
+    _f(
+        "Hugging Face Token",
+        "hf_ api_org_",
+        rf"{_B}(?:hf|api_org)_[A-Za-z0-9]{{34}}{_E}",
+        "huggingface-access-token huggingface-organization-api-token",
+        "A Hugging Face user (hf_) or organization (api_org_) token: 34 characters after it.",
+    ),
+    _f(
+        "Atlassian API Token",
+        "atatt3 atctt3",
+        rf"{_B}AT[AC]TT3[A-Za-z0-9_=-]{{150,300}}+",
+        "atlassian-api-token",
+        "An Atlassian (Jira, Confluence) API token of the current format, 'ATATT3' and ~180"
+        " characters with its checksum.",
+    ),
+    _f(
+        "Grafana Token",
+        "glc_ glsa_ eyjrijoi",
+        rf"{_B}(?:glc_[A-Za-z0-9+/]{{32,400}}+={{0,3}}|glsa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}{_E}"
+        r"|eyJrIjoi[A-Za-z0-9]{70,400}+={0,3})",
+        "grafana-api-key grafana-cloud-api-token grafana-service-account-token",
+        "Grafana Cloud access-policy tokens (glc_), service-account tokens (glsa_) and the older"
+        ' API keys (base64 JSON that starts with \'{"k":"\').',
+    ),
+    _f(
+        "1Password Token",
+        "ops_ a3-",
+        r"(?:ops_eyJ[A-Za-z0-9+/]{250,5000}+={0,3}"
+        r"|(?<![A-Za-z0-9])A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})"
+        r"-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}(?![A-Za-z0-9]))",
+        "1password-service-account-token 1password-secret-key",
+        "A 1Password service-account token (ops_ and a base64 JSON) or an account's Secret Key"
+        " (A3-...), which with the password opens the account.",
+    ),
+    _f(
+        "Age Secret Key",
+        "age-secret-key-",
+        r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+        "age-secret-key",
+        "An age (file encryption) identity: it decrypts what was encrypted to it.",
+    ),
+    _f(
+        "Cloudflare Token",
+        "cfat_ cfut_ cfk_ v1.0-",
+        rf"{_B}(?:cf(?:at|ut|k)_[A-Za-z0-9]{{40,64}}{_E}|v1\.0-[a-f0-9]{{24}}-[a-f0-9]{{146}})",
+        "cloudflare-api-key cloudflare-global-api-key cloudflare-origin-ca-key",
+        "Cloudflare's prefixed account (cfat_) and user (cfut_) API tokens, global API keys"
+        " (cfk_) and Origin CA keys (v1.0-).",
+    ),
+    _f(
+        "DigitalOcean Token",
+        "doo_v1_ dop_v1_ dor_v1_",
+        rf"{_B}do[opr]_v1_[a-f0-9]{{64}}{_E}",
+        "digitalocean-access-token digitalocean-pat digitalocean-refresh-token",
+        "DigitalOcean OAuth, personal and refresh tokens.",
+    ),
+    _f(
+        "Postman API Key",
+        "pmak-",
+        rf"{_B}PMAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}{_E}",
+        "postman-api-token",
+        "A Postman API key: it reads the workspaces' collections and their stored secrets.",
+    ),
+    _f(
+        "Pulumi Token",
+        "pul-",
+        rf"{_B}pul-[a-f0-9]{{40}}{_E}",
+        "pulumi-api-token",
+        "A Pulumi access token: it reads stack state, which holds the stacks' secrets.",
+    ),
+    _f(
+        "Prefect API Key",
+        "pnu_",
+        rf"{_B}pnu_[A-Za-z0-9]{{36}}{_E}",
+        "prefect-api-token",
+        "A Prefect Cloud API key (orchestration of data pipelines).",
+    ),
+    _f(
+        "Linear API Key",
+        "lin_api_",
+        rf"{_B}lin_api_[A-Za-z0-9]{{40}}{_E}",
+        "linear-api-key",
+        "A Linear personal API key.",
+    ),
+    _f(
+        "Notion Token",
+        "ntn_",
+        rf"{_B}ntn_[0-9]{{11}}[A-Za-z0-9]{{35}}{_E}",
+        "notion-api-token",
+        "A Notion integration token.",
+    ),
+    _f(
+        "Sentry Token",
+        "sntryu_ sntrys_",
+        rf"{_B}(?:sntryu_[a-f0-9]{{64}}{_E}|sntrys_eyJ[A-Za-z0-9+/=_]{{60,800}}+)",
+        "sentry-user-token sentry-org-token",
+        "Sentry user auth tokens and organization tokens.",
+    ),
+    _f(
+        "PlanetScale Token",
+        "pscale_tkn_ pscale_oauth_ pscale_pw_",
+        rf"{_B}pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.-]{{32,64}}+",
+        "planetscale-api-token planetscale-oauth-token planetscale-password",
+        "PlanetScale service tokens, OAuth tokens and database passwords.",
+    ),
+    _f(
+        "Heroku API Key",
+        "hrku-",
+        rf"{_B}HRKU-AA[0-9A-Za-z_-]{{58}}{_E_DASH}",
+        "heroku-api-key-v2",
+        "A Heroku API key of the current format.",
+    ),
+    _f(
+        "Perplexity API Key",
+        "pplx-",
+        rf"{_B}pplx-[A-Za-z0-9]{{48}}{_E}",
+        "perplexity-api-key",
+        "A Perplexity API key.",
+    ),
+    _f(
+        "Dynatrace Token",
+        "dt0c01.",
+        rf"{_B}dt0c01\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{64}}{_E}",
+        "dynatrace-api-token",
+        "A Dynatrace API token.",
+    ),
+    _f(
+        "Terraform Cloud Token",
+        ".atlasv1.",
+        r"(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}+",
+        "hashicorp-tf-api-token",
+        "A Terraform Cloud / Enterprise API token: it plans and applies, with the workspace's"
+        " cloud credentials.",
+    ),
+    _f(
+        "Vercel Token",
+        "vcp_ vci_ vca_ vcr_ vck_",
+        rf"{_B}vc[pcirak]_[A-Za-z0-9]{{40,64}}{_E}",
+        "",
+        "Vercel's prefixed personal, integration, app, refresh and key tokens (not in"
+        " gitleaks' list; secretlint's vercel rule).",
+    ),
+    _f(
+        "dbt Cloud Token",
+        "dbtc_ dbtu_",
+        rf"{_B}dbt[cu]_[A-Za-z0-9_-]{{40,80}}+",
+        "",
+        "A dbt Cloud service (dbtc_) or personal (dbtu_) token: it runs jobs with the"
+        " warehouse credentials of the project (not in gitleaks' list).",
+    ),
+)
+
+
+def token_secrets(text: str, folded: str) -> Iterator[Found]:
+    """Every token of a known format in ``text`` (``folded``: it folded with
+    ``prefilter.fold``), each with its offset; a format runs only when its literal is there."""
+    on = _TRIGGERS.on(folded)
+    for index, token in enumerate(FORMATS):
+        if str(index) not in on:
+            continue
+        for match in token.pattern.finditer(text):
+            group = "v" if "v" in token.pattern.groupindex else 0
+            value = match.group(group)
+            if value and not _filler(value):
+                yield Found(token.kind, value, match.start(group))
+
+
+_TRIGGERS = Triggers({str(i): token.triggers for i, token in enumerate(FORMATS)})
+_SEPARATORS = re.compile(r"[_.-]")
+
+
+def _filler(value: str) -> bool:
+    """A short prefix and one character repeated (``sk_live_AAAAAAAA``): documentation, no
+    issuer makes such a token."""
+    last = _SEPARATORS.split(value)[-1]
+    return len(last) >= 8 and len(set(last)) == 1 and len(value) - len(last) <= 16

@@ -1,0 +1,503 @@
+"""secret_detection's own rules, family by family: token formats, connection strings, SQL,
+.pgpass, HTTP authentication, prose, assignments (found), and the precision rules (digests,
+public keys and signatures, references, placeholders: not found) each with a real secret
+written beside its place or shape, which is still found. A real repository that holds no
+secret gives no hit.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from migration_checks import secret_detection as sd
+from migration_checks.documents import Document, DocumentError, Format, Limits, parse_document
+from migration_checks.secret_detection import statements, tokens
+from tests.conftest import SHARED
+
+JAFFLE_SHOP = SHARED / "fixtures" / "dbt" / "jaffle_shop"
+
+
+def scan(path: str, text: str) -> list[sd.Hit]:
+    def document() -> Document | None:
+        kind: Format = "json" if path.endswith(".json") else "yaml"
+        try:
+            return parse_document(path, text.encode("utf-8"), kind, Limits(), plain_data=False)
+        except DocumentError:
+            return None
+
+    with sd.engine():
+        return sd.scan_text(path, text, sd.Options(), document)
+
+
+def where(path: str, text: str, secret: str) -> tuple[int, int]:
+    """The 1-based line and column of ``secret`` in ``text``."""
+    at = text.index(secret)
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def assert_found(path: str, text: str, secret: str) -> None:
+    hits = scan(path, text)
+    assert hits, f"nothing found in {path}"
+    assert where(path, text, secret) in {(h.line, h.column) for h in hits}, hits
+    assert all(secret not in repr(h) for h in hits)  # the value is never in a hit
+
+
+R = "Wq7vLp2xRz"  # a password
+A62 = "Xk9vR2mQ7tLp4wZ8nB3cH6yJ1dF5gS0aUeKiOqWr"  # 40 base62 characters
+
+# (family, path, text, secret): each must be found at the secret's line and column.
+FOUND = [
+    # token formats
+    (
+        "github-fine-grained-pat",
+        "t.txt",
+        "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\n",
+        "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",
+    ),
+    (
+        "vault-service-token",
+        "t.env",
+        f"VAULT_TOKEN=hvs.CAESIJ{A62}{A62}{A62[:20]}\n",
+        f"hvs.CAESIJ{A62}{A62}{A62[:20]}",
+    ),
+    ("vault-batch-token", "t.sh", f"export VAULT_TOKEN=hvb.{A62 * 4}\n", f"hvb.{A62 * 4}"),
+    (
+        "gitlab-deploy-token",
+        "t.md",
+        "token gldt-Xk9vR2mQ7tLp4wZ8nB3c here\n",
+        "gldt-Xk9vR2mQ7tLp4wZ8nB3c",
+    ),
+    (
+        "slack-app-token",
+        "t.txt",
+        "xapp-1-A02JWS7BEDD-1234576618999-1234010643963577ab7449ef8014ade5\n",
+        "xapp-1-A02JWS7BEDD-1234576618999-1234010643963577ab7449ef8014ade5",
+    ),
+    (
+        "gcp-api-key",
+        "t.env",
+        "GOOGLE_API_KEY=AIzaSyDk9vR2mQ7tLp4wZ8nB3cH6yJ1dF5gS0aU\n",
+        "AIzaSyDk9vR2mQ7tLp4wZ8nB3cH6yJ1dF5gS0aU",
+    ),
+    (
+        "npm-access-token",
+        "t.txt",
+        "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\n",
+        "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",
+    ),
+    (
+        "npmrc",
+        ".npmrc",
+        "//registry.npmjs.org/:_authToken=743b294a-cd03-11ec-9d64-0242ac120002\n",
+        "743b294a-cd03-11ec-9d64-0242ac120002",
+    ),
+    (
+        "databricks-api-token",
+        "job.py",
+        "token = 'dapi0123456789abcdef0123456789abcdef'\n",
+        "dapi0123456789abcdef0123456789abcdef",
+    ),
+    ("openai-api-key", "t.env", f"OPENAI_API_KEY=sk-proj-{A62}{A62}\n", f"sk-proj-{A62}{A62}"),
+    (
+        "anthropic-api-key",
+        "t.py",
+        f"KEY = 'sk-ant-api03-{A62}{A62}{A62[:15]}AA'\n",
+        f"sk-ant-api03-{A62}{A62}{A62[:15]}AA",
+    ),
+    (
+        "shopify-shared-secret",
+        "t.txt",
+        "shpss_QlRSJy5AXX1cILNjVatTsEIhFxuPF5ex\n",
+        "shpss_QlRSJy5AXX1cILNjVatTsEIhFxuPF5ex",
+    ),
+    ("doppler-api-token", "t.env", f"DOPPLER_TOKEN=dp.pt.{A62}AbC\n", f"dp.pt.{A62}AbC"),
+    (
+        "huggingface-access-token",
+        "t.env",
+        "HF_TOKEN=hf_Xk9vRmQtLpwZnBcHyJdFgSaUeKiOqWrAbCd\n",
+        "hf_Xk9vRmQtLpwZnBcHyJdFgSaUeKiOqWrAbCd",
+    ),
+    (
+        "stripe-access-token",
+        "t.rb",
+        "Stripe.api_key = 'rk_live_Xk9vR2mQ7tLp4wZ8nB3cH6yJ'\n",
+        "rk_live_Xk9vR2mQ7tLp4wZ8nB3cH6yJ",
+    ),
+    ("aws secret access key", "creds", f"aws_secret_access_key = {A62}\n", A62),
+    ("dbt cloud", "t.env", f"DBT_CLOUD_TOKEN=dbtc_{A62}\n", f"dbtc_{A62}"),
+    (
+        "grafana-service-account-token",
+        "t.txt",
+        "glsa_abcdefghijklmnopqrstuvwxyz012345_89abcdef\n",
+        "glsa_abcdefghijklmnopqrstuvwxyz012345_89abcdef",
+    ),
+    # connection strings
+    (
+        "libpq dsn",
+        "load.py",
+        f'conn = psycopg2.connect("host=db port=5432 dbname=shop user=app password={R}")\n',
+        R,
+    ),
+    (
+        "dblink",
+        "f.sql",
+        f"SELECT dblink_connect('host=db dbname=shop user=app password={R}');\n",
+        R,
+    ),
+    (
+        "libpq quoted",
+        "g.py",
+        "conn = psycopg.connect(\"dbname=shop user=app password='s3cr3t pass9'\")\n",
+        "s3cr3t pass9",
+    ),
+    ("odbc", "conn.cs", f'var cs = "Server=db;Database=shop;Uid=app;Pwd={R};";\n', R),
+    # SQL
+    ("identified by", "u.sql", f"CREATE USER loader IDENTIFIED BY '{R}';\n", R),
+    (
+        "mysql identified with",
+        "u.sql",
+        f"ALTER USER 'l'@'%' IDENTIFIED WITH caching_sha2_password BY '{R}';\n",
+        R,
+    ),
+    ("role with password", "u.sql", f"CREATE ROLE app WITH LOGIN PASSWORD '{R}';\n", R),
+    ("role multi-line", "u.sql", f"CREATE ROLE app WITH\n  LOGIN\n  PASSWORD '{R}';\n", R),
+    ("alter role", "migrate.py", f"cur.execute(\"ALTER ROLE app PASSWORD '{R}'\")\n", R),
+    (
+        "user mapping",
+        "u.sql",
+        f"CREATE USER MAPPING FOR app SERVER remote OPTIONS (user 'u', password '{R}');\n",
+        R,
+    ),
+    ("snowflake", "u.sql", f"CREATE USER loader PASSWORD = '{R}' DEFAULT_ROLE = loader;\n", R),
+    # .pgpass
+    (".pgpass", ".pgpass", f"# shop\ndb.example.com:5432:shop:app:{R}\n", R),
+    ("pgpass escaped", "conf/pgpass", f"h\\:1:*:*:loader:{R}\n", R),
+    # HTTP authentication
+    ("requests auth", "h.py", f'r = requests.get(url, auth=("loader", "{R}"))\n', R),
+    ("HTTPBasicAuth", "h.py", f'auth = HTTPBasicAuth(user, "{R}")\n', R),
+    (
+        "basic header",
+        "h.py",
+        'headers = {"Authorization": "Basic bG9hZGVyOldxN3ZMcDJ4Ung="}\n',
+        "bG9hZGVyOldxN3ZMcDJ4Ung=",
+    ),
+    (
+        "bearer curl",
+        "c.sh",
+        'curl -H "Authorization: Bearer 3f9a8b7c6d5e4f3a2b1c" https://api\n',
+        "3f9a8b7c6d5e4f3a2b1c",
+    ),
+    (
+        "bearer yaml",
+        "h.yml",
+        "headers:\n  Authorization: Bearer Zk9vR2mQ7tLp4wZ8nB3c\n",
+        "Zk9vR2mQ7tLp4wZ8nB3c",
+    ),
+    ("curl -u", "c.sh", f"curl -u loader:{R} https://api/x\n", R),
+    # prose and assignments
+    ("prose", "notes.md", f"The password is {R} for the staging db.\n", R),
+    ("prose for", "notes.md", "the password for the replica was `hunter2`.\n", "hunter2"),
+    ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
+    ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
+    ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+]
+
+# (family, path, text): nothing found.
+NOT_FOUND = [
+    (
+        "revision",
+        "packages.yml",
+        "packages:\n  - git: https://github.com/dbt-labs/dbt-utils.git\n    revision: 3f2a9c1b7e8d4f6a0b5c2d9e1f7a3b8c4d6e0f12\n",
+    ),
+    (
+        "sha1_hash",
+        "package-lock.yml",
+        "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\nsha1_hash: 9c2e1f7a3b8c4d6e0f123f2a9c1b7e8d4f6a0b5c\n",
+    ),
+    (
+        "rev",
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: 8d4f6a0b5c2d9e1f7a3b8c4d6e0f123f2a9c1b7e\n",
+    ),
+    (
+        "digest, checksum",
+        "m.json",
+        '{"digest": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "checksum": "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"}\n',
+    ),
+    (
+        "etag",
+        "s3.json",
+        '{"ETag": "\\"d41d8cd98f00b204e9800998ecf8427e\\"", "etag": "5d41402abc4b2a76b9719d911017c592"}\n',
+    ),
+    ("integrity", "package-lock.json", '{"integrity": "sha512-' + A62 * 2 + '1234567=="}\n'),
+    (
+        "pip hash",
+        "requirements.txt",
+        "x==1 --hash=sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+    ),
+    (
+        "ssh public key",
+        "keys/signer.pub",
+        f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp8{A62} release@example\n",
+    ),
+    (
+        "minisign",
+        "r.minisig",
+        f"untrusted comment: signature from minisign secret key\nRWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3R{A62}\n",
+    ),
+    (
+        "pgp signature",
+        "sig.asc",
+        f"-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE{A62}{A62}\n=Lp4w\n-----END PGP SIGNATURE-----\n",
+    ),
+    (
+        "public key under key",
+        "c.yml",
+        "signing:\n  public_key: Xk9vR2mQ7tLp4wZ8nB3cH6yJ1dF5gS0aUeKiOqWr12=\n",
+    ),
+    (
+        "secp256k1 public key",
+        ".env",
+        'DOTENV_PUBLIC_KEY="037cfbfc90234cfdab7eb54050566293789efaa1a35dc420749662db400dc9c4b2"\n',
+    ),
+    ("vault:path", "app.yml", "db:\n  password: vault:secret/data/shop/db#password\n"),
+    ("vault query", "app.yml", "db:\n  password: vault://kv/shop/db?version=3\n"),
+    (
+        "external secret",
+        "es.yaml",
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nspec:\n  data:\n    - secretKey: db-password\n      remoteRef:\n        key: prod/shop/db\n        property: password\n",
+    ),
+    (
+        "vault agent",
+        "dep.yaml",
+        "metadata:\n  annotations:\n    vault.hashicorp.com/agent-inject-secret-db-creds: database/creds/shop-app\n",
+    ),
+    (
+        "secrets manager arn",
+        "task.json",
+        '{"secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/shop/db-AbCdEf"}]}\n',
+    ),
+    (
+        "github expressions",
+        "wf.yml",
+        "jobs:\n  run:\n    env:\n      DBT_API_KEY: ${{ secrets.DBT_CLOUD_API_KEY }}\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n",
+    ),
+    ("dbt env_var", "profiles.yml", "p:\n  password: \"{{ env_var('DBT_PASSWORD') }}\"\n"),
+    (
+        "${VAR:?}",
+        "docker-compose.yml",
+        "s:\n  environment:\n    POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}\n    API_TOKEN: ${API_TOKEN:?}\n",
+    ),
+    (
+        "$(...)",
+        "run.sh",
+        'export DBT_PASSWORD=$(gcloud secrets versions access latest --secret=dbt)\nexport API_TOKEN="$(vault kv get -field=token secret/shop/api)"\n',
+    ),
+    (
+        "make variables",
+        "Makefile",
+        "DB_URL = postgres://$(PGUSER):$(PGPASSWORD)@$(PGHOST)/$(PGDATABASE)\n",
+    ),
+    (
+        "sql columns",
+        "schema.sql",
+        "CREATE TABLE users (\n  password VARCHAR(255),\n  password_hash TEXT\n);\nUPDATE users SET password_hash = NULL;\nCREATE ROLE r WITH LOGIN PASSWORD NULL;\nCREATE USER l IDENTIFIED BY :pw;\n",
+    ),
+    (
+        "doc placeholders",
+        "README.md",
+        '```\napi_key = "your-api-key-here"\npassword = "<password>"\nurl = postgres://user:password@localhost:5432/db\ntoken: xxx\nsecret: ***\npassword: changeme\n```\n',
+    ),
+    (
+        "elided pem",
+        "docs/keys.md",
+        "```\n-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n```\n",
+    ),
+    (
+        "pem of text",
+        "k.txt",
+        "-----BEGIN PRIVATE KEY-----\nYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo=\n-----END PRIVATE KEY-----\n",
+    ),
+    ("identifier values", "dbt_project.yml", "vars:\n  database_key: github_database\n"),
+    (
+        "same user and password",
+        "a.js",
+        'const U = "postgres://postgres:postgres@localhost:5432/db";\n',
+    ),
+    (
+        "stripe filler",
+        "s.txt",
+        "sk_live_AAAAAAAAAAAAAAAAAAAAAAAA\nxsk_live_Xk9vR2mQ7tLp4wZ8nB3cH6yJ\n",
+    ),
+    (
+        "prose without a password",
+        "runbook.md",
+        "The password is stored in Vault.\nThe password is rotated every 90 days.\n",
+    ),
+    (
+        "code expressions",
+        "h.py",
+        'r = get(url, auth=(user, password))\nheaders = {"Authorization": f"Bearer {token}"}\npassword = get_secret("db")\n',
+    ),
+]
+
+# (negative rule, path, text, secret): a real secret beside the negative rule's place.
+STILL_FOUND = [
+    ("placeholder word + secret", "app.env", f"API_KEY=changeme-{R}\n", f"changeme-{R}"),
+    ("placeholder phrase + secret", "conf.py", f'API_KEY = "your-{R}"\n', f"your-{R}"),
+    (
+        "${VAR:-literal}",
+        "docker-compose.yml",
+        f"s:\n  password: ${{DB_PASSWORD:-{R}}}\n",
+        f"${{DB_PASSWORD:-{R}}}",
+    ),
+    (
+        "${{ }} with a literal fallback",
+        "wf.yml",
+        f"env:\n  DB_PASSWORD: ${{{{ secrets.X || '{R}' }}}}\n",
+        f"${{{{ secrets.X || '{R}' }}}}",
+    ),
+    (
+        "env_var with a literal default",
+        "profiles.yml",
+        f"p:\n  password: \"{{{{ env_var('DBT_PASSWORD', '{R}') }}}}\"\n",
+        f"{{{{ env_var('DBT_PASSWORD', '{R}') }}}}",
+    ),
+    ("$(echo literal)", "run.sh", f'export DB_PASSWORD="$(echo {R})"\n', f"$(echo {R})"),
+    (
+        "revision key, a token",
+        "packages.yml",
+        f"packages:\n  - revision: ghp_{A62[:36]}\n",
+        f"ghp_{A62[:36]}",
+    ),
+    (
+        "digest key, wrong length",
+        "m.json",
+        '{"checksum": "3f2a9c1b7e8d4f6a0b5c2d9e1f7a3b8c4d6e0f1234"}\n',
+        "3f2a9c1b7e8d4f6a0b5c2d9e1f7a3b8c4d6e0f1234",
+    ),
+    (
+        "password_hash is not a digest key",
+        "u.yml",
+        "password_hash: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ),
+    (
+        "public key name, a private key's shape",
+        "c.yml",
+        f"signing_public_key: '{A62}{A62}+/Zx'\n",
+        f"{A62}{A62}+/Zx",
+    ),
+    (
+        "pem with a real body",
+        "k.txt",
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGp8Xk9vR2mQ7tLp4wZ8nB3cH6yJ1dF5gS0aUeKiOqWr\n-----END PRIVATE KEY-----\n",
+        "BEGIN PRIVATE KEY",
+    ),
+    (
+        "a vault path under a password key",
+        "dep.yaml",
+        f"metadata:\n  password: 'shop/{R}'\n  annotations:\n    vault.hashicorp.com/agent-inject-secret-db: shop/{R}\n",
+        f"shop/{R}",
+    ),
+    (
+        "identifier under a password key",
+        "dbt_project.yml",
+        "vars:\n  password: github_database\n",
+        "github_database",
+    ),
+    (
+        "url password not a stand-in",
+        "a.js",
+        f'const U = "postgres://postgres:{R}@localhost:5432/db";\n',
+        R,
+    ),
+    (
+        "vault: with a credential query",
+        "app.yml",
+        f"db:\n  password: vault://kv/db?token={R}\n",
+        f"vault://kv/db?token={R}",
+    ),
+    (
+        "arn holding a token",
+        "t.json",
+        f'{{"x": "arn:aws:s3:::bucket/ghp_{A62[:36]}"}}\n',
+        f"ghp_{A62[:36]}",
+    ),
+    (
+        "inherit under another key",
+        "wf.yml",
+        "jobs:\n  a:\n    env:\n      password: inherit2x\n",
+        "inherit2x",
+    ),
+]
+
+
+@pytest.mark.parametrize(("family", "path", "text", "secret"), FOUND, ids=[c[0] for c in FOUND])
+def test_found(family: str, path: str, text: str, secret: str) -> None:
+    assert_found(path, text, secret)
+
+
+@pytest.mark.parametrize(("family", "path", "text"), NOT_FOUND, ids=[c[0] for c in NOT_FOUND])
+def test_not_found(family: str, path: str, text: str) -> None:
+    assert scan(path, text) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "text", "secret"), STILL_FOUND, ids=[c[0] for c in STILL_FOUND]
+)
+def test_a_real_secret_beside_a_negative_rule_is_still_found(
+    rule: str, path: str, text: str, secret: str
+) -> None:
+    hits = scan(path, text)
+    line, _ = where(path, text, secret)
+    assert line in {h.line for h in hits}, hits
+
+
+def test_every_token_format_is_documented_and_cited() -> None:
+    docs = (Path(__file__).resolve().parents[4] / "docs" / "secrets-rules.md").read_text()
+    for token in tokens.FORMATS:
+        assert token.reason and token.triggers
+        for rule_id in token.gitleaks:
+            assert f"`{rule_id}`" in docs, rule_id
+        assert all(t == t.lower() for t in token.triggers)  # literals of the folded text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "password=" + " " * 1_000_000,
+        "host=a " + "password=" * 120_000,
+        "auth=(" + "a" * 1_000_000,
+        "Authorization: Bearer " + "a" * 1_000_000 + "$",
+        "identified by " * 80_000,
+        "x" * 1_000_000 + "password is",
+        "key=" * 250_000,
+        "sk_live_" * 120_000,
+        "hvs." + "a" * 1_000_000,
+        "a" * 1_000_000 + "Q~",
+        "github_pat_" * 90_000,
+        "-u a:" * 200_000 + " curl",
+    ],
+    ids=lambda s: s[:16],
+)
+def test_our_rules_take_linear_time(line: str) -> None:
+    folded = sd.prefilter.fold(line) if hasattr(sd, "prefilter") else line.lower()
+    started = time.perf_counter()
+    list(tokens.token_secrets(line, folded))
+    list(statements.statement_secrets("notes.txt", line, folded, structured=False))
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.skipif(not JAFFLE_SHOP.is_dir(), reason="the shared fixtures are not here")
+def test_a_real_dbt_project_without_secrets_gives_no_hit() -> None:
+    files = [p for p in sorted(JAFFLE_SHOP.rglob("*")) if p.is_file()]
+    assert len(files) > 5
+    hits = []
+    for path in files:
+        text = path.read_bytes().decode("utf-8")
+        hits += scan(str(path.relative_to(JAFFLE_SHOP)), text)
+    assert hits == []
