@@ -4,6 +4,7 @@ their known places, and what our rules find besides; each a ``Hit``, never the v
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -106,12 +107,16 @@ def _keyword_names_property(line: str, value: str) -> bool:
     return key is not None and names_a_property(key)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 class _Lines:
     """A text's lines (``\\n``, ``\\r\\n`` or ``\\r`` ended), split only when first needed."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._lines: list[str] | None = None
+        self._starts: list[int] | None = None
 
     def all(self) -> list[str]:
         if self._lines is None:
@@ -123,10 +128,12 @@ class _Lines:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def position(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of a character offset of the text."""
-        before = self.text[:offset].replace("\r\n", "\n").replace("\r", "\n")
-        line = before.count("\n") + 1
-        return line, len(before) - (before.rfind("\n") + 1) + 1
+        """1-based line and column of a character offset of the text (the line starts found
+        once, so that many findings in a big file stay linear)."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
 
 
 def scan_text(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from migration_checks.secret_detection.hits import Found
 from migration_checks.secret_detection.prefilter import Triggers
@@ -56,10 +56,24 @@ _CONNECTION_KEY = re.compile(
 )
 
 
+def _on_its_line(pattern: re.Pattern[str], text: str, lines: _LineIndex) -> Callable[[int], bool]:
+    """Whether ``pattern`` occurs on the line holding an offset; each line searched once, so a
+    long line of many matches stays linear."""
+    seen: dict[int, bool] = {}
+
+    def found(offset: int) -> bool:
+        start, end = lines.span(offset)
+        if start not in seen:
+            seen[start] = pattern.search(text, start, end) is not None
+        return seen[start]
+
+    return found
+
+
 def _connection_strings(text: str, lines: _LineIndex) -> Iterator[Found]:
+    keyed = _on_its_line(_CONNECTION_KEY, text, lines)
     for match in _CONNECTION_PASSWORD.finditer(text):
-        start, end = lines.span(match.start())
-        if _CONNECTION_KEY.search(text, start, end) is None:
+        if not keyed(match.start()):
             continue
         group = "q" if match.group("q") is not None else "b"
         yield Found(CONNECTION_STRING, match.group(group), match.start(group))
@@ -88,12 +102,11 @@ _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
 
 def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
     sql_file = path.lower().endswith(_SQL_FILES)
+    in_sql = _on_its_line(_SQL_CONTEXT, text, lines)
     for pattern in (_SQL_IDENTIFIED, _SQL_PASSWORD, _SQL_SET_PASSWORD):
         for match in pattern.finditer(text):
-            if pattern is _SQL_PASSWORD and not sql_file:
-                start, end = lines.span(match.start())
-                if _SQL_CONTEXT.search(text, start, end) is None:
-                    continue
+            if pattern is _SQL_PASSWORD and not sql_file and not in_sql(match.start()):
+                continue
             group = next(g for g in ("q", "d", "b") if match.groupdict().get(g) is not None)
             value = match.group(group)
             if group == "b" and value.lower() in _SQL_NOT_PASSWORDS:
@@ -159,9 +172,9 @@ def _http(text: str, lines: _LineIndex) -> Iterator[Found]:
     for pattern in (_AUTH_TUPLE, _AUTH_CLASS, _AUTH_HEADER):
         for match in pattern.finditer(text):
             yield Found(HTTP_AUTH, match.group("v"), match.start("v"))
+    curl = _on_its_line(_CURL, text, lines)
     for match in _CURL_USER.finditer(text):
-        start, end = lines.span(match.start())
-        if _CURL.search(text, start, end) is not None:
+        if curl(match.start()):
             yield Found(HTTP_AUTH, match.group("v"), match.start("v"))
 
 
