@@ -113,6 +113,32 @@ class ActRun:
         )
 
 
+def offline_act(event: str, repo: Path, workflow: Path, tool_cache: Path, *extra: str) -> ActRun:
+    """act runs ``workflow`` of ``repo`` on ``event`` here, offline, with the shared wheelhouse;
+    the outer runner's variables and the suite's own settings stay out of its run."""
+    cache = repo.parent / "act-cache"
+    cache.mkdir(exist_ok=True)
+    if not (cache / "tool_cache").exists():
+        (cache / "tool_cache").symlink_to(tool_cache, target_is_directory=True)
+    outer = ("GITHUB_", "RUNNER_", "ACTIONS_", "MIGRATION_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
+    command = [
+        find_act(), event,
+        "-C", str(repo),
+        "-W", str(workflow),
+        "-P", "ubuntu-latest=-self-hosted",
+        "--action-offline-mode",
+        "--action-cache-path", str(cache),
+        "--no-cache-server",
+        *extra,
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
+        timeout=900, check=False,
+    )  # fmt: skip
+    return ActRun(done.returncode, done.stdout + done.stderr)
+
+
 def run_act(
     act: str, repo: Path, tool_cache: Path, tree: Tree, workflow: Path = WORKFLOW
 ) -> ActRun:

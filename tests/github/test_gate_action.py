@@ -10,14 +10,13 @@ fake GitHub, which act's steps reach on this host (GITHUB_API_URL through --env)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.actions.test_act import ActRun, copy_suite, find_act, tool_cache
+from tests.actions.test_act import copy_suite, offline_act, tool_cache
 from tests.gate.trees import git
 from tests.github.conftest import REPO, approved_pull
 from tests.github.fake_github import TOKEN, FakeGithub
@@ -43,28 +42,11 @@ def workspace(tmp_path: Path) -> Path:
 def test_the_gate_action_runs_offline_and_blocks_unverified_approvals(
     workspace: Path, tool_cache: Path
 ) -> None:
-    cache = workspace.parent / "act-cache"
-    cache.mkdir()
-    (cache / "tool_cache").symlink_to(tool_cache, target_is_directory=True)
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))
-    }
-    command = [
-        find_act(), "workflow_dispatch",
-        "-C", str(workspace),
-        "-W", str(workspace / ".github/workflows/gate.yml"),
-        "-P", "ubuntu-latest=-self-hosted",
-        "--action-offline-mode",
-        "--action-cache-path", str(cache),
-        "--no-cache-server",
+    run = offline_act(
+        "workflow_dispatch", workspace, workspace / ".github/workflows/gate.yml", tool_cache,
         "--input", "path=examples/migrations",
         "--input", "policy=examples/policy/policy.json",
-    ]  # fmt: skip
-    done = subprocess.run(
-        command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-        timeout=900, check=False,
     )  # fmt: skip
-    run = ActRun(done.returncode, done.stdout + done.stderr)
 
     assert run.returncode == 0, run.log
     assert run.output("blocked") == "true", run.log
@@ -120,28 +102,12 @@ def test_the_gate_action_verifies_a_merge_queue_entry_and_writes_nothing(
     }
     event_file = tmp_path / "event.json"
     event_file.write_text(json.dumps(event))
-    cache = tmp_path / "act-cache"
-    cache.mkdir()
-    (cache / "tool_cache").symlink_to(tool_cache, target_is_directory=True)
-    outer = ("GITHUB_", "RUNNER_", "ACTIONS_", "MIGRATION_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
-    command = [
-        find_act(), "merge_group",
+    run = offline_act(
+        "merge_group", repo, repo / ".github/workflows/gate.yml", tool_cache,
         "-e", str(event_file),
-        "-C", str(repo),
-        "-W", str(repo / ".github/workflows/gate.yml"),
-        "-P", "ubuntu-latest=-self-hosted",
-        "--action-offline-mode",
-        "--action-cache-path", str(cache),
-        "--no-cache-server",
         "-s", f"GITHUB_TOKEN={TOKEN}",
         "--env", f"GITHUB_API_URL={fake.base_url}",
-    ]  # fmt: skip
-    done = subprocess.run(
-        command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-        timeout=900, check=False,
     )  # fmt: skip
-    run = ActRun(done.returncode, done.stdout + done.stderr)
 
     assert run.returncode == 0, run.log
     assert run.output("blocked") in ("true", "false"), run.log
