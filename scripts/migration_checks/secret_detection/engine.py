@@ -5,6 +5,12 @@ filter replaced and one dropped, configured for one check run by ``engine()``.
 lines of spaces (Yelp/detect-secrets#977); it is replaced by ``is_indirect_reference`` below,
 which answers the same for every line in linear time. Its allowlist filter and the INI
 transformer's allowlist patterns are replaced likewise (``linear``).
+
+*Scope.* detect-secrets applies that filter to every plugin's finds on a line that looks like a
+call (``x = f(...)``), which hides issuer-prefixed tokens passed to one:
+``Client("SK<32 hex>", ...)``, ``boto3.client("s3", aws_access_key_id="AKIA...")``. The heuristic
+is about a credential-named key given an expression, so here it judges only the plugins that
+judge a key or a shape: the keyword and the entropy plugins (``is_indirect_reference_find``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import cast
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins import keyword as ds_keyword
 from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 from detect_secrets.settings import get_filters, transient_settings
 
 from migration_checks.secret_detection.linear import (
@@ -27,7 +34,7 @@ from migration_checks.secret_detection.linear import (
 )
 
 _STOCK_INDIRECT = "detect_secrets.filters.heuristic.is_indirect_reference"
-_OWN_INDIRECT = f"{__name__}.is_indirect_reference"
+_OWN_INDIRECT = f"{__name__}.is_indirect_reference_find"
 # detect-secrets checks that the file exists on disk under the name it is given; files here are
 # read by the caller (contained, size-capped), and named relative to the migration directory.
 _ON_DISK = "detect_secrets.filters.common.is_invalid_file"
@@ -79,3 +86,11 @@ def is_indirect_reference(line: str) -> bool:
 
 
 KEYWORD_TYPE = ds_keyword.KeywordDetector.secret_type
+_REFERENCE_JUDGED = (ds_keyword.KeywordDetector, HighEntropyStringsPlugin)
+
+
+def is_indirect_reference_find(secret: str, line: str, plugin: BasePlugin) -> bool:
+    """The filter as registered (its parameters make detect-secrets call it for each find, with
+    the plugin that found it): a keyword or entropy find on an indirect-reference line."""
+    del secret  # a parameter so that detect-secrets passes the plugin; the line decides
+    return isinstance(plugin, _REFERENCE_JUDGED) and is_indirect_reference(line)

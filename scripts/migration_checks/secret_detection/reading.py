@@ -157,6 +157,29 @@ def engine_scan_lines(filename: str, text: str) -> list[Judged]:
     return _judge_all(filename, lines) if lines else []
 
 
+# The plugins that know a credential by its issuer's format, wherever it stands (not by a key
+# or by the entropy of a quoted string).
+_FORMAT_PLUGINS = GATED - {"KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"}
+
+
+def yaml_format_scan_lines(filename: str, text: str) -> list[Judged]:
+    """A YAML file read line by line by the format plugins alone. detect-secrets' YAML reading
+    judges a mapping's string values only, so an AWS key or a Slack webhook in a list item
+    (``args: ["--key", "AKIA..."]``), a key or a comment of a YAML file with any string value
+    was never judged; what is found on a line both readings judge is reported once, by the
+    caller."""
+    if determine_file_type(filename) is not FileType.YAML:
+        return []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    content = _readlines(text)
+    wanted = [
+        (n, content[n - 1], _FORMAT_PLUGINS if plugins is None else plugins & _FORMAT_PLUGINS)
+        for n, plugins in candidate_lines(text).items()
+        if n <= len(content)
+    ]
+    return _judge(filename, content, [item for item in wanted if item[2]])
+
+
 def _first_reading(filename: str, text: str) -> list[Judged]:
     if _may_be_ini(text):
         lines = _transform(ConfigFileTransformer(), filename, text)

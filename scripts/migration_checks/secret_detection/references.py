@@ -24,6 +24,8 @@ _INTERPOLATION = re.compile(
     # ${VAR:?message} / ${VAR?}: the shell stops when VAR is unset; the message is prose
     r"|\$\{[A-Za-z_][A-Za-z0-9_]*:?\?[A-Za-z .,'_-]*\}"
     r"|\$[A-Za-z_][A-Za-z0-9_]*"  # $VAR
+    # ${env:VAR}, ${ENV:VAR}, ${oc.env:VAR}: resolvers of Spring, Hydra/OmegaConf, Serverless
+    r"|\$\{(?:env|ENV|oc\.env|sys):[A-Za-z_][A-Za-z0-9_]*\}"
     # GitHub Actions expressions of a context (no literal fallback: "||" is not allowed)
     r"|\$\{\{[ \t]*(?:secrets|vars|env|inputs|needs|steps|github|matrix|jobs)"
     r"\.[A-Za-z0-9_.-]+[ \t]*\}\}"

@@ -30,7 +30,7 @@ from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
 from migration_checks.secret_detection.precision import false_alarm
 from migration_checks.secret_detection.prefilter import fold
-from migration_checks.secret_detection.reading import engine_scan_lines
+from migration_checks.secret_detection.reading import engine_scan_lines, yaml_format_scan_lines
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
     key_words,
@@ -157,7 +157,14 @@ def scan_text(
         return value in digests
 
     def engine_hits(scanned: str, source_of: Callable[[int], str]) -> Iterator[Hit]:
-        for secret, read_line in engine_scan_lines(path, scanned):
+        judged: set[tuple[str, int, str]] = set()
+        for secret, read_line in chain(
+            engine_scan_lines(path, scanned), yaml_format_scan_lines(path, scanned)
+        ):
+            identity = (secret.type, secret.line_number, secret.secret_hash)
+            if identity in judged:
+                continue
+            judged.add(identity)
             value = secret.secret_value or ""
             if not_a_secret(value, options.schemes):
                 continue

@@ -12,6 +12,8 @@ assignment rule runs line by line, on the lines that hold a credential word.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -35,8 +37,19 @@ _TRIGGERS = Triggers(
     {
         "connection": ("password", "pwd"),
         "sql": ("identified", "password"),
-        "http": ("auth", "curl"),
-        "prose": ("password", "passwd", "pwd", "passphrase"),
+        "pgpass": ("pgpass",),
+        "http": ("auth", "curl", "basic", "add_password", "login", "credential"),
+        "prose": (
+            "password",
+            "passwd",
+            "pwd",
+            "passphrase",
+            "pw",
+            "pass",
+            "creds",
+            "credentials",
+            "login",
+        ),
         "assignment": ("pass", "pwd", "secret", "token", "key", "credential", "bearer"),
     }
 )
@@ -45,37 +58,45 @@ _TRIGGERS = Triggers(
 # libpq (``host=db dbname=shop user=app password=x``, also inside dblink_connect('...') and
 # psycopg.connect("...")) and ODBC / ADO.NET (``Server=db;Database=x;Uid=app;Pwd=x;``). The
 # password key must be a word of its own (not DB_PASSWORD=, which the keyword plugin judges),
-# and another connection keyword must be on the line: a connection string has several.
+# and another connection keyword must be near: a connection string has several, on its line or,
+# built from string pieces, on the lines around it. Inside a SQL literal libpq's quotes are
+# doubled (``password=''x''``).
 _CONNECTION_PASSWORD = re.compile(
     r"(?i)(?<![A-Za-z0-9_.$-])(?:password|pwd)[ \t]{0,4}+=[ \t]{0,4}+"
-    r"(?:'(?P<q>(?:[^'\\\n]|\\.){1,200}+)'|(?P<b>[^\s'\"`\\;)]{1,200}+))"
+    r"(?:''(?P<s>[^'\n]{1,200}+)''|'(?P<q>(?:[^'\\\n]|\\.){1,200}+)'"
+    r"|(?P<b>[^\s'\"`\\;)]{1,200}+))"
 )
 _CONNECTION_KEY = re.compile(
     r"(?i)(?<![A-Za-z0-9_])(?:host|hostaddr|dbname|user|port|sslmode|service|server|database"
     r"|uid|user id|data source|initial catalog|account|warehouse|driver)[ \t]{0,4}+="
 )
+_CONNECTION_REACH = 2  # lines before and after a password key that a DSN's pieces may be on
 
 
-def _on_its_line(pattern: re.Pattern[str], text: str, lines: _LineIndex) -> Callable[[int], bool]:
-    """Whether ``pattern`` occurs on the line holding an offset; each line searched once, so a
-    long line of many matches stays linear."""
+def _on_its_line(
+    pattern: re.Pattern[str], text: str, lines: _LineIndex, reach: int = 0
+) -> Callable[[int], bool]:
+    """Whether ``pattern`` occurs on the line holding an offset (or within ``reach`` lines of it);
+    each line searched once, so a long line of many matches stays linear."""
     seen: dict[int, bool] = {}
 
-    def found(offset: int) -> bool:
-        start, end = lines.span(offset)
+    def on_line(start: int, end: int) -> bool:
         if start not in seen:
             seen[start] = pattern.search(text, start, end) is not None
         return seen[start]
+
+    def found(offset: int) -> bool:
+        return any(on_line(*span) for span in lines.around(offset, reach))
 
     return found
 
 
 def _connection_strings(text: str, lines: _LineIndex) -> Iterator[Found]:
-    keyed = _on_its_line(_CONNECTION_KEY, text, lines)
+    keyed = _on_its_line(_CONNECTION_KEY, text, lines, _CONNECTION_REACH)
     for match in _CONNECTION_PASSWORD.finditer(text):
         if not keyed(match.start()):
             continue
-        group = "q" if match.group("q") is not None else "b"
+        group = next(g for g in ("s", "q", "b") if match.group(g) is not None)
         yield Found(CONNECTION_STRING, match.group(group), match.start(group))
 
 
@@ -83,7 +104,7 @@ def _connection_strings(text: str, lines: _LineIndex) -> Iterator[Found]:
 # CREATE/ALTER USER ... IDENTIFIED [WITH plugin] BY 'x' (MySQL, Oracle: also a bare word),
 # CREATE/ALTER ROLE|USER ... [WITH] [ENCRYPTED] PASSWORD 'x' (PostgreSQL, Redshift, Snowflake
 # with "="), CREATE USER MAPPING / SERVER ... OPTIONS (user 'u', password 'x'), SET PASSWORD.
-_SQL_QUOTED = r"(?:'(?P<q>(?:[^'\n]|''){0,200}+)'|\"(?P<d>[^\"\n]{0,200}+)\")"
+_SQL_QUOTED = r"(?:N?'(?P<q>(?:[^'\n]|''){0,200}+)'|\"(?P<d>[^\"\n]{0,200}+)\")"
 _SQL_IDENTIFIED = re.compile(
     r"(?i)\bidentified[ \t\n]{1,8}+(?:with[ \t\n]{1,8}+[A-Za-z0-9_'\"]{1,64}+[ \t\n]{1,8}+)?"
     rf"by[ \t\n]{{1,8}}+(?:password[ \t\n]{{1,8}}+)?(?:{_SQL_QUOTED}|(?P<b>[A-Za-z0-9_$#]{{1,128}}+))"
@@ -143,6 +164,23 @@ def _pgpass(text: str) -> Iterator[Found]:
         offset += len(line) + 1
 
 
+# A pgpass line written by a script, a Dockerfile or a workflow step (``echo "h:5432:db:u:pw" >
+# ~/.pgpass``): on a line that names pgpass, a word of five colon-separated fields whose second is
+# a port (or ``*``). The host may be an expression (``${{ env.PGHOST }}``): the port anchors it.
+_PGPASS_ENTRY = re.compile(
+    r":(?:[0-9]{1,5}+|\*):[^\s:\"'`]{1,63}+:[^\s:\"'`]{1,63}+:"
+    r"(?P<v>[^\s\"'`]{1,200}+)"
+)
+_PGPASS_WORD = re.compile(r"(?i)pgpass")
+
+
+def _pgpass_entries(text: str, lines: _LineIndex) -> Iterator[Found]:
+    named = _on_its_line(_PGPASS_WORD, text, lines)
+    for match in _PGPASS_ENTRY.finditer(text):
+        if named(match.start()):
+            yield Found(PGPASS, match.group("v"), match.start("v"))
+
+
 # -- HTTP authentication --------------------------------------------------------------------------
 _Q = r"(?P<pq>[\"'])(?P<v>[^\"'\n]{1,200}+)(?P=pq)"
 # requests / httpx / aiohttp: auth=("user", "pw"), auth=[user, "pw"]
@@ -157,7 +195,7 @@ _AUTH_CLASS = re.compile(
 )
 # Authorization: Basic <b64> / Bearer <token>, in code, configuration, headers and curl -H.
 _AUTH_HEADER = re.compile(
-    r"(?i)authorization[\"']?[ \t]{0,4}+[:=][ \t]{0,4}+[\"']?[ \t]{0,4}+"
+    r"(?i)authorization[\"']?(?:[ \t]{0,4}+[:=]|[ \t]{1,4}+(?=[\"']))[ \t]{0,4}+[\"']?[ \t]{0,4}+"
     r"(?:basic|bearer|token|api-key|apikey)[ \t]{1,4}+(?P<v>[A-Za-z0-9._~+/=-]{8,4000}+)"
     r"(?![$<{%(\[])"
 )
@@ -166,38 +204,104 @@ _CURL_USER = re.compile(
     r"(?<!\S)(?:-u|--user)(?:[ \t]{1,4}+|=)[\"']?[^\s:\"'$]{1,100}+:(?P<v>[^\s\"']{1,200}+)"
 )
 _CURL = re.compile(r"(?i)\bcurl\b")
+# HTTP Basic credentials wherever they are written (a Postman variable, a proxy's header): the
+# scheme and base64 that decodes to ``user:password``.
+_BASIC = re.compile(
+    r"(?i)(?<![A-Za-z0-9_])basic[ \t]{1,4}+(?P<v>[A-Za-z0-9+/]{8,400}+={0,2}+)(?![A-Za-z0-9+/=])"
+)
+_PRINTABLE = re.compile(r"[\x21-\x7e][\x20-\x7e]*+")
+# Calls whose argument at a known place is a password: urllib's add_password(realm, uri, user,
+# passwd), ftplib / smtplib / imaplib login(user, passwd), Java's PasswordAuthentication(user,
+# "pw".toCharArray()), .NET's NetworkCredential(user, "pw").
+_ARG = r"[^,()\n]{1,200}+,[ \t]{0,4}+"
+_CREDENTIAL_CALL = re.compile(
+    rf"(?:\badd_password[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}{_ARG}{_ARG}"
+    rf"|\.login[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}"
+    rf"|\b(?:PasswordAuthentication|NetworkCredential)[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG})"
+    rf"(?:passwd[ \t]{{0,2}}+=[ \t]{{0,2}}+|password[ \t]{{0,2}}+=[ \t]{{0,2}}+)?{_Q}"
+)
+
+
+def _basic_pair(value: str) -> tuple[str, str] | None:
+    """The user and password that a Basic credential's base64 encodes, or None."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    stated = bool(user and password) and _PRINTABLE.fullmatch(decoded) is not None
+    return (user, password) if stated else None
+
+
+def _stand_in(pair: tuple[str, str]) -> bool:
+    """``user:password``, ``admin:admin``: documentation's Basic credentials."""
+    user, password = pair
+    return password == user or not_a_secret(password)
+
+
+def _basic_credentials(text: str) -> Iterator[Found]:
+    for match in _BASIC.finditer(text):
+        pair = _basic_pair(match.group("v"))
+        if pair is not None and not _stand_in(pair):
+            yield Found(HTTP_AUTH, match.group("v"), match.start("v"))
 
 
 def _http(text: str, lines: _LineIndex) -> Iterator[Found]:
-    for pattern in (_AUTH_TUPLE, _AUTH_CLASS, _AUTH_HEADER):
+    for pattern in (_AUTH_TUPLE, _AUTH_CLASS, _AUTH_HEADER, _CREDENTIAL_CALL):
         for match in pattern.finditer(text):
-            yield Found(HTTP_AUTH, match.group("v"), match.start("v"))
+            pair = _basic_pair(match.group("v")) if pattern is _AUTH_HEADER else None
+            if pair is None or not _stand_in(pair):
+                yield Found(HTTP_AUTH, match.group("v"), match.start("v"))
     curl = _on_its_line(_CURL, text, lines)
     for match in _CURL_USER.finditer(text):
         if curl(match.start()):
             yield Found(HTTP_AUTH, match.group("v"), match.start("v"))
+    yield from _basic_credentials(text)
 
 
 # -- prose ----------------------------------------------------------------------------------------
-# "The password is X", "the password for the staging db is `X`", "passphrase: X" (the
-# assignment rule) — a bare X counts only if it is not a word (a digit, a symbol or inner
-# capitals): "the password is stored in Vault" states no password.
+# "The password is X", "the password for the `etl` account is\n`X`", "passphrase: X" (the
+# assignment rule); a pair that names its user first: "user migrator / pw X", "Creds for the
+# replica: readonly / X" (spaced: "database/creds/loader" is a path). A bare X counts only if it is not a word (a digit, a symbol or inner
+# capitals): "the password is stored in Vault" and "login: SSO / Okta" state no password.
 _PROSE = re.compile(
     r"(?i)\b(?:password|passphrase|passwd|pwd)[ \t]{1,4}+"
-    r"(?:for[ \t]{1,4}+[A-Za-z0-9_. -]{1,40}?[ \t]{1,4}+)?(?:is|was)[ \t]{0,4}+:?[ \t]{0,4}+"
+    r"(?:for[ \t]{1,4}+[A-Za-z0-9_.` -]{1,40}?[ \t]{1,4}+)?(?:is|was)[ \t]{0,4}+:?[ \t]{0,4}+"
+    r"(?:\n[ \t>]{0,4}+)?"
     r"(?:(?P<q>[`\"'])(?P<qv>[^`\"'\n]{1,100}+)(?P=q)|(?P<v>[^\s`\"'<>]{4,100}+))"
+)
+_USER = r"[`'\"]?(?P<user>[A-Za-z0-9_.@-]{1,64}+)[`'\"]?"
+_PROSE_PAIRS = (
+    re.compile(
+        rf"(?i)\b(?:user(?:name)?|login)[ \t]{{1,4}}+{_USER}[ \t]{{0,4}}+[/,;][ \t]{{0,4}}+"
+        r"(?:pw|pwd|pass|password|passwd)\b[ \t]{0,4}+[:=]?[ \t]{0,4}+"
+        r"[`'\"]?(?P<v>[^\s`'\"<>]{4,100}+)"
+    ),
+    re.compile(
+        rf"(?i)\b(?:creds|credentials|logins?)\b[^:\n]{{0,60}}+:[ \t]{{0,4}}+{_USER}"
+        r"[ \t]{1,2}+/[ \t]{1,2}+[`'\"]?(?P<v>[^\s`'\"<>]{4,100}+)"
+    ),
 )
 _TRAILING = ".,;:!?)]"
 _WORD = re.compile(r"[A-Za-z][a-z]*+")
+
+
+def _stated(value: str) -> str | None:
+    """A bare value of prose that is not a word, without the punctuation that ends a sentence."""
+    value = value.rstrip(_TRAILING)
+    return value if value and _WORD.fullmatch(value) is None and "://" not in value else None
 
 
 def _prose(text: str) -> Iterator[Found]:
     for match in _PROSE.finditer(text):
         if match.group("qv") is not None:
             yield Found(PROSE, match.group("qv"), match.start("qv"))
-        else:
-            value = match.group("v").rstrip(_TRAILING)
-            if value and _WORD.fullmatch(value) is None:
+        elif (value := _stated(match.group("v"))) is not None:
+            yield Found(PROSE, value, match.start("v"))
+    for pattern in _PROSE_PAIRS:
+        for match in pattern.finditer(text):
+            value = _stated(match.group("v"))
+            if value is not None and value != match.group("user"):
                 yield Found(PROSE, value, match.start("v"))
 
 
@@ -258,6 +362,21 @@ class _LineIndex:
         end = self._text.find("\n", offset)
         return start, len(self._text) if end < 0 else end
 
+    def around(self, offset: int, reach: int) -> Iterator[tuple[int, int]]:
+        """The span of the line around an offset, then of up to ``reach`` lines before and
+        after it."""
+        start, end = self.span(offset)
+        yield start, end
+        before, after = start, end
+        for _ in range(reach):
+            if before > 0:
+                before = self._text.rfind("\n", 0, before - 1) + 1
+                yield self.span(before)
+            if after < len(self._text):
+                after_start = after + 1
+                yield self.span(after_start)
+                after = self.span(after_start)[1]
+
 
 def statement_secrets(
     path: str,
@@ -279,6 +398,8 @@ def statement_secrets(
         found.append(_sql(path, text, lines))
     if is_pgpass(path):
         found.append(_pgpass(text))
+    elif "pgpass" in on:
+        found.append(_pgpass_entries(text, lines))
     if "http" in on:
         found.append(_http(text, lines))
     if "prose" in on:

@@ -95,6 +95,22 @@ FORMATS: tuple[TokenFormat, ...] = (
         "Slack bot, user, app-level, legacy and configuration tokens (xox?-, xapp-).",
     ),
     _f(
+        "Slack Webhook",
+        "hooks.slack.com/",
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56}+",
+        "slack-webhook-url",
+        "A Slack incoming-webhook, workflow or trigger URL: its path is the credential; anyone"
+        " holding it posts to the channel.",
+    ),
+    _f(
+        "Microsoft Teams Webhook",
+        ".webhook.office.com/",
+        r"[a-z0-9-]{1,63}+\.webhook\.office\.com/webhookb2/[a-z0-9-]{36}@[a-z0-9-]{36}"
+        r"/IncomingWebhook/[a-z0-9]{32}/[a-z0-9-]{36}",
+        "microsoft-teams-webhook",
+        "A Microsoft Teams incoming-webhook URL: its ids and key are the credential.",
+    ),
+    _f(
         "Stripe Access Key",
         "sk_live_ rk_live_ sk_prod_ rk_prod_",
         rf"{_B}[sr]k_(?:live|prod)_[A-Za-z0-9]{{20,247}}+{_E}",

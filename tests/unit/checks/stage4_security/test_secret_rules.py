@@ -203,6 +203,89 @@ FOUND = [
     ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
     ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
     ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+    # a DSN's quotes doubled inside a SQL literal; a DSN built from string pieces
+    (
+        "dblink quoted",
+        "c.sql",
+        f"SELECT dblink_connect('crm',\n  'host=10.0.3.7 dbname=crm password=''{R}''');\n",
+        R,
+    ),
+    (
+        "dsn pieces",
+        "dag.py",
+        f'DSN = (\n    "host=db.internal "\n    "dbname=ledger "\n    "password={R} "\n)\n',
+        R,
+    ),
+    (
+        "sql server login",
+        "l.sql",
+        f"CREATE LOGIN etl WITH PASSWORD = N'{R}', CHECK_POLICY = OFF;\n",
+        R,
+    ),
+    # pgpass lines written by scripts, images and workflow steps
+    ("pgpass echo", "b.sh", f'echo "pg-legacy:5432:legacy:migrator:{R}" > ~/.pgpass\n', R),
+    (
+        "pgpass workflow",
+        "ci.yml",
+        f'steps:\n  - run: echo "${{{{ env.PGHOST }}}}:5432:shop:ci:{R}" >> ~/.pgpass\n',
+        R,
+    ),
+    # calls that take a password, and Basic credentials wherever they are written
+    ("urllib add_password", "f.py", f'mgr.add_password(None, "https://x/", "svc", "{R}")\n', R),
+    ("smtplib login", "m.py", f'server.login("reports@example.com", "{R}")\n', R),
+    (
+        "nginx basic",
+        "n.conf",
+        'proxy_set_header Authorization "Basic bWV0cmljczpOZ3ghYmFzaWMzMQ==";\n',
+        "bWV0cmljczpOZ3ghYmFzaWMzMQ==",
+    ),
+    (
+        "postman basic",
+        "env.json",
+        '{"values": [{"key": "auth", "value": "Basic YWRtaW46TGs0LVBvc3RtNG4="}]}\n',
+        "YWRtaW46TGs0LVBvc3RtNG4=",
+    ),
+    # prose that states a password beside its user
+    ("prose next line", "r.md", f"The password for the `etl` account is\n`{R}` until Friday.\n", R),
+    ("prose user / pw", "r.py", f"# legacy db: user migrator / pw {R} (ask ops)\n", R),
+    ("prose creds pair", "h.txt", f"Creds for the staging replica: readonly / {R}\n", R),
+    # issuer formats wherever they stand: a call, a YAML list, a YAML comment
+    (
+        "twilio in a call",
+        "s.py",
+        'client = Client("SK2eb54b1f638c3a9cd1ae5710a480355b", token)\n',
+        "SK2eb54b1f638c3a9cd1ae5710a480355b",
+    ),
+    (
+        "aws key in a call",
+        "b.py",
+        's3 = boto3.client("s3", aws_access_key_id="AKIAQX3J5ZT7LM2KD4VB")\n',
+        "AKIAQX3J5ZT7LM2KD4VB",
+    ),
+    (
+        "aws key in a yaml list",
+        "job.yml",
+        'name: job\nargs: ["--key", "AKIAQX3J5ZT7LM2KD4VB"]\n',
+        "AKIAQX3J5ZT7LM2KD4VB",
+    ),
+    (
+        "aws key in a yaml comment",
+        "job.yml",
+        "name: job\n# AKIAQX3J5ZT7LM2KD4VB\n",
+        "AKIAQX3J5ZT7LM2KD4VB",
+    ),
+    (
+        "slack webhook in a yaml list",
+        "dbt_project.yml",
+        "name: shop\non-run-end:\n  - \"{{ notify('https://hooks.slack.com/services/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') }}\"\n",
+        "https://hooks.slack.com/services/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",
+    ),
+    (
+        "slack workflow webhook",
+        "notify.py",
+        'URL = "https://hooks.slack.com/workflows/T01ABCDEF/A02ABCDEFG/4f6a0b5c2d9e1f7a3b8c/Xk9vR2mQ7tLp"\n',
+        "hooks.slack.com/workflows/T01ABCDEF/A02ABCDEFG/4f6a0b5c2d9e1f7a3b8c/Xk9vR2mQ7tLp",
+    ),
 ]
 
 # (family, path, text): nothing found.
@@ -322,6 +405,34 @@ NOT_FOUND = [
         "-----BEGIN PRIVATE KEY-----\nYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo=\n-----END PRIVATE KEY-----\n",
     ),
     ("identifier values", "dbt_project.yml", "vars:\n  database_key: github_database\n"),
+    ("basic of a stand-in", "h.md", "Authorization: Basic dXNlcjpwYXNzd29yZA==\n"),
+    ("basic of a word", "h.md", "a basic understanding of SQL and basic authentication\n"),
+    (
+        "fdw option names",
+        "m.sql",
+        "CREATE USER MAPPING FOR etl SERVER s\n  OPTIONS (user 'etl', password_required 'false');\n",
+    ),
+    (
+        "creds in a path",
+        "dep.yaml",
+        'metadata:\n  annotations:\n    vault.hashicorp.com/agent-inject-secret-db-creds: "database/creds/loader"\n',
+    ),
+    ("login by words", "onboarding.md", "Login: SSO / Okta, then ask for the role.\n"),
+    (
+        "login with variables",
+        "m.py",
+        "server.login(user, password)\nmgr.add_password(None, uri, user, pw)\n",
+    ),
+    (
+        "env resolver",
+        "loader.ini",
+        "[target]\nhost = lake-pg.internal\npassword = ${ENV:TARGET_PASSWORD}\n",
+    ),
+    (
+        "pgpass of variables",
+        "b.sh",
+        'echo "$PGHOST:5432:$PGDATABASE:$PGUSER:$PGPASSWORD" > ~/.pgpass\n',
+    ),
     (
         "same user and password",
         "a.js",
@@ -481,6 +592,12 @@ def test_every_token_format_is_documented_and_cited() -> None:
         "a" * 1_000_000 + "Q~",
         "github_pat_" * 90_000,
         "-u a:" * 200_000 + " curl",
+        "pgpass " + ":5432:a:b:" * 100_000,
+        "basic " + "QUJD" * 250_000,
+        "user a, pw " * 90_000,
+        "creds: " + "a / " * 250_000,
+        "add_password(" + "a," * 500_000,
+        "host=a password=''" + "x" * 1_000_000,
     ],
     ids=lambda s: s[:16],
 )
