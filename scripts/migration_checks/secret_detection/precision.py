@@ -212,10 +212,19 @@ _URL_STAND_INS = frozenset(
 )
 
 
+# Demonstration accounts that database documentation writes in every example: Oracle's
+# scott/tiger (SQLAlchemy's docs use it for every dialect).
+_DEMO_ACCOUNTS = frozenset({("scott", "tiger")})
+
+
 def stand_in_url_password(user: str, password: str) -> bool:
-    """A URL password that documentation writes for one: ``password``, ``secret``, or the user
-    name again (``postgres:postgres@localhost``, a container image's default)."""
-    return password.lower() in _URL_STAND_INS or (bool(user) and password == user)
+    """A URL password that documentation writes for one: ``password``, ``secret``, the user name
+    again (``postgres:postgres@localhost``, a container image's default), a demo account."""
+    return (
+        password.lower() in _URL_STAND_INS
+        or (bool(user) and password == user)
+        or (user.lower(), password.lower()) in _DEMO_ACCOUNTS
+    )
 
 
 def _url_user(line: str, at: int) -> str | None:

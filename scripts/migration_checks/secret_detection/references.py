@@ -70,7 +70,7 @@ _PLACEHOLDER_WORDS = frozenset(
     | {"none", "null", "nil", "n/a", "tbd", "todo"}
     # documentation's stand-ins for a value, and a credential's own name as its value
     | {"changeme", "change_me", "change-me", "changeit", "dummy", "placeholder", "example"}
-    | {"password", "passwd", "pwd", "pass", "secret", "token", "apikey", "api_key", "key"}
+    | {"password", "passwd", "pwd", "pw", "pass", "secret", "token", "apikey", "api_key", "key"}
 )
 # A value spelled only with these words, one of them a marker (your, example, fake, insert...),
 # stands for a value in documentation: "your-api-key-here", "INSERT_KEY_HERE", "somefakekey".
@@ -215,6 +215,8 @@ _CREDENTIAL_WORDS = frozenset(
         "accesskey", "authkey", "bearer",
     }
 )  # fmt: skip
+# A word run together with a credential word before it (``PGPASSWORD``, ``MYSQL_PWD`` is two).
+_CREDENTIAL_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token")
 # "...key" or "...keys" is a credential after these words (api_key, access_keys, client-key), not
 # alone.
 _KEY_QUALIFIERS = frozenset(
@@ -248,6 +250,8 @@ def credential_key(key: str, extra: frozenset[str] = frozenset()) -> bool:
         return False
     last = words[-1]
     if last in _CREDENTIAL_WORDS or last in extra or "_".join(words) in extra:
+        return True
+    if last.endswith(_CREDENTIAL_SUFFIXES):  # PGPASSWORD, dbpassword, apitoken, clientsecret
         return True
     return last in ("key", "keys") and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
 

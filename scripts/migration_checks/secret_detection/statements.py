@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -32,12 +33,18 @@ PGPASS = "Password in .pgpass"
 HTTP_AUTH = "HTTP Credentials"
 PROSE = "Password in Prose"
 ASSIGNMENT = "Credential Assignment"
+PROGRAM_ARGUMENT = "Password on a Command Line"
+NETRC = "Password in .netrc"
 
 _TRIGGERS = Triggers(
     {
         "connection": ("password", "pwd"),
         "sql": ("identified", "password"),
         "pgpass": ("pgpass",),
+        "option": ("--",),
+        "mysql": ("mysql", "mariadb"),
+        "oracle": ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "connect"),
+        "netrc": ("password",),
         "http": ("auth", "curl", "basic", "add_password", "login", "credential"),
         "prose": (
             "password",
@@ -60,11 +67,12 @@ _TRIGGERS = Triggers(
 # password key must be a word of its own (not DB_PASSWORD=, which the keyword plugin judges),
 # and another connection keyword must be near: a connection string has several, on its line or,
 # built from string pieces, on the lines around it. Inside a SQL literal libpq's quotes are
-# doubled (``password=''x''``).
+# doubled (``password=''x''``). A bare value that a call, a subscript or another argument
+# follows is code (``pwd = os.getcwd()``, ``connect(password=password, ...)``).
 _CONNECTION_PASSWORD = re.compile(
     r"(?i)(?<![A-Za-z0-9_.$-])(?:password|pwd)[ \t]{0,4}+=[ \t]{0,4}+"
     r"(?:''(?P<s>[^'\n]{1,200}+)''|'(?P<q>(?:[^'\\\n]|\\.){1,200}+)'"
-    r"|(?P<b>[^\s'\"`\\;)]{1,200}+))"
+    r"|(?P<b>[^\s'\"`\\;()\[\],]{1,200}+)(?![(\[,)]))"
 )
 _CONNECTION_KEY = re.compile(
     r"(?i)(?<![A-Za-z0-9_])(?:host|hostaddr|dbname|user|port|sslmode|service|server|database"
@@ -110,13 +118,14 @@ _SQL_IDENTIFIED = re.compile(
     rf"by[ \t\n]{{1,8}}+(?:password[ \t\n]{{1,8}}+)?(?:{_SQL_QUOTED}|(?P<b>[A-Za-z0-9_$#]{{1,128}}+))"
 )
 _SQL_PASSWORD = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_.$-])password[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
+    rf"(?i)(?<![A-Za-z0-9_.$'\"-])password[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
 )
 _SQL_SET_PASSWORD = re.compile(
     rf"(?i)\bset[ \t]{{1,8}}+password\b[^=\n;]{{0,120}}+=[ \t]{{0,8}}+(?:password[ \t]*\()?{_SQL_QUOTED}"
 )
-# Outside SQL files a quoted "password 'x'" is SQL only with one of these words on its line.
-_SQL_CONTEXT = re.compile(r"(?i)\b(?:role|user|login|mapping|server|options)\b")
+# Outside SQL files a quoted "password 'x'" or IDENTIFIED BY is SQL only with one of these words
+# on its line, and so is a bare IDENTIFIED BY word in SQL files ("-- identified by their key").
+_SQL_CONTEXT = re.compile(r"(?i)\b(?:role|user|login|mapping|server|options|grant)\b")
 _SQL_FILES = (".sql", ".ddl", ".psql", ".pgsql", ".hql", ".plsql", ".pks", ".pkb")
 _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
 
@@ -126,12 +135,16 @@ def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
     in_sql = _on_its_line(_SQL_CONTEXT, text, lines)
     for pattern in (_SQL_IDENTIFIED, _SQL_PASSWORD, _SQL_SET_PASSWORD):
         for match in pattern.finditer(text):
-            if pattern is _SQL_PASSWORD and not sql_file and not in_sql(match.start()):
+            bare = match.groupdict().get("b") is not None
+            needs_context = not sql_file or (pattern is _SQL_IDENTIFIED and bare)
+            if pattern is not _SQL_SET_PASSWORD and needs_context and not in_sql(match.start()):
                 continue
             group = next(g for g in ("q", "d", "b") if match.groupdict().get(g) is not None)
             value = match.group(group)
             if group == "b" and value.lower() in _SQL_NOT_PASSWORDS:
                 continue
+            if group == "b" and not sql_file and _WORDS.fullmatch(value):
+                continue  # "identified by their key": prose
             yield Found(SQL_PASSWORD, value.replace("''", "'"), match.start(group))
 
 
@@ -166,7 +179,7 @@ def _pgpass(text: str) -> Iterator[Found]:
 
 # A pgpass line written by a script, a Dockerfile or a workflow step (``echo "h:5432:db:u:pw" >
 # ~/.pgpass``): on a line that names pgpass, a word of five colon-separated fields whose second is
-# a port (or ``*``). The host may be an expression (``${{ env.PGHOST }}``): the port anchors it.
+# a port (or ``*``), or on the lines of a block that a line above names. The host may be an expression (``${{ env.PGHOST }}``): the port anchors it.
 _PGPASS_ENTRY = re.compile(
     r":(?:[0-9]{1,5}+|\*):[^\s:\"'`]{1,63}+:[^\s:\"'`]{1,63}+:"
     r"(?P<v>[^\s\"'`]{1,200}+)"
@@ -174,8 +187,11 @@ _PGPASS_ENTRY = re.compile(
 _PGPASS_WORD = re.compile(r"(?i)pgpass")
 
 
+_PGPASS_REACH = 3  # lines of a block (``.pgpass: |`` in a Kubernetes Secret) after its name
+
+
 def _pgpass_entries(text: str, lines: _LineIndex) -> Iterator[Found]:
-    named = _on_its_line(_PGPASS_WORD, text, lines)
+    named = _on_its_line(_PGPASS_WORD, text, lines, _PGPASS_REACH)
     for match in _PGPASS_ENTRY.finditer(text):
         if named(match.start()):
             yield Found(PGPASS, match.group("v"), match.start("v"))
@@ -201,7 +217,7 @@ _AUTH_HEADER = re.compile(
 )
 # curl -u user:pw / --user user:pw
 _CURL_USER = re.compile(
-    r"(?<!\S)(?:-u|--user)(?:[ \t]{1,4}+|=)[\"']?[^\s:\"'$]{1,100}+:(?P<v>[^\s\"']{1,200}+)"
+    r"(?<!\S)(?:-u|--user)(?:[ \t]{1,4}+|=)[\"']?[^\s:\"'$]{1,100}+:(?P<v>[^\s\"'`]{1,200}+)"
 )
 _CURL = re.compile(r"(?i)\bcurl\b")
 # HTTP Basic credentials wherever they are written (a Postman variable, a proxy's header): the
@@ -259,16 +275,77 @@ def _http(text: str, lines: _LineIndex) -> Iterator[Found]:
     yield from _basic_credentials(text)
 
 
+# -- command lines --------------------------------------------------------------------------------
+# A password given to a program: ``--password=x`` / ``--password x`` (mysql, wget, dbt, any CLI),
+# mysql's glued ``-px`` on a mysql command's line, Oracle's ``user/pw@db`` on a sqlplus, sqlldr,
+# expdp / impdp, rman or CONNECT line. A value that starts with ``-`` is the next option.
+_CLI_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9_-])--(?:[a-z]{1,20}+-)?(?:password|passwd|pass)(?:=|[ \t]{1,4}+)"
+    r"(?:(?P<pq>[\"'])(?P<qv>[^\"'\n]{1,200}+)(?P=pq)|(?P<v>[^\s\"'`;|&<>()-][^\s\"'`;|&<>()]{0,199}+))"
+)
+_MYSQL_GLUED = re.compile(r"(?<!\S)-p(?P<v>[^\s\"'`;|&<>-][^\s\"'`;|&<>]{0,199}+)")
+_MYSQL_COMMAND = re.compile(
+    r"(?i)\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b"
+)
+_ORACLE_LOGIN = re.compile(
+    r"(?<![A-Za-z0-9_$/.:-])[A-Za-z0-9_$#]{1,64}+/(?P<v>[^\s/@\"'`]{1,200}+)@[A-Za-z0-9_./:-]"
+)
+_ORACLE_COMMAND = re.compile(r"(?i)\b(?:sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|connect)\b")
+
+
+def _command_lines(text: str, lines: _LineIndex, on: set[str]) -> Iterator[Found]:
+    if "option" in on:
+        for match in _CLI_PASSWORD.finditer(text):
+            if match.group("qv") is not None:
+                yield Found(PROGRAM_ARGUMENT, match.group("qv"), match.start("qv"))
+            elif not _WORDS.fullmatch(match.group("v")):  # "the --password option"
+                yield Found(PROGRAM_ARGUMENT, match.group("v"), match.start("v"))
+    for rule, pattern, command in (
+        ("mysql", _MYSQL_GLUED, _MYSQL_COMMAND),
+        ("oracle", _ORACLE_LOGIN, _ORACLE_COMMAND),
+    ):
+        if rule not in on:
+            continue
+        on_command_line = _on_its_line(command, text, lines)
+        for match in pattern.finditer(text):
+            if not match.group("v").isdigit() and on_command_line(match.start()):
+                yield Found(PROGRAM_ARGUMENT, match.group("v"), match.start("v"))
+
+
+# -- .netrc ---------------------------------------------------------------------------------------
+# ``machine host login user password x``: on a line that starts with machine / default, or
+# anywhere in a .netrc.
+_NETRC_PASSWORD = re.compile(r"(?<![A-Za-z0-9_-])password[ \t]{1,8}+(?P<v>[^\s\"'`]{1,200}+)")
+_NETRC_ENTRY = re.compile(r"(?m)^[ \t]*+(?:machine|default)\b")
+_NETRC_NAMES = frozenset({".netrc", "_netrc", "netrc"})
+
+
+def _netrc(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
+    whole_file = posixpath.basename(path.replace("\\", "/")).lower() in _NETRC_NAMES
+    entry = _on_its_line(_NETRC_ENTRY, text, lines)
+    for match in _NETRC_PASSWORD.finditer(text):
+        if whole_file or entry(match.start()):
+            yield Found(NETRC, match.group("v"), match.start("v"))
+
+
 # -- prose ----------------------------------------------------------------------------------------
-# "The password is X", "the password for the `etl` account is\n`X`", "passphrase: X" (the
-# assignment rule); a pair that names its user first: "user migrator / pw X", "Creds for the
-# replica: readonly / X" (spaced: "database/creds/loader" is a path). A bare X counts only if it is not a word (a digit, a symbol or inner
-# capitals): "the password is stored in Vault" and "login: SSO / Okta" state no password.
-_PROSE = re.compile(
-    r"(?i)\b(?:password|passphrase|passwd|pwd)[ \t]{1,4}+"
-    r"(?:for[ \t]{1,4}+[A-Za-z0-9_.` -]{1,40}?[ \t]{1,4}+)?(?:is|was)[ \t]{0,4}+:?[ \t]{0,4}+"
-    r"(?:\n[ \t>]{0,4}+)?"
-    r"(?:(?P<q>[`\"'])(?P<qv>[^`\"'\n]{1,100}+)(?P=q)|(?P<v>[^\s`\"'<>]{4,100}+))"
+# "The password is X", "the password for the `etl` account is\n`X`", "set the password to X",
+# "use password X", "passphrase: X" (the assignment rule); a pair that names its user first:
+# "user migrator / pw X", "Creds for the replica: readonly / X" (spaced: "database/creds/loader"
+# is a path); a Markdown table's cell under a credential-named column. A bare X counts only if it
+# is not a word or hyphenated words (it has a digit, a symbol or inner capitals): "the password
+# is stored in Vault", "login: SSO / Okta" and "use password-less login" state no password.
+_VALUE = r"(?:(?P<q>[`\"'])(?P<qv>[^`\"'\n]{1,100}+)(?P=q)|(?P<v>[^\s`\"'<>]{4,100}+))"
+_PROSE = (
+    re.compile(
+        r"(?i)\b(?:password|passphrase|passwd|pwd)[ \t]{1,4}+"
+        r"(?:for[ \t]{1,4}+[A-Za-z0-9_.` -]{1,40}?[ \t]{1,4}+)?(?:is|was|to)[ \t]{0,4}+:?[ \t]{0,4}+"
+        rf"(?:\n[ \t>]{{0,4}}+)?{_VALUE}"
+    ),
+    re.compile(
+        r"(?i)\b(?:use|using|with|enter|type)[ \t]{1,4}+(?:the[ \t]{1,4}+)?"
+        rf"(?:password|passphrase|passwd|pwd)[ \t]{{1,4}}+{_VALUE}"
+    ),
 )
 _USER = r"[`'\"]?(?P<user>[A-Za-z0-9_.@-]{1,64}+)[`'\"]?"
 _PROSE_PAIRS = (
@@ -284,25 +361,87 @@ _PROSE_PAIRS = (
 )
 _TRAILING = ".,;:!?)]"
 _WORD = re.compile(r"[A-Za-z][a-z]*+")
+_WORDS = re.compile(r"[A-Za-z][a-z]*+(?:[-'][A-Za-z][a-z]*+)*+")
+_TABLE_FILES = (".md", ".markdown", ".txt", ".rst", ".adoc", ".wiki")
+_PREFIX_ENDS = "_.-~"
+_TABLE_RULE = re.compile(r"[ \t]*+\|?[ \t]*+:?-{3,}+")
 
 
 def _stated(value: str) -> str | None:
-    """A bare value of prose that is not a word, without the punctuation that ends a sentence."""
+    """A bare value of prose that is one token and not words, without the punctuation that
+    ends a sentence."""
     value = value.rstrip(_TRAILING)
-    return value if value and _WORD.fullmatch(value) is None and "://" not in value else None
+    if not value or _WORDS.fullmatch(value) is not None or "://" in value:
+        return None
+    return None if any(ch.isspace() for ch in value) else value
 
 
-def _prose(text: str) -> Iterator[Found]:
-    for match in _PROSE.finditer(text):
-        if match.group("qv") is not None:
-            yield Found(PROSE, match.group("qv"), match.start("qv"))
-        elif (value := _stated(match.group("v"))) is not None:
-            yield Found(PROSE, value, match.start("v"))
+def _prose(path: str, text: str) -> Iterator[Found]:
+    for pattern in _PROSE:
+        for match in pattern.finditer(text):
+            if match.group("qv") is not None:
+                yield Found(PROSE, match.group("qv"), match.start("qv"))
+            elif (value := _stated(match.group("v"))) is not None:
+                yield Found(PROSE, value, match.start("v"))
     for pattern in _PROSE_PAIRS:
         for match in pattern.finditer(text):
             value = _stated(match.group("v"))
             if value is not None and value != match.group("user"):
                 yield Found(PROSE, value, match.start("v"))
+    if "|" in text and path.lower().endswith(_TABLE_FILES):
+        yield from _table_cells(text)
+
+
+def _cell(value: str) -> str | None:
+    """A table cell that states a password: one token, not words, with a digit, and not ending
+    like a token's prefix (``dt0c01.``, ``github_pat_``: a table of formats)."""
+    stated = _stated(value)
+    if stated is None or value.endswith(tuple(_PREFIX_ENDS)):
+        return None
+    return stated if any(ch.isdigit() for ch in stated) else None
+
+
+def _labelled_cell(line: str, offset: int) -> Iterator[Found]:
+    """The cell after a table row's first cell when that names a credential (``| password | x
+    |``)."""
+    if not line.lstrip().startswith("|"):
+        return
+    cells = line.split("|")
+    first = next((i for i, cell in enumerate(cells) if cell.strip()), None)
+    if first is None or first + 1 >= len(cells) or not credential_key(cells[first].strip(" \t`*")):
+        return
+    cell = cells[first + 1]
+    value = cell.strip().strip("`")
+    if (stated := _cell(value)) is not None:
+        yield Found(
+            PROSE, stated, offset + sum(len(c) + 1 for c in cells[: first + 1]) + cell.index(value)
+        )
+
+
+def _table_cells(text: str) -> Iterator[Found]:
+    """The cells of a Markdown table's rows under a column whose header names a credential, and
+    the cell after a row's first cell that names one."""
+    columns: set[int] = set()
+    header: list[str] | None = None
+    offset = 0
+    for line in text.split("\n"):
+        if "|" in line:
+            yield from _labelled_cell(line, offset)
+        if "|" not in line:
+            columns, header = set(), None
+        elif header is not None and _TABLE_RULE.match(line):
+            columns = {i for i, cell in enumerate(header) if cell and credential_key(cell)}
+            header = None
+        elif columns:
+            at = offset
+            for index, cell in enumerate(line.split("|")):
+                value = cell.strip().strip("`")
+                if index in columns and (stated := _cell(value)) is not None:
+                    yield Found(PROSE, stated, at + cell.index(value))
+                at += len(cell) + 1
+        else:
+            header = [cell.strip(" \t`*") for cell in line.split("|")]
+        offset += len(line) + 1
 
 
 # -- assignments ----------------------------------------------------------------------------------
@@ -328,14 +467,40 @@ def _bare_allowed(path: str) -> bool:
     return "." not in name.lstrip(".") or name.endswith(_BARE_FILES) or name.startswith(".env")
 
 
-def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterator[Found]:
-    bare = _bare_allowed(path)
+# XML: an element named for a credential (``<password>x</password>``, Maven's settings.xml), a
+# property named for one with its value (``<property name="password" value="x"/>``, Spring;
+# ``<property name="connection.password">x</property>``, Hibernate).
+_XML_ELEMENT = re.compile(
+    r"<(?P<key>[A-Za-z_][A-Za-z0-9_.:-]{0,63}+)>(?P<v>[^<>\n]{1,200}+)</(?P=key)>"
+)
+# A call given a credential-named key and a literal: Spark's ``.option("password", "x")``,
+# Java's ``props.setProperty("password", "x")``, ``config.set("db", "password", "x")``; a
+# value of letters alone is a name (``Sequence("PASSWORD", "EXPIRE")`` in a SQL grammar).
+_KEYED_CALL = re.compile(
+    r"(?<=[A-Za-z0-9_])\((?:[ \t]{0,4}+[\"'][^\"'\n]{0,64}+[\"'][ \t]{0,4}+,)?[ \t]{0,4}+"
+    r"[\"'](?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)[\"'][ \t]{0,4}+,[ \t]{0,4}+"
+    r"(?P<q>[\"'])(?P<qv>[^\"'\n]{1,200}+)(?P=q)[ \t]{0,4}+\)"
+)
+_LETTERS = re.compile(r"[A-Za-z]++(?:[-'][A-Za-z]++)*+")
+_XML_PROPERTY = re.compile(
+    r"\b(?:name|key)[ \t]{0,2}+=[ \t]{0,2}+[\"'](?P<key>[^\"'\n]{1,64}+)[\"']"
+    r"(?:[ \t]{1,8}+value[ \t]{0,2}+=[ \t]{0,2}+[\"'](?P<qv>[^\"'\n]{1,200}+)[\"']"
+    r"|[ \t]{0,8}+>(?P<v>[^<>\n]{1,200}+)<)"
+)
+
+
+def _credential_lines(folded: str, lines: _LineIndex) -> Iterator[tuple[int, int]]:
+    """The span of each line that holds a credential word, once."""
     done = -1
     for word in _CREDENTIAL_WORD.finditer(folded):
-        if word.start() <= done:
-            continue
-        start, end = lines.span(word.start())
-        done = end
+        if word.start() > done:
+            start, done = lines.span(word.start())
+            yield start, done
+
+
+def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterator[Found]:
+    bare = _bare_allowed(path)
+    for start, end in _credential_lines(folded, lines):
         for match in _ASSIGN.finditer(text, start, end):
             if not credential_key(match.group("key")):
                 continue
@@ -346,36 +511,47 @@ def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterat
                 literal = value[0] not in _NOT_LITERAL_START and not value.isdigit()
                 if literal and _WORD.fullmatch(value) is None:
                     yield Found(ASSIGNMENT, value, match.start("v"))
+        for pattern in (_XML_ELEMENT, _XML_PROPERTY, _KEYED_CALL):
+            for match in pattern.finditer(text, start, end):
+                key = match.group("key").rpartition(":")[2]  # a namespace prefix is not a word
+                group = "qv" if match.groupdict().get("qv") is not None else "v"
+                value = match.group(group)
+                named = pattern is _KEYED_CALL and _LETTERS.fullmatch(value) is not None
+                if credential_key(key) and not named:
+                    yield Found(ASSIGNMENT, value, match.start(group))
 
 
 # -- all of them ----------------------------------------------------------------------------------
 
 
 class _LineIndex:
-    """The span of the line around an offset of a text."""
+    """The spans of a text's lines, found once, so that many offsets on one long line cost a
+    bisection each, not a search of the line."""
 
     def __init__(self, text: str) -> None:
-        self._text = text
+        self._length = len(text)
+        self._ends = [m.start() for m in re.finditer("\n", text)]
+
+    def _number(self, offset: int) -> int:
+        return bisect.bisect_left(self._ends, offset)
+
+    def _span_of(self, number: int) -> tuple[int, int]:
+        start = self._ends[number - 1] + 1 if number > 0 else 0
+        return start, self._ends[number] if number < len(self._ends) else self._length
 
     def span(self, offset: int) -> tuple[int, int]:
-        start = self._text.rfind("\n", 0, offset) + 1
-        end = self._text.find("\n", offset)
-        return start, len(self._text) if end < 0 else end
+        return self._span_of(self._number(offset))
 
     def around(self, offset: int, reach: int) -> Iterator[tuple[int, int]]:
         """The span of the line around an offset, then of up to ``reach`` lines before and
         after it."""
-        start, end = self.span(offset)
-        yield start, end
-        before, after = start, end
-        for _ in range(reach):
-            if before > 0:
-                before = self._text.rfind("\n", 0, before - 1) + 1
-                yield self.span(before)
-            if after < len(self._text):
-                after_start = after + 1
-                yield self.span(after_start)
-                after = self.span(after_start)[1]
+        number = self._number(offset)
+        yield self._span_of(number)
+        for step in range(1, reach + 1):
+            if number - step >= 0:
+                yield self._span_of(number - step)
+            if number + step <= len(self._ends):
+                yield self._span_of(number + step)
 
 
 def statement_secrets(
@@ -400,10 +576,14 @@ def statement_secrets(
         found.append(_pgpass(text))
     elif "pgpass" in on:
         found.append(_pgpass_entries(text, lines))
+    if on & {"option", "mysql", "oracle"}:
+        found.append(_command_lines(text, lines, on))
+    if "netrc" in on:
+        found.append(_netrc(path, text, lines))
     if "http" in on:
         found.append(_http(text, lines))
     if "prose" in on:
-        found.append(_prose(text))
+        found.append(_prose(path, text))
     if "assignment" in on and not structured:
         found.append(_assignments(path, text, folded, lines))
     for rule in found:
@@ -412,5 +592,7 @@ def statement_secrets(
             value = secret.value
             if "-----BEGIN" in value or (secret.kind == ASSIGNMENT and "://" in value):
                 continue
+            if not any(ch.isalnum() for ch in value):
+                continue  # punctuation ("`password=`/`pwd=`" in prose) is no credential
             if not not_a_secret(value, schemes):
                 yield secret
