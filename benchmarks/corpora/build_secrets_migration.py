@@ -4917,6 +4917,533 @@ neg(
 )
 
 
+# --- second wave: the same families in other syntaxes, and the places a password is given to a
+# program, a .netrc, XML configuration, a keyed call, a Markdown table -------------------------
+
+pos(
+    "libpq_dsn",
+    "go-dsn",
+    "code/loader/main.go",
+    t("""
+    package main
+
+    const dsn = "host=pg-primary.internal user=loader password=Gq4-lm8Rt2 dbname=shop sslmode=verify-full"
+    """),
+    "password=Gq4-lm8Rt2",
+    "a libpq DSN as a Go constant",
+)
+pos(
+    "libpq_dsn",
+    "dblink-connect-u",
+    "code/sql/fdw/archive.sql",
+    t("""
+    SELECT dblink_connect_u('archive', 'host=archive-db port=5432 dbname=archive user=reader password=Arch1ve#rd');
+    """),
+    "password=Arch1ve#rd",
+    "dblink_connect_u with a DSN that carries the password",
+)
+pos(
+    "libpq_dsn",
+    "odbc-ini",
+    "code/odbc/odbc.ini",
+    t("""
+    [legacy_crm]
+    Driver = PostgreSQL Unicode
+    Servername = crm-db.internal
+    Database = crm
+    UID = crm_reader
+    PWD = Crm-R3ader!x
+    """),
+    "PWD = Crm-R3ader!x",
+    "an odbc.ini data source with its password",
+)
+pos(
+    "sql_create_user",
+    "clickhouse-identified-with",
+    "code/sql/clickhouse/users.sql",
+    "CREATE USER loader IDENTIFIED WITH sha256_password BY 'Ch-L0ader-77' HOST ANY;\n",
+    "BY 'Ch-L0ader-77'",
+    "ClickHouse CREATE USER ... IDENTIFIED WITH ... BY",
+)
+pos(
+    "sql_create_user",
+    "mysql-grant-identified",
+    "code/sql/mysql/002_grants.sql",
+    "GRANT SELECT ON shop.* TO 'report'@'%' IDENTIFIED BY 'Rep0rt-ro-5';\n",
+    "IDENTIFIED BY",
+    "MySQL 5.x GRANT ... IDENTIFIED BY creates the user with a password",
+)
+pos(
+    "sql_alter_role",
+    "mssql-alter-login",
+    "code/sql/mssql/rotate_login.sql",
+    "ALTER LOGIN etl_login WITH PASSWORD = N'Etl#Rot8-2025' OLD_PASSWORD = N'x';\n",
+    "ALTER LOGIN",
+    "SQL Server ALTER LOGIN ... WITH PASSWORD = N'...'",
+)
+pos(
+    "sql_alter_role",
+    "snowflake-set-password",
+    "code/sql/snowflake/rotate.sql",
+    "ALTER USER loader SET PASSWORD = 'Sn0w-Rot4te!q' MUST_CHANGE_PASSWORD = FALSE;\n",
+    "SET PASSWORD",
+    "Snowflake ALTER USER ... SET PASSWORD",
+)
+pos(
+    "sql_user_mapping",
+    "spark-jdbc-option",
+    "code/spark/jobs/copy_orders.py",
+    t("""
+    orders = (
+        spark.read.format("jdbc")
+        .option("url", "jdbc:postgresql://pg-replica:5432/shop")
+        .option("user", "spark_reader")
+        .option("password", "Sp4rk-reader9")
+        .option("dbtable", "public.orders")
+        .load()
+    )
+    """),
+    '"Sp4rk-reader9"',
+    "Spark's JDBC reader given the password as an option",
+)
+pos(
+    "pgpass",
+    "printf-home",
+    "code/scripts/setup_replica.sh",
+    t("""
+    #!/bin/sh
+    printf '%s\\n' 'replica-db:5432:*:replicator:Repl1-pgp4ss' >> "$HOME/.pgpass"
+    """),
+    "replica-db:5432",
+    "printf of a pgpass line into the home directory's .pgpass",
+)
+pos(
+    "pgpass",
+    "k8s-secret-block",
+    "code/deploy/k8s/pgpass-secret.yaml",
+    t("""
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: loader-pgpass
+    stringData:
+      .pgpass: |
+        shop-db:5432:shop:loader:K8s-pgp4ss-x1
+    """),
+    "shop-db:5432",
+    "a Kubernetes Secret whose .pgpass block holds a password",
+)
+pos(
+    "http_basic_auth",
+    "smtplib-login",
+    "code/etl/send_report.py",
+    t("""
+    import smtplib
+
+    with smtplib.SMTP_SSL("smtp.mail.example", 465) as server:
+        server.login("reports@shop.example", "Sm7p-rep0rts")
+        server.send_message(message)
+    """),
+    "server.login",
+    "smtplib login with a literal password",
+)
+pos(
+    "http_basic_auth",
+    "httpx-basicauth-kw",
+    "code/etl/vendor_pull.py",
+    t("""
+    import httpx
+
+    auth = httpx.BasicAuth(username="vendor_pull", password="Httpx-b4sic1")
+    """),
+    "httpx.BasicAuth",
+    "httpx.BasicAuth with keyword arguments",
+)
+pos(
+    "auth_header",
+    "apache-requestheader",
+    "code/deploy/apache/proxy.conf",
+    t("""
+    <Location /export>
+        RequestHeader set Authorization "Basic ZXhwb3J0OkFwNGNoZS1wcm94eQ=="
+        ProxyPass http://exporter.internal:8080/
+    </Location>
+    """),
+    "RequestHeader set Authorization",
+    "an Apache proxy header with a Basic credential (export:Ap4che-proxy)",
+)
+pos(
+    "prose_password",
+    "markdown-table",
+    "runbooks/replica_access.md",
+    t("""
+    # Replica access (until the cut-over)
+
+    | host | user | password |
+    |------|------|----------|
+    | replica-1.internal | report_ro | Rep-R0-tbl22 |
+    """),
+    "Rep-R0-tbl22",
+    "a runbook table with a password column",
+)
+pos(
+    "prose_password",
+    "set-to-sentence",
+    "docs/cutover_notes.md",
+    t("""
+    ## Cut-over notes
+
+    I reset the password to Cut0ver!9z on the staging replica; it expires Friday.
+    """),
+    "Cut0ver!9z",
+    "prose that says what the password was set to",
+)
+pos(
+    "prose_password",
+    "use-password",
+    "runbooks/backfill.md",
+    t("""
+    Connect as `backfill` and use password `B4ckf1ll-tmp` until the service account exists.
+    """),
+    "B4ckf1ll-tmp",
+    "prose that says which password to use",
+)
+pos(
+    "command_line_password",
+    "mysqldump-glued",
+    "code/scripts/dump_legacy.sh",
+    t("""
+    #!/bin/sh
+    mysqldump -h legacy-mysql -u dumper -pDump3r-legacy --single-transaction shop > shop.sql
+    """),
+    "-pDump3r-legacy",
+    "mysqldump with the password glued to -p",
+)
+pos(
+    "command_line_password",
+    "long-option",
+    "code/Makefile",
+    t("""
+    load:
+    \tpgloader --with "prefetch rows = 10000" mysql://loader@legacy/shop pgsql:///shop
+    \tmysql --host=legacy --user=loader --password=L0ader-mk9 -e 'SELECT 1'
+    """),
+    "--password=L0ader-mk9",
+    "a Makefile recipe with --password=",
+)
+pos(
+    "command_line_password",
+    "sqlplus-connect",
+    "code/scripts/oracle_export.sh",
+    t("""
+    #!/bin/bash
+    sqlplus -s stage_owner/St4ge-0wner@//ora-db:1521/STAGE @export_orders.sql
+    """),
+    "sqlplus",
+    "sqlplus with user/password@connect-string",
+)
+pos(
+    "command_line_password",
+    "workflow-step-option",
+    ".github/workflows/seed.yml",
+    t("""
+    name: seed
+    on: [workflow_dispatch]
+    jobs:
+      seed:
+        runs-on: ubuntu-latest
+        steps:
+          - run: dbt seed --target ci
+          - run: pg_restore --dbname=shop --no-owner dump.pgc && psql "host=ci-db user=ci password=C1-seed-pw7" -c 'ANALYZE'
+    """),
+    "password=C1-seed-pw7",
+    "a workflow step whose psql DSN carries the password",
+)
+pos(
+    "netrc",
+    "netrc-file",
+    "code/.netrc",
+    t("""
+    machine artifacts.shop.example
+      login deploy
+      password N3trc-deploy8
+    """),
+    "password N3trc-deploy8",
+    "a .netrc entry over several lines",
+)
+pos(
+    "netrc",
+    "netrc-written-by-script",
+    "code/scripts/fetch_exports.sh",
+    t("""
+    #!/bin/sh
+    cat > ~/.netrc <<EOF
+    machine exports.vendor.example login shop password Exp0rts-netrc2
+    EOF
+    curl --netrc -O https://exports.vendor.example/orders.csv
+    """),
+    "machine exports",
+    "a script writing a one-line .netrc entry",
+)
+pos(
+    "xml_config",
+    "maven-settings",
+    "code/java/settings.xml",
+    t("""
+    <settings>
+      <servers>
+        <server>
+          <id>internal-releases</id>
+          <username>deployer</username>
+          <password>Mvn-d3ploy-44</password>
+        </server>
+      </servers>
+    </settings>
+    """),
+    "<password>",
+    "Maven settings.xml with a server password",
+)
+pos(
+    "xml_config",
+    "hibernate-property",
+    "code/java/src/main/resources/hibernate.cfg.xml",
+    t("""
+    <hibernate-configuration>
+      <session-factory>
+        <property name="connection.url">jdbc:postgresql://pg:5432/shop</property>
+        <property name="connection.username">shop_app</property>
+        <property name="connection.password">Hib3rnate-pw1</property>
+      </session-factory>
+    </hibernate-configuration>
+    """),
+    "connection.password",
+    "Hibernate configuration with the connection password",
+)
+pos(
+    "xml_config",
+    "spring-bean-property",
+    "code/java/src/main/resources/datasource.xml",
+    t("""
+    <bean id="dataSource" class="org.apache.commons.dbcp2.BasicDataSource">
+      <property name="url" value="jdbc:mysql://legacy:3306/shop"/>
+      <property name="username" value="legacy_ro"/>
+      <property name="password" value="Spr1ng-bean5"/>
+    </bean>
+    """),
+    'name="password"',
+    "a Spring data source bean with its password",
+)
+pos(
+    "password_assignment",
+    "shell-default",
+    "code/scripts/load.sh",
+    t("""
+    #!/bin/sh
+    PGPASSWORD="${PGPASSWORD:-Sh-def4ult-pw}"
+    export PGPASSWORD
+    """),
+    "PGPASSWORD=",
+    "a shell default that is a literal password",
+)
+pos(
+    "url_password",
+    "hash-in-password",
+    "code/etl/settings.py",
+    'DATABASE_URL = "postgresql://etl:Pw9kq2-x7@pg-primary:5432/shop"\n',
+    "DATABASE_URL",
+    "a database URL with a password",
+)
+
+neg(
+    "cli_option_docs",
+    "option-names",
+    "docs/loading.md",
+    t("""
+    ## Credentials
+
+    `pg_restore` never takes a password on the command line: use the --username and --password
+    options of the wrapper only with a prompt, or `--password-stdin`. See `mysql --password` in
+    the MySQL manual (it prompts when no value follows).
+    """),
+    "documentation naming password options without a value",
+)
+neg(
+    "cli_option_docs",
+    "variables",
+    "code/scripts/restore.sh",
+    t("""
+    #!/bin/sh
+    mysql --host="$DB_HOST" --user="$DB_USER" --password="$DB_PASSWORD" shop < dump.sql
+    sqlplus -s "$ORA_USER/$ORA_PASSWORD@$ORA_TNS" @load.sql
+    echo "$PGHOST:5432:$PGDATABASE:$PGUSER:$PGPASSWORD" > ~/.pgpass
+    """),
+    "options, connect strings and pgpass lines filled from the environment",
+)
+neg(
+    "cli_option_docs",
+    "psql-port",
+    "code/scripts/psql_local.sh",
+    "mysql -h 127.0.0.1 -P 3306 -u root -p shop\npg_isready -h localhost -p5432\n",
+    "a prompt (-p alone) and a port (-p5432), not passwords",
+)
+neg(
+    "sql_prose",
+    "identified-by-docs",
+    "docs/data_model.md",
+    t("""
+    Each order is identified by its order number; customers are identified by their e-mail
+    address, and the rows of a batch are identified by 'batch_id'.
+    """),
+    "'identified by' in prose about keys",
+)
+neg(
+    "sql_prose",
+    "grammar-tuples",
+    "code/etl/sql_keywords.py",
+    t("""
+    RESERVED = [
+        ("PASSWORD", "non-reserved"),
+        ("TOKEN", "not-keyword"),
+    ]
+    SET_PASSWORD = Sequence("PASSWORD", "EXPIRE")
+    """),
+    "SQL keywords in a grammar table",
+)
+neg(
+    "doc_placeholder",
+    "scott-tiger",
+    "docs/connections.md",
+    t("""
+    ```python
+    engine = create_engine("oracle+oracledb://scott:tiger@localhost:1521/?service_name=FREEPDB1")
+    ```
+    """),
+    "Oracle's demonstration account, as every SQLAlchemy example writes it",
+)
+neg(
+    "doc_placeholder",
+    "basic-user-password",
+    "docs/api.md",
+    "Send `Authorization: Basic dXNlcjpwYXNzd29yZA==` (base64 of `user:password`).\n",
+    "a Basic header whose credential is user:password",
+)
+neg(
+    "password_prose_no_value",
+    "table-without-values",
+    "runbooks/access.md",
+    t("""
+    | system | user | password |
+    |--------|------|----------|
+    | replica | report_ro | in 1Password, vault "data" |
+    | warehouse | loader | `vault:kv/warehouse#loader` |
+    """),
+    "a table whose password column says where each password is",
+)
+neg(
+    "password_prose_no_value",
+    "format-table",
+    "docs/tokens.md",
+    t("""
+    | Token | Prefix |
+    |-------|--------|
+    | Dynatrace Token | `dt0c01.` |
+    | GitHub Token | `ghp_` |
+    """),
+    "a table of token formats",
+)
+neg(
+    "xml_config",
+    "placeholders",
+    "code/java/src/main/resources/datasource.xml",
+    t("""
+    <bean id="dataSource" class="org.apache.commons.dbcp2.BasicDataSource">
+      <property name="username" value="${db.user}"/>
+      <property name="password" value="${db.password}"/>
+    </bean>
+    <server><id>releases</id><password>${env.MAVEN_PASSWORD}</password></server>
+    """),
+    "XML configuration filled from properties and the environment",
+)
+neg(
+    "netrc",
+    "netrc-docs",
+    "docs/netrc.md",
+    "Put `machine <host> login <user> password <password>` in ~/.netrc and chmod it 600.\n",
+    "documentation of the .netrc format",
+)
+
+
+pos(
+    "netrc",
+    "netrc-default",
+    "code/ci/_netrc",
+    "default login ci-bot password D3fault-netrc\n",
+    "default login",
+    "a Windows _netrc default entry",
+)
+neg(
+    "sql_prose",
+    "sql-comment-identified",
+    "code/sql/migrations/V21__dedupe.sql",
+    t("""
+    -- Duplicates are identified by their natural key (email, created_at); the newest row wins.
+    DELETE FROM staging.customers a USING staging.customers b
+    WHERE a.email = b.email AND a.created_at < b.created_at;
+    """),
+    "'identified by' in a SQL comment about keys",
+)
+neg(
+    "xml_config",
+    "empty-and-masked",
+    "code/java/settings.xml",
+    t("""
+    <settings>
+      <servers>
+        <server><id>snapshots</id><username>deployer</username><password></password></server>
+        <server><id>releases</id><username>deployer</username><password>********</password></server>
+      </servers>
+    </settings>
+    """),
+    "XML password elements empty or masked",
+)
+neg(
+    "xml_config",
+    "schema-elements",
+    "contracts/customer.xsd",
+    t("""
+    <xs:element name="password_hash" type="xs:string"/>
+    <xs:element name="token_expiry" type="xs:dateTime"/>
+    <property name="password.policy">strict</property>
+    """),
+    "XML schema elements and properties about credentials, no value",
+)
+neg(
+    "netrc",
+    "netrc-from-secrets",
+    ".github/workflows/fetch.yml",
+    t("""
+    jobs:
+      fetch:
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo "machine exports.vendor.example login shop password $EXPORTS_PASSWORD" > ~/.netrc
+            env:
+              EXPORTS_PASSWORD: ${{ secrets.EXPORTS_PASSWORD }}
+    """),
+    "a .netrc line filled from a secret at run time",
+)
+neg(
+    "netrc",
+    "netrc-prose",
+    "docs/downloads.md",
+    t("""
+    The vendor's portal asks for a password the first time; after that, curl reads the
+    machine entry from your .netrc.
+    """),
+    "prose about a .netrc, no entry",
+)
+
+
 # =================================================================================================
 
 
