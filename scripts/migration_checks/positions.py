@@ -161,9 +161,17 @@ class PositionIndex:
         return self.node_offset(node)
 
     def find(self, pointer: str) -> tuple[int, bool]:
-        """The node at ``pointer``, or its deepest existing ancestor (and False)."""
+        """The node at ``pointer``, or its deepest existing ancestor (and False). In a stream of
+        several documents (parsed as a list of them), the first part is the document's index."""
         node = self.root
-        for part in split_pointer(pointer):
+        parts = split_pointer(pointer)
+        stream = int(self._tree.root_id())
+        if self._tree.is_stream(stream) and self._tree.num_children(stream) > 1 and parts:
+            if not parts[0].isdigit() or int(parts[0]) >= self._tree.num_children(stream):
+                return stream, False
+            node = int(self._tree.child(stream, int(parts[0])))
+            parts = parts[1:]
+        for part in parts:
             tree = self._tree
             found = None
             if tree.is_map(node):

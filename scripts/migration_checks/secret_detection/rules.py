@@ -8,6 +8,8 @@ low-entropy values and keys that detect-secrets' keyword list lacks.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -96,6 +98,46 @@ def credential_values(
                 literal = _literal(item)
                 if literal is not None and not not_a_secret(literal, schemes):
                     yield where, key, literal
+
+
+def kubernetes_secret_values(
+    data: Any, schemes: Sequence[str] = DEFAULT_REF_SCHEMES
+) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+    """(path, key, value) of every value of a Kubernetes Secret (``kind: Secret`` of the core
+    ``v1`` API), whatever its key: everything under ``data`` (base64, judged decoded) and
+    ``stringData`` is what the cluster hands a pod as a secret (gitleaks'
+    ``kubernetes-secret-yaml``). A value that decodes to a reference or a placeholder is none."""
+    documents = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
+    for index, document in documents:
+        if not isinstance(document, dict) or document.get("kind") != "Secret":
+            continue
+        if document.get("apiVersion", "v1") != "v1":
+            continue
+        for field, encoded in (("data", True), ("stringData", False)):
+            values = document.get(field)
+            if not isinstance(values, dict):
+                continue
+            for key, value in values.items():
+                literal = _literal(value)
+                if not isinstance(key, str) or literal is None:
+                    continue
+                judged = _base64_text(literal) if encoded else literal
+                if judged is not None and judged.lstrip().startswith(_CERTIFICATE):
+                    continue  # tls.crt, ca.crt: public
+                if not not_a_secret(judged if judged is not None else literal, schemes):
+                    path: tuple[str | int, ...] = (field, key)
+                    yield (path if index is None else (index, *path)), key, literal
+
+
+_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def _base64_text(value: str) -> str | None:
+    """The UTF-8 text that ``value`` is the base64 of, or None."""
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
 
 
 def mapping_entries(data: Any) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:

@@ -40,6 +40,7 @@ from migration_checks.secret_detection.references import (
 from migration_checks.secret_detection.rules import (
     CREDENTIAL_VALUE,
     credential_values,
+    kubernetes_secret_values,
     url_secrets,
 )
 from migration_checks.secret_detection.statements import statement_secrets
@@ -224,8 +225,9 @@ def scan_text(
         parsed = document()
         if parsed is not None:
             known = known_digests(parsed.data)
-            for where, key, value in credential_values(
-                parsed.data, options.extra_keys, options.schemes
+            for where, key, value in chain(
+                credential_values(parsed.data, options.extra_keys, options.schemes),
+                kubernetes_secret_values(parsed.data, options.schemes),
             ):
                 if value in known:
                     continue
@@ -259,10 +261,16 @@ def _credential_key_gate(extra_keys: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]")
 
 
+_KUBERNETES_SECRET = re.compile(r"kind:[ \t]*+[\"']?secret\b")
+
+
 def _may_hold_credential_values(text: str, options: Options) -> bool:
     """Whether a JSON or YAML text could have a key the credential-value rule looks for (any key
     spelled with escapes could)."""
-    return "\\" in text or _credential_key_gate(options.extra_keys).search(fold(text)) is not None
+    folded = fold(text)
+    if "\\" in text or _KUBERNETES_SECRET.search(folded) is not None:
+        return True
+    return _credential_key_gate(options.extra_keys).search(folded) is not None
 
 
 def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:

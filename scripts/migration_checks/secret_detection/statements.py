@@ -313,19 +313,20 @@ def _command_lines(text: str, lines: _LineIndex, on: set[str]) -> Iterator[Found
 
 
 # -- .netrc ---------------------------------------------------------------------------------------
-# ``machine host login user password x``: on a line that starts with machine / default, or
-# anywhere in a .netrc.
-_NETRC_PASSWORD = re.compile(r"(?<![A-Za-z0-9_-])password[ \t]{1,8}+(?P<v>[^\s\"'`]{1,200}+)")
-_NETRC_ENTRY = re.compile(r"(?m)^[ \t]*+(?:machine|default)\b")
+# ``machine host login user password x``: the password of a line that starts with machine /
+# default (one entry a line), or every password token of a file named .netrc.
+_NETRC_LINE = re.compile(
+    r"(?m)^[ \t]*+(?:machine|default)\b[^\n]{0,300}?(?<![A-Za-z0-9_-])password[ \t]{1,8}+"
+    r"(?P<v>[^\s\"'`]{1,200}+)"
+)
+_NETRC_PASSWORD = re.compile(r"(?<![A-Za-z0-9_-])password[ \t\n]{1,8}+(?P<v>[^\s\"'`]{1,200}+)")
 _NETRC_NAMES = frozenset({".netrc", "_netrc", "netrc"})
 
 
-def _netrc(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
+def _netrc(path: str, text: str) -> Iterator[Found]:
     whole_file = posixpath.basename(path.replace("\\", "/")).lower() in _NETRC_NAMES
-    entry = _on_its_line(_NETRC_ENTRY, text, lines)
-    for match in _NETRC_PASSWORD.finditer(text):
-        if whole_file or entry(match.start()):
-            yield Found(NETRC, match.group("v"), match.start("v"))
+    for match in (_NETRC_PASSWORD if whole_file else _NETRC_LINE).finditer(text):
+        yield Found(NETRC, match.group("v"), match.start("v"))
 
 
 # -- prose ----------------------------------------------------------------------------------------
@@ -579,13 +580,14 @@ def statement_secrets(
     if on & {"option", "mysql", "oracle"}:
         found.append(_command_lines(text, lines, on))
     if "netrc" in on:
-        found.append(_netrc(path, text, lines))
+        found.append(_netrc(path, text))
     if "http" in on:
         found.append(_http(text, lines))
     if "prose" in on:
         found.append(_prose(path, text))
     if "assignment" in on and not structured:
         found.append(_assignments(path, text, folded, lines))
+    judged: dict[str, bool] = {}  # a value found many times is judged once
     for rule in found:
         for secret in rule:
             # A private key is the engine's to judge, a URL the URL rules'.
@@ -594,5 +596,7 @@ def statement_secrets(
                 continue
             if not any(ch.isalnum() for ch in value):
                 continue  # punctuation ("`password=`/`pwd=`" in prose) is no credential
-            if not not_a_secret(value, schemes):
+            if value not in judged:
+                judged[value] = not not_a_secret(value, schemes)
+            if judged[value]:
                 yield secret

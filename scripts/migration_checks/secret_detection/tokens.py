@@ -69,7 +69,7 @@ FORMATS: tuple[TokenFormat, ...] = (
         "glpat- gldt- glrt- glptt- glft- glimt- glsoat- gloas- glagent- glcbt-",
         r"(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|ft|imt|soat|oas|agent|cbt)-[A-Za-z0-9_.-]{20,300}+",
         "gitlab-pat gitlab-pat-routable gitlab-deploy-token gitlab-runner-authentication-token"
-        " gitlab-runner-authentication-token-routable gitlab-ptt gitlab-feature-flag-client-token"
+        " gitlab-runner-authentication-token-routable gitlab-ptt gitlab-feed-token gitlab-feature-flag-client-token"
         " gitlab-incoming-mail-token gitlab-scim-token gitlab-oauth-app-secret"
         " gitlab-kubernetes-agent-token gitlab-cicd-job-token",
         "GitLab's prefixed tokens (personal, deploy, runner, pipeline trigger, feature flag,"
@@ -109,6 +109,131 @@ FORMATS: tuple[TokenFormat, ...] = (
         r"/IncomingWebhook/[a-z0-9]{32}/[a-z0-9-]{36}",
         "microsoft-teams-webhook",
         "A Microsoft Teams incoming-webhook URL: its ids and key are the credential.",
+    ),
+    _f(
+        "New Relic Key",
+        "nrak- nrjs- nrii-",
+        rf"{_B}(?:NRAK-[A-Za-z0-9]{{27}}|NRJS-[a-f0-9]{{19}}|NRII-[A-Za-z0-9-]{{32}}){_E_DASH}",
+        "new-relic-user-api-key new-relic-browser-api-token new-relic-insert-key",
+        "New Relic user API keys (NRAK-), browser tokens (NRJS-) and insert keys (NRII-): they"
+        " read or write the account's telemetry.",
+    ),
+    _f(
+        "Alibaba Cloud Access Key",
+        "ltai",
+        rf"{_B}LTAI[A-Za-z0-9]{{20}}{_E}",
+        "alibaba-access-key-id",
+        "An Alibaba Cloud AccessKey ID: 'LTAI' and 20 characters; its secret is beside it.",
+    ),
+    _f(
+        "Sourcegraph Token",
+        "sgp_",
+        rf"{_B}sgp_(?:(?:[a-fA-F0-9]{{16}}|local)_)?[a-fA-F0-9]{{40}}{_E}",
+        "sourcegraph-access-token",
+        "A Sourcegraph access token: 'sgp_', an optional instance id, 40 hex digits.",
+    ),
+    _f(
+        "OpenShift Token",
+        "sha256~",
+        r"(?<![A-Za-z0-9_])sha256~[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])",
+        "openshift-user-token",
+        "An OpenShift OAuth access token ('sha256~' and 43 characters): it acts as its user on"
+        " the cluster.",
+    ),
+    _f(
+        "ClickHouse Cloud Key",
+        "4b1d",
+        rf"{_B}4b1d[A-Za-z0-9]{{38}}{_E}",
+        "clickhouse-cloud-api-secret-key",
+        "A ClickHouse Cloud API key secret: '4b1d' and 38 characters; it manages the"
+        " organisation's services.",
+    ),
+    _f(
+        "AWS Bedrock API Key",
+        "absk bedrock-api-key-",
+        rf"{_B}(?:ABSK[A-Za-z0-9+/]{{109,269}}+={{0,2}}+|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=]{{20,2000}}+)",
+        "aws-amazon-bedrock-api-key-long-lived aws-amazon-bedrock-api-key-short-lived",
+        "Amazon Bedrock API keys, long-lived ('ABSK') and short-lived ('bedrock-api-key-' and"
+        " the base64 of bedrock.amazonaws.com).",
+    ),
+    _f(
+        "Package Registry Token",
+        "rubygems_ clojars_ rdme_",
+        rf"{_B}(?:rubygems_[a-f0-9]{{48}}|CLOJARS_[A-Za-z0-9]{{60}}|rdme_[a-z0-9]{{70}}){_E}",
+        "rubygems-api-token clojars-api-token readme-api-token",
+        "RubyGems and Clojars publishing tokens, ReadMe API keys: they publish in the owner's"
+        " name.",
+    ),
+    _f(
+        "Infrastructure Token",
+        "ico- fo1_ fm1a_ fm1r_ fm2_ dnkey- tk-us- fio-u- api-",
+        rf"{_B}(?:ico-[A-Za-z0-9]{{32}}|fo1_[A-Za-z0-9_-]{{43}}|fm[12][ar]?_[A-Za-z0-9+/]{{100,1000}}+={{0,3}}+"
+        rf"|dnkey-[a-z0-9=_-]{{26}}-[a-z0-9=_-]{{52}}|tk-us-[A-Za-z0-9_-]{{48}}"
+        rf"|fio-u-[A-Za-z0-9_=-]{{64}}|API-[A-Z0-9]{{26}}){_E_DASH}",
+        "infracost-api-token flyio-access-token defined-networking-api-token scalingo-api-token"
+        " frameio-api-token octopus-deploy-api-key",
+        "Infracost, Fly.io, Defined Networking, Scalingo, Frame.io and Octopus Deploy tokens:"
+        " each deploys or reads infrastructure in its owner's name.",
+    ),
+    _f(
+        "Payment and Messaging Token",
+        "shippo_ duffel_ ezak eztk xkeysib- eaaa sq0atp- eaam eaac",
+        rf"{_B}(?:shippo_(?:live|test)_[a-fA-F0-9]{{40}}|duffel_(?:test|live)_[A-Za-z0-9_=-]{{43}}"
+        rf"|EZ[AT]K[A-Za-z0-9]{{54}}|xkeysib-[a-f0-9]{{64}}-[A-Za-z0-9]{{16}}"
+        rf"|(?:EAAA|sq0atp-)[A-Za-z0-9_-]{{22,60}}+|EAA[MC][A-Za-z0-9]{{100,400}}+)"
+        r"(?![A-Za-z0-9_+/=-])",
+        "shippo-api-token duffel-api-token easypost-api-token easypost-test-api-token"
+        " sendinblue-api-token square-access-token facebook-page-access-token",
+        "Shippo, Duffel, EasyPost, Brevo (Sendinblue), Square and Facebook access tokens: they"
+        " move money, send mail or post in the owner's name.",
+    ),
+    _f(
+        "Cloudflare Origin CA Key",
+        "v1.0-",
+        rf"{_B}v1\.0-[a-f0-9]{{24}}-[a-f0-9]{{146}}{_E}",
+        "cloudflare-origin-ca-key",
+        "A Cloudflare Origin CA key: it issues certificates for the zone's origins.",
+    ),
+    _f(
+        "Harness Token",
+        "pat. sat.",
+        rf"{_B}(?:pat|sat)\.[A-Za-z0-9_-]{{22}}\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{20}}{_E}",
+        "harness-api-key",
+        "A Harness personal or service-account token.",
+    ),
+    _f(
+        "Artifactory Token",
+        "cmvmd",
+        rf"{_B}cmVmd[A-Za-z0-9]{{59}}{_E}",
+        "artifactory-reference-token artifactory-api-key",
+        "A JFrog Artifactory reference token (base64 of 'ref...'); Artifactory API keys"
+        " ('AKCp') are the engine's.",
+    ),
+    _f(
+        "GitLab Token",
+        "gr1348941 _gitlab_session= glffct-",
+        rf"(?:{_B}GR1348941[A-Za-z0-9_-]{{20}}|_gitlab_session=[0-9a-z]{{32}}|{_B}glffct-[A-Za-z0-9_-]{{20}}){_E_DASH}",
+        "gitlab-rrt gitlab-session-cookie",
+        "A GitLab runner registration token (GR1348941), a session cookie, a feature-flag client"
+        " token (glffct-).",
+    ),
+    _f(
+        "Yandex Token",
+        "t1. aqvn",
+        rf"{_B}(?:t1\.[A-Za-z0-9_-]{{20,200}}+={{0,2}}+\.[A-Za-z0-9_-]{{86}}={{0,2}}+|AQVN[A-Za-z0-9_-]{{35,38}}+){_E_DASH}",
+        "yandex-access-token yandex-api-key",
+        "Yandex Cloud IAM tokens (t1.) and API keys (AQVN).",
+    ),
+    _f(
+        "SaaS Token",
+        "p8e- flwseck_test sm_pat_ sm_aat_ sm_sat_ _mmk",
+        rf"(?:{_B}p8e-[A-Za-z0-9]{{32}}|{_B}FLWSECK_TEST(?:-[a-h0-9]{{32}}-X|[a-h0-9]{{12}})"
+        rf"|{_B}sm_(?:pat|aat|sat)_[A-Za-z0-9]{{16}}|{_B}[A-Za-z0-9]{{6}}_[A-Za-z0-9]{{29}}_mmk){_E}",
+        "adobe-client-secret flutterwave-secret-key flutterwave-encryption-key"
+        " settlemint-personal-access-token settlemint-application-access-token"
+        " settlemint-service-access-token maxmind-license-key",
+        "Adobe client secrets (p8e-), Flutterwave secret and encryption keys, SettleMint access"
+        " tokens, MaxMind licence keys: each acts for its owner.",
     ),
     _f(
         "Stripe Access Key",

@@ -203,6 +203,38 @@ FOUND = [
     ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
     ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
     ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+    # gitleaks formats added for data teams' services
+    ("new relic", "nr.yml", f"license: NRAK-{A62[:27].upper()}\n", f"NRAK-{A62[:27].upper()}"),
+    ("alibaba", "a.py", f'ID = "LTAI{A62[:20]}"\n', f"LTAI{A62[:20]}"),
+    ("sourcegraph", "s.sh", f"export SRC=sgp_{'4f3c9a1e5b' * 4}\n", f"sgp_{'4f3c9a1e5b' * 4}"),
+    ("openshift", "o.sh", f"oc login --token=sha256~{A62}xyz\n", f"sha256~{A62}xyz"),
+    ("clickhouse cloud", "ch.yml", f"connect:\n  api: 4b1d{A62[:38]}\n", f"4b1d{A62[:38]}"),
+    ("infracost", "i.env", f"INFRACOST=ico-{A62[:32]}\n", f"ico-{A62[:32]}"),
+    (
+        "rubygems",
+        "g.sh",
+        f"export GEM=rubygems_{'4f3c9a1e5b2d8f4a' * 3}\n",
+        f"rubygems_{'4f3c9a1e5b2d8f4a' * 3}",
+    ),
+    (
+        "shippo",
+        "s.py",
+        f'K = "shippo_live_{"4f3c9a1e5b" * 4}"\n',
+        f"shippo_live_{'4f3c9a1e5b' * 4}",
+    ),
+    ("maxmind", "m.conf", f"LicenseKey {A62[:6]}_{A62[6:35]}_mmk\n", f"{A62[:6]}_{A62[6:35]}_mmk"),
+    (
+        "kubernetes secret data",
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  DATABASE_URL: cG9zdGdyZXM6Ly9ldGw6UW03LXZUejlMcEBkYjo1NDMyL3Nob3A=\n",
+        "cG9zdGdyZXM6Ly9ldGw6UW03LXZUejlMcEBkYjo1NDMyL3Nob3A=",
+    ),
+    (
+        "kubernetes secret stringData",
+        "secret.yaml",
+        "kind: ConfigMap\n---\napiVersion: v1\nkind: Secret\nstringData:\n  conn: Qm7-vTz9Lq\n",
+        "Qm7-vTz9Lq",
+    ),
     # passwords given to programs, in .netrc, XML, keyed calls and Markdown tables
     ("mysql glued -p", "d.sh", f"mysqldump -h db -u root -p{R} shop > dump.sql\n", R),
     ("--password=", "d.sh", f"mysql --host=db --user=etl --password={R} shop < x.sql\n", R),
@@ -427,6 +459,16 @@ NOT_FOUND = [
         "-----BEGIN PRIVATE KEY-----\nYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo=\n-----END PRIVATE KEY-----\n",
     ),
     ("identifier values", "dbt_project.yml", "vars:\n  database_key: github_database\n"),
+    (
+        "kubernetes secret of references",
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\ndata:\n  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENCK3dJSkFLCg==\nstringData:\n  password: ${DB_PASSWORD}\n  user: '{{ .Values.user }}'\n",
+    ),
+    (
+        "kubernetes custom Secret kind",
+        "es.yaml",
+        "apiVersion: bitnami.com/v1alpha1\nkind: Secret\nstringData:\n  name: shop\n",
+    ),
     (
         "prose identified by",
         "core.py",
