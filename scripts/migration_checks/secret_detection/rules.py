@@ -122,7 +122,7 @@ def kubernetes_secret_values(
                 if not isinstance(key, str) or literal is None:
                     continue
                 judged = _base64_text(literal) if encoded else literal
-                if judged is not None and judged.lstrip().startswith(_CERTIFICATE):
+                if _certificates_only(judged):
                     continue  # tls.crt, ca.crt: public
                 if not not_a_secret(judged if judged is not None else literal, schemes):
                     path: tuple[str | int, ...] = (field, key)
@@ -130,6 +130,11 @@ def kubernetes_secret_values(
 
 
 _CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def _certificates_only(text: str | None) -> bool:
+    """PEM certificates and nothing private (a bundle with its key is a secret)."""
+    return text is not None and text.lstrip().startswith(_CERTIFICATE) and "PRIVATE" not in text
 
 
 def _base64_text(value: str) -> str | None:

@@ -67,12 +67,12 @@ _TRIGGERS = Triggers(
 # password key must be a word of its own (not DB_PASSWORD=, which the keyword plugin judges),
 # and another connection keyword must be near: a connection string has several, on its line or,
 # built from string pieces, on the lines around it. Inside a SQL literal libpq's quotes are
-# doubled (``password=''x''``). A bare value that a call, a subscript or another argument
-# follows is code (``pwd = os.getcwd()``, ``connect(password=password, ...)``).
+# doubled (``password=''x''``). A bare lower-case name that a call, a subscript or another
+# argument follows is code (``pwd = os.getcwd()``, ``connect(password=password, ...)``).
 _CONNECTION_PASSWORD = re.compile(
     r"(?i)(?<![A-Za-z0-9_.$-])(?:password|pwd)[ \t]{0,4}+=[ \t]{0,4}+"
     r"(?:''(?P<s>[^'\n]{1,200}+)''|'(?P<q>(?:[^'\\\n]|\\.){1,200}+)'"
-    r"|(?P<b>[^\s'\"`\\;()\[\],]{1,200}+)(?![(\[,)]))"
+    r"|(?P<b>[^\s'\"`\\;)]{1,200}+))"
 )
 _CONNECTION_KEY = re.compile(
     r"(?i)(?<![A-Za-z0-9_])(?:host|hostaddr|dbname|user|port|sslmode|service|server|database"
@@ -99,12 +99,27 @@ def _on_its_line(
     return found
 
 
+_CODE_NAME = re.compile(r"[a-z_][a-z0-9_]*+(?:\.[a-z_][a-z0-9_]*+)*+")
+
+
+def _code(value: str, after: str) -> bool:
+    """A bare value that is a lower-case name called, subscripted or passed on (``os.getcwd()``,
+    ``keys.pop(...)``, ``password=password,``): code, not a connection string's password."""
+    name = _CODE_NAME.match(value)
+    if name is None:
+        return False
+    rest = value[name.end() :]
+    return rest[:1] in ("(", "[", ",") or (not rest and after in (",", ")"))
+
+
 def _connection_strings(text: str, lines: _LineIndex) -> Iterator[Found]:
     keyed = _on_its_line(_CONNECTION_KEY, text, lines, _CONNECTION_REACH)
     for match in _CONNECTION_PASSWORD.finditer(text):
         if not keyed(match.start()):
             continue
         group = next(g for g in ("s", "q", "b") if match.group(g) is not None)
+        if group == "b" and _code(match.group("b"), text[match.end() : match.end() + 1]):
+            continue
         yield Found(CONNECTION_STRING, match.group(group), match.start(group))
 
 
@@ -594,7 +609,7 @@ def statement_secrets(
             value = secret.value
             if "-----BEGIN" in value or (secret.kind == ASSIGNMENT and "://" in value):
                 continue
-            if not any(ch.isalnum() for ch in value):
+            if len(value) < 8 and not any(ch.isalnum() for ch in value):
                 continue  # punctuation ("`password=`/`pwd=`" in prose) is no credential
             if value not in judged:
                 judged[value] = not not_a_secret(value, schemes)

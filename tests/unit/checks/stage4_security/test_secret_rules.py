@@ -203,6 +203,14 @@ FOUND = [
     ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
     ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
     ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+    # dressed up by a hostile author: still found
+    ("dsn password with a comma", "h.py", 'DSN = "host=db user=u password=Hx7,ab(c"\n', "Hx7,ab(c"),
+    (
+        "kubernetes certificate bundle with its key",
+        "tls.yaml",
+        "apiVersion: v1\nkind: Secret\ndata:\n  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENCK3dJSkFLCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0KLS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQURBTkJnCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K\n",
+        "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENCK3dJSkFLCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0KLS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQURBTkJnCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K",
+    ),
     # gitleaks formats added for data teams' services
     ("new relic", "nr.yml", f"license: NRAK-{A62[:27].upper()}\n", f"NRAK-{A62[:27].upper()}"),
     ("alibaba", "a.py", f'ID = "LTAI{A62[:20]}"\n', f"LTAI{A62[:20]}"),
