@@ -89,7 +89,8 @@ def credential_values(
     """(path, key, value) of every literal value under a credential-like key of parsed data: a
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
     for path, key, value in mapping_entries(data):
-        if credential_key(key, extra_keys) and not reference_place(data, path, value):
+        named = credential_key(key, extra_keys) or _default_of_credential(path, extra_keys)
+        if named and not reference_place(data, path, value):
             if key == "secrets" and value == "inherit" and len(path) >= 3 and path[-3] == "jobs":
                 continue  # GitHub Actions: a reusable workflow gets its caller's secrets
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
@@ -143,6 +144,17 @@ def _base64_text(value: str) -> str | None:
         return base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
+
+
+# The default or value of a credential-named parameter (CloudFormation ``DbPassword: {Default:
+# x}``, a JSON schema's ``"password": {"default": "x"}``, an Ansible or Helm parameter).
+_DEFAULT_KEYS = frozenset({"default", "value", "defaultvalue", "default_value"})
+
+
+def _default_of_credential(path: tuple[str | int, ...], extra_keys: frozenset[str]) -> bool:
+    if len(path) < 2 or not isinstance(path[-1], str) or not isinstance(path[-2], str):
+        return False
+    return path[-1].lower() in _DEFAULT_KEYS and credential_key(path[-2], extra_keys)
 
 
 def mapping_entries(data: Any) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:

@@ -45,6 +45,7 @@ _TRIGGERS = Triggers(
         "mysql": ("mysql", "mariadb"),
         "oracle": ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "connect"),
         "netrc": ("password",),
+        "terraform": ("variable",),
         "http": ("auth", "curl", "basic", "add_password", "login", "credential"),
         "prose": (
             "password",
@@ -344,6 +345,20 @@ def _netrc(path: str, text: str) -> Iterator[Found]:
         yield Found(NETRC, match.group("v"), match.start("v"))
 
 
+# -- Terraform ------------------------------------------------------------------------------------
+# ``variable "db_password" { default = "x" }``: the default of a credential-named variable.
+_TF_VARIABLE = re.compile(
+    r"\bvariable[ \t]++\"(?P<key>[A-Za-z0-9_-]{1,64}+)\"[ \t]*+\{[^{}]{0,600}?"
+    r"\bdefault[ \t]*+=[ \t]*+\"(?P<v>[^\"\n]{1,200}+)\""
+)
+
+
+def _terraform(text: str) -> Iterator[Found]:
+    for match in _TF_VARIABLE.finditer(text):
+        if credential_key(match.group("key")):
+            yield Found(ASSIGNMENT, match.group("v"), match.start("v"))
+
+
 # -- prose ----------------------------------------------------------------------------------------
 # "The password is X", "the password for the `etl` account is\n`X`", "set the password to X",
 # "use password X", "passphrase: X" (the assignment rule); a pair that names its user first:
@@ -514,12 +529,17 @@ def _credential_lines(folded: str, lines: _LineIndex) -> Iterator[tuple[int, int
             yield start, done
 
 
+_EXPORT = re.compile(r"(?m)(?:^|[;&|(]|\bthen|\bdo)[ \t]*+export[ \t]++\Z")
+
+
 def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterator[Found]:
-    bare = _bare_allowed(path)
+    bare_file = _bare_allowed(path)
     for start, end in _credential_lines(folded, lines):
         for match in _ASSIGN.finditer(text, start, end):
             if not credential_key(match.group("key")):
                 continue
+            # a shell export in any file (a Terraform heredoc, a Makefile recipe) is shell
+            bare = bare_file or _EXPORT.search(text, start, match.start()) is not None
             if match.group("qv") is not None:
                 yield Found(ASSIGNMENT, match.group("qv"), match.start("qv"))
             elif bare:
@@ -594,6 +614,8 @@ def statement_secrets(
         found.append(_pgpass_entries(text, lines))
     if on & {"option", "mysql", "oracle"}:
         found.append(_command_lines(text, lines, on))
+    if "terraform" in on:
+        found.append(_terraform(text))
     if "netrc" in on:
         found.append(_netrc(path, text))
     if "http" in on:

@@ -236,6 +236,16 @@ FORMATS: tuple[TokenFormat, ...] = (
         " tokens, MaxMind licence keys: each acts for its owner.",
     ),
     _f(
+        "Azure SAS Token",
+        "sig=",
+        r"(?<![A-Za-z0-9_])sv=[0-9]{4}-[0-9]{2}-[0-9]{2}&[^\s'\"`<>]{0,400}?(?<=[?&])sig="
+        r"(?P<v>[A-Za-z0-9%+/=]{20,200}+)",
+        "",
+        "An Azure shared access signature (a query of sv=<version>&...&sig=<HMAC>) written on its"
+        " own, not in a URL: it grants what its permissions say until it expires (not in"
+        " gitleaks' list; the URL rule reads it inside a URL).",
+    ),
+    _f(
         "Stripe Access Key",
         "sk_live_ rk_live_ sk_prod_ rk_prod_",
         rf"{_B}[sr]k_(?:live|prod)_[A-Za-z0-9]{{20,247}}+{_E}",

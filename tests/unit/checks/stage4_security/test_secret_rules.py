@@ -203,6 +203,26 @@ FOUND = [
     ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
     ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
     ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+    # Terraform and parameter defaults, shell exports in any file, Azure SAS tokens
+    (
+        "terraform variable default",
+        "variables.tf",
+        f'variable "db_password" {{\n  type    = string\n  default = "{R}"\n}}\n',
+        R,
+    ),
+    (
+        "cloudformation default",
+        "cfn.yaml",
+        f"Parameters:\n  DbPassword:\n    Type: String\n    Default: {R}\n",
+        R,
+    ),
+    ("export in a heredoc", "main.tf", f"  user_data = <<EOF\nexport PGPASSWORD={R}\nEOF\n", R),
+    (
+        "azure sas token",
+        "upload.sh",
+        f"az storage blob upload --sas-token 'sv=2022-11-02&ss=b&sp=rw&se=2025-01-01T00:00:00Z&sig={A62}%3D'\n",
+        f"{A62}%3D",
+    ),
     # dressed up by a hostile author: still found
     ("dsn password with a comma", "h.py", 'DSN = "host=db user=u password=Hx7,ab(c"\n', "Hx7,ab(c"),
     (
@@ -468,6 +488,11 @@ NOT_FOUND = [
     ),
     ("identifier values", "dbt_project.yml", "vars:\n  database_key: github_database\n"),
     (
+        "terraform variable without a literal",
+        "variables.tf",
+        'variable "db_password" {\n  type      = string\n  sensitive = true\n}\nvariable "region" {\n  default = "eu-west-1"\n}\n',
+    ),
+    (
         "kubernetes secret of references",
         "secret.yaml",
         "apiVersion: v1\nkind: Secret\ndata:\n  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENCK3dJSkFLCg==\nstringData:\n  password: ${DB_PASSWORD}\n  user: '{{ .Values.user }}'\n",
@@ -701,6 +726,9 @@ def test_every_token_format_is_documented_and_cited() -> None:
         "x('password', '" + "a" * 1_000_000,
         "| password |\n" + "|" * 1_000_000,
         "use password " * 80_000,
+        'variable "password" {' + " " * 1_000_000,
+        "sv=2020-01-01&" + "a" * 1_000_000,
+        "export " * 140_000 + "password=x",
     ],
     ids=lambda s: s[:16],
 )
