@@ -100,12 +100,15 @@ def _on_its_line(
     return found
 
 
-_CODE_NAME = re.compile(r"[a-z_][a-z0-9_]*+(?:\.[a-z_][a-z0-9_]*+)*+")
+_CODE_NAME = re.compile(
+    r"(?:[a-z_][a-z0-9_]*+|[A-Z][A-Z0-9]*+(?:_[A-Z0-9]++)++)(?:\.[A-Za-z_][A-Za-z0-9_]*+)*+"
+)
 
 
 def _code(value: str, after: str) -> bool:
-    """A bare value that is a lower-case name called, subscripted or passed on (``os.getcwd()``,
-    ``keys.pop(...)``, ``password=password,``): code, not a connection string's password."""
+    """A bare value that is a lower-case name or a constant's (``SFTP_PASSWORD``) called,
+    subscripted or passed on (``os.getcwd()``, ``keys.pop(...)``, ``password=password,``): code,
+    not a connection string's password."""
     name = _CODE_NAME.match(value)
     if name is None:
         return False
@@ -410,8 +413,12 @@ def _stated(value: str) -> str | None:
 def _prose(path: str, text: str) -> Iterator[Found]:
     for pattern in _PROSE:
         for match in pattern.finditer(text):
-            if match.group("qv") is not None:
-                yield Found(PROSE, match.group("qv"), match.start("qv"))
+            quoted = match.group("qv")
+            if quoted is not None:
+                # "enter password `postgres` when prompted" names a default, "the password is
+                # `postgres`" states one
+                if pattern is _PROSE[0] or _stated(quoted) is not None:
+                    yield Found(PROSE, quoted, match.start("qv"))
             elif (value := _stated(match.group("v"))) is not None:
                 yield Found(PROSE, value, match.start("v"))
     for pattern in _PROSE_PAIRS:
