@@ -283,11 +283,19 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
         return FileScan(path, not_scanned=f"{exc} (limits.max_file_bytes)")
     except (UnsafePath, OSError):
         return FileScan(path)  # a link or a special file: file_structure refuses it
-    text = read_text(raw).text
+    reading = read_text(raw)
+    text = reading.text
     if text is None:
         return FileScan(path)  # binary
+    as_read = text  # UTF-16/32, a BOM, stray bytes: the parsers read UTF-8, so they get this
+
+    def document() -> Document | None:
+        if reading.encoding == "utf-8":
+            return _parsed(ctx, path, options)
+        return _parsed_text(ctx, path, as_read)
+
     try:
-        hits = scan_text(path, text, options, lambda: _parsed(ctx, path, options))
+        hits = scan_text(path, text, options, document)
     except Exception as exc:  # fail closed on this file, and never quote its text
         return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
     return FileScan(path, tuple(hits))
@@ -315,6 +323,18 @@ def _parsed(ctx: MigrationContext, path: str, options: Options) -> Document | No
             return None
     outcome = ctx.parse(path)
     return outcome if isinstance(outcome, Document) else None
+
+
+def _parsed_text(ctx: MigrationContext, path: str, text: str) -> Document | None:
+    """A JSON or YAML file that is not UTF-8, parsed as it reads (a UTF-16 Kubernetes Secret
+    hides nothing from the credential-value rule)."""
+    kind = format_of(path)
+    if kind is None:
+        return None
+    try:
+        return parse_document(path, text.encode("utf-8"), kind, ctx.limits, plain_data=False)
+    except DocumentError:
+        return None
 
 
 def scan_files(ctx: MigrationContext, paths: Iterable[str], options: Options) -> Iterator[FileScan]:

@@ -189,3 +189,15 @@ def test_a_secret_found_only_in_the_decoded_text_is_never_quoted(tmp_path: Path)
     found = scan_bytes(tmp_path, "conf.json", f'{{"k": "{escaped}"}}'.encode())
     assert found.hits
     assert AWS_ID not in repr(found) and AWS_ID[1:] not in repr(found)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig", "latin-1"])
+def test_a_structured_file_in_another_encoding_is_parsed_as_read(
+    tmp_path: Path, encoding: str
+) -> None:
+    """A YAML file that is not UTF-8 still reaches the rules that judge parsed data: a
+    Kubernetes Secret's value under a key no keyword names, in UTF-16 or with a stray byte."""
+    text = "apiVersion: v1\nkind: Secret\nstringData:\n  conn: Qm7-vTz9Lq\n# caf\xe9\n"
+    found = scan_bytes(tmp_path, "secret.yaml", text.encode(encoding))
+    assert ("Credential Value", 4, 9) in places(found)
+    assert found.not_scanned is None
