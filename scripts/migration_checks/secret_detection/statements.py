@@ -536,7 +536,8 @@ def _credential_lines(folded: str, lines: _LineIndex) -> Iterator[tuple[int, int
             yield start, done
 
 
-_EXPORT = re.compile(r"(?m)(?:^|[;&|(]|\bthen|\bdo)[ \t]*+export[ \t]++\Z")
+_EXPORT = re.compile(r"(?<![A-Za-z0-9_$.-])export[ \t]++\Z")
+_EXPORT_REACH = 32  # characters before a key where its "export" may be
 
 
 def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterator[Found]:
@@ -546,7 +547,9 @@ def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterat
             if not credential_key(match.group("key")):
                 continue
             # a shell export in any file (a Terraform heredoc, a Makefile recipe) is shell
-            bare = bare_file or _EXPORT.search(text, start, match.start()) is not None
+            key_at = match.start()
+            exported = _EXPORT.search(text, max(start, key_at - _EXPORT_REACH), key_at)
+            bare = bare_file or exported is not None
             if match.group("qv") is not None:
                 yield Found(ASSIGNMENT, match.group("qv"), match.start("qv"))
             elif bare:
