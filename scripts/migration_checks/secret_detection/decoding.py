@@ -132,25 +132,65 @@ class Reading:
     encoding: str | None = None
 
 
-def read_text(raw: bytes) -> Reading:
-    """A file's bytes as a reader shows them, or a binary file."""
+# Names that say text: a file so named is read as text whatever its bytes (a Python script that
+# starts "GIF89a = None", a shell script with one NUL byte still runs), and files without an
+# extension (.pgpass, Dockerfile, Makefile, scripts).
+_TEXT_SUFFIXES = frozenset(
+    {
+        ".py", ".pyi", ".sh", ".bash", ".zsh", ".ksh", ".ps1", ".psm1", ".bat", ".cmd", ".sql",
+        ".ddl", ".psql", ".pgsql", ".hql", ".yml", ".yaml", ".json", ".jsonl", ".ipynb", ".env",
+        ".txt", ".md", ".markdown", ".rst", ".adoc", ".ini", ".cfg", ".conf", ".cnf",
+        ".properties", ".prefs", ".tf", ".tfvars", ".hcl", ".toml", ".xml", ".csv", ".tsv",
+        ".js", ".mjs", ".ts", ".go", ".java", ".scala", ".kt", ".rb", ".php", ".cs", ".r",
+        ".jinja", ".j2", ".tpl", ".html", ".htm", ".css", ".svg", ".pgpass", ".netrc", ".npmrc",
+        ".pypirc", ".gradle", ".groovy", ".lua", ".pl", ".swift", ".rs", ".c", ".h", ".cpp",
+    }
+)  # fmt: skip
+
+
+def _named_text(path: str | None) -> bool:
+    if path is None:
+        return False
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    dot = name.rfind(".")
+    return dot <= 0 or name[dot:] in _TEXT_SUFFIXES
+
+
+def _text_throughout(raw: bytes) -> bool:
+    """Whether bytes that look binary at first (a signature, a NUL) are text all the same: UTF-8
+    throughout once NUL bytes are set aside, with hardly a control character (a real binary
+    format is neither)."""
+    rest = raw.replace(b"\0", b"")
+    try:
+        rest.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return len(_CONTROL.findall(rest)) <= 0.01 * len(rest) and len(rest) >= 0.9 * len(raw)
+
+
+def read_text(raw: bytes, path: str | None = None) -> Reading:
+    """A file's bytes as a reader shows them, or a binary file. A file whose name says text
+    (``path``) is read as text whatever its bytes; so is one whose bytes are text throughout
+    after a binary signature or among NUL bytes (a hostile author can write either)."""
     bom = _bom(raw)
     if bom is not None:
         encoding, skip = bom
         errors = _FALLBACK if encoding == "utf-8" else "replace"
         return Reading(raw[skip:].decode(encoding, errors=errors), f"{encoding} (BOM)")
-    if has_binary_signature(raw[:_SAMPLE]):
+    named_text = _named_text(path)
+    if has_binary_signature(raw[:_SAMPLE]) and not named_text and not _text_throughout(raw):
         return Reading(None)
     if b"\0" in raw:
         wide = _wide_encoding(raw[:_SAMPLE])
-        if wide is None:
+        if wide is not None:
+            return Reading(raw.decode(wide, errors="replace"), wide)
+        if not named_text and not _text_throughout(raw):
             return Reading(None)
-        return Reading(raw.decode(wide, errors="replace"), wide)
     try:
         return Reading(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    if _looks_binary(raw[:_SAMPLE]):
+    if not named_text and _looks_binary(raw[:_SAMPLE]):
         return Reading(None)
     return Reading(raw.decode("utf-8", errors=_FALLBACK), "utf-8 (Latin-1 for bytes that are not)")
 

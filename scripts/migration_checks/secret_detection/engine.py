@@ -1,5 +1,6 @@
 """detect-secrets 1.5 as the engine: every plugin it ships and its default filters, with one
-filter replaced and one dropped, configured for one check run by ``engine()``.
+filter replaced and three dropped (the file's existence on disk, and the two that skip files by
+name), configured for one check run by ``engine()``.
 
 *ReDoS.* detect-secrets' ``is_indirect_reference`` filter backtracks catastrophically on long
 lines of spaces (Yelp/detect-secrets#977); it is replaced by ``is_indirect_reference`` below,
@@ -38,6 +39,14 @@ _OWN_INDIRECT = f"{__name__}.is_indirect_reference_find"
 # detect-secrets checks that the file exists on disk under the name it is given; files here are
 # read by the caller (contained, size-capped), and named relative to the migration directory.
 _ON_DISK = "detect_secrets.filters.common.is_invalid_file"
+# detect-secrets skips files by name: any path with "swagger" in it, and extensions it takes for
+# binary (.css, .svg, .prefs, .sum, .map, .lock, .iml, ... besides real binaries). A hostile author
+# names a file so; here a file is binary by its bytes (``decoding.read_text``), and every other
+# file is read.
+_BY_NAME = (
+    "detect_secrets.filters.heuristic.is_swagger_file",
+    "detect_secrets.filters.heuristic.is_non_text_file",
+)
 
 
 class _DropSecretEchoes(logging.Filter):
@@ -62,7 +71,7 @@ def engine() -> Iterator[None]:
     """detect-secrets configured with every plugin and its default filters, for one check run."""
     plugins = [{"name": cls.__name__} for cls in plugin_classes().values()]
     with transient_settings({"plugins_used": plugins}) as settings, linear_transformers():
-        settings.disable_filters(_ON_DISK, _STOCK_INDIRECT, STOCK_ALLOWLIST)
+        settings.disable_filters(_ON_DISK, _STOCK_INDIRECT, STOCK_ALLOWLIST, *_BY_NAME)
         settings.filters[_OWN_INDIRECT] = {}
         settings.filters[OWN_ALLOWLIST] = {}
         get_filters.cache_clear()

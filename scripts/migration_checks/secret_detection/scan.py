@@ -283,7 +283,7 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
         return FileScan(path, not_scanned=f"{exc} (limits.max_file_bytes)")
     except (UnsafePath, OSError):
         return FileScan(path)  # a link or a special file: file_structure refuses it
-    reading = read_text(raw)
+    reading = read_text(raw, path)
     text = reading.text
     if text is None:
         return FileScan(path)  # binary

@@ -164,8 +164,8 @@ def _zip() -> bytes:
         ("logo.png", _png()),
         ("bundle.zip", _zip()),
         ("dump.gz", gzip.compress(f"{AWS_ID}\n".encode())),
-        ("shop.sqlite", b"SQLite format 3\x00" + f" {AWS_ID} ".encode()),
-        ("data.parquet", b"PAR1" + f" {AWS_ID} ".encode() + b"PAR1"),
+        ("shop.sqlite", b"SQLite format 3\x00\x10\x00\x01\x01\xff" + f" {AWS_ID} ".encode()),
+        ("data.parquet", b"PAR1\x15\x04\x15\x90\x01\xd8" + f" {AWS_ID} ".encode() + b"PAR1"),
         ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + f"({AWS_ID})".encode()),
         ("blob.bin", f"{AWS_ID}".encode() + b"\x00\x01\x02\x03"),
         ("noise.bin", bytes(range(128, 256)) * 8 + AWS_ID.encode()),
@@ -176,6 +176,26 @@ def test_a_binary_file_is_not_read_as_text(tmp_path: Path, name: str, raw: bytes
     assert is_binary_head(raw[:8192])
     found = scan_bytes(tmp_path, name, raw)
     assert found.hits == () and found.not_scanned is None
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("loader.py", b"GIF89a = None\n" + f"KEY = '{AWS_ID}'\n".encode()),
+        ("load.sh", f"export KEY={AWS_ID}\n# \x00\n".encode()),
+        ("notes.gif", b"GIF89a\n" + f"{AWS_ID}\n".encode()),
+        (
+            "legacy.py",
+            b"# -*- coding: latin-1 -*-\n#" + b"\x01\xff" * 6000 + f"\nK = '{AWS_ID}'\n".encode(),
+        ),
+        (".pgpass", b"OggS\x00\x01\n" + f"*:*:*:u:{AWS_ID}\n".encode()),
+    ],
+)
+def test_a_text_file_dressed_as_binary_is_read(tmp_path: Path, name: str, raw: bytes) -> None:
+    """A binary signature, a NUL byte or a run of control bytes does not hide a file whose name
+    says text, nor one that is text throughout: a hostile author can write either."""
+    found = scan_bytes(tmp_path, name, raw)
+    assert found.hits and found.not_scanned is None
 
 
 def test_text_in_a_wide_encoding_is_not_binary_from_its_head() -> None:

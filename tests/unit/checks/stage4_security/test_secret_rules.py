@@ -733,11 +733,13 @@ def test_every_token_format_is_documented_and_cited() -> None:
     ids=lambda s: s[:16],
 )
 def test_our_rules_take_linear_time(line: str) -> None:
+    """A megabyte line of each family in under a second of this process's CPU time (the
+    machine's other work does not count; a backtracking pattern takes minutes)."""
     folded = sd.prefilter.fold(line) if hasattr(sd, "prefilter") else line.lower()
-    started = time.perf_counter()
+    started = time.process_time()
     list(tokens.token_secrets(line, folded))
     list(statements.statement_secrets("notes.txt", line, folded, structured=False))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 @pytest.mark.skipif(not JAFFLE_SHOP.is_dir(), reason="the shared fixtures are not here")
