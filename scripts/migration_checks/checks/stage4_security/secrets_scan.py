@@ -6,7 +6,8 @@ owns it, with the same detector, so one secret is reported once); the baseline t
 ``hashed_secret`` values are SHA-1 digests, not secrets, and a secret pasted into it is one); binary
 files (not UTF-8, told by their first bytes when they are large) are skipped as detect-secrets
 skips them, and a text file over the policy's ``limits.max_file_bytes`` is reported, never
-skipped in silence. The judge is detect-secrets,
+skipped in silence; nor is a tree with more files than ``limits.max_files``: the files past the
+limit were not scanned, so the scan is incomplete and blocks. The judge is detect-secrets,
 every plugin and default filter (AWS, GitHub, GitLab, Slack, Stripe and other tokens, private
 keys, JWTs, basic-auth URLs, high-entropy strings, secret-sounding keywords; YAML values are read
 as detect-secrets reads them, block scalars included), plus two rules of ours: a password in a
@@ -44,7 +45,7 @@ from collections.abc import Iterator
 
 from migration_checks.blockers import BlockerId
 from migration_checks.context import MigrationContext
-from migration_checks.model import Problem, Severity, Stage
+from migration_checks.model import Problem, Stage
 
 ID = "secrets_scan"
 STAGE = Stage.SECURITY
@@ -70,10 +71,10 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
     if suppressed:
         yield sd.suppressed_notice(suppressed, baseline)
     if ctx.tree.truncated_at is not None:
+        # fail closed: files past the limit could hold anything (a hostile author pads the tree)
         yield Problem(
             f"only the first {ctx.tree.truncated_at} files were listed (limits.max_files), so "
-            "the others were not scanned for secrets",
-            None,
-            None,
-            Severity.WARNING,
+            "the others were not scanned for secrets: the scan is incomplete; split the pull "
+            "request or raise limits.max_files in the base policy",
+            BlockerId.SECRETS_EXPOSED,
         )

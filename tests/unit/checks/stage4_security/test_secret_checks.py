@@ -59,3 +59,19 @@ def test_a_baseline_that_is_a_link_suppresses_nothing(make_tree: Any) -> None:
 
 def test_the_example_passes_with_nothing_reported(make_tree: Any) -> None:
     assert findings(make_tree()) == []
+
+
+def test_a_tree_past_the_file_limit_blocks_as_an_incomplete_scan(make_tree: Any) -> None:
+    """Padding the tree so that a file is never listed does not pass the scan: it blocks."""
+    tree = make_tree(
+        mutations=[
+            {"write": {"file": f"aa_padding/f{i}.txt", "content": "x\n"}} for i in range(30)
+        ],
+        policy={"/limits": {"max_files": 20}},
+    )
+    incomplete = [
+        f
+        for f in findings(tree)
+        if f["check"] == "secrets_scan" and "scan is incomplete" in f["message"]
+    ]
+    assert incomplete and incomplete[0]["blocker"] == "SECRETS_EXPOSED"
