@@ -105,11 +105,11 @@ def kubernetes_secret_values(
     data: Any, schemes: Sequence[str] = DEFAULT_REF_SCHEMES
 ) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path, key, value) of every value of a Kubernetes Secret (``kind: Secret`` of the core
-    ``v1`` API), whatever its key: everything under ``data`` (base64, judged decoded) and
-    ``stringData`` is what the cluster hands a pod as a secret (gitleaks'
-    ``kubernetes-secret-yaml``). A value that decodes to a reference or a placeholder is none."""
-    documents = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
-    for index, document in documents:
+    ``v1`` API, at any depth: a ``List``'s items, a Helm or Kustomize bundle), whatever its key:
+    everything under ``data`` (base64, judged decoded) and ``stringData`` is what the cluster
+    hands a pod as a secret (gitleaks' ``kubernetes-secret-yaml``). A value that decodes to a
+    reference or a placeholder is none, and a certificate without its key is public."""
+    for path, document in _nodes(data):
         if not isinstance(document, dict) or document.get("kind") != "Secret":
             continue
         if document.get("apiVersion", "v1") != "v1":
@@ -126,8 +126,61 @@ def kubernetes_secret_values(
                 if _certificates_only(judged):
                     continue  # tls.crt, ca.crt: public
                 if not not_a_secret(judged if judged is not None else literal, schemes):
-                    path: tuple[str | int, ...] = (field, key)
-                    yield (path if index is None else (index, *path)), key, literal
+                    yield (*path, field, key), key, literal
+
+
+# A credential given by name in a list of pairs: Kubernetes and ECS ``env: [{name: DB_PASSWORD,
+# value: x}]``, Terraform JSON; in a list of strings: ``environment: [POSTGRES_PASSWORD=x]``
+# (Compose, Kustomize literals), ``args: ["--password", "x"]``.
+_NAME_KEYS = ("name", "Name", "key", "Key")
+_VALUE_KEYS = ("value", "Value")
+_ASSIGNED = re.compile(r"(?:--?)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)=(?P<value>.{1,400})", re.S)
+_PASSWORD_OPTION = re.compile(r"--?(?:[a-z]{1,20}+-)?(?:password|passwd|pass|pwd|token|secret)")
+
+
+def named_values(
+    data: Any,
+    extra_keys: frozenset[str] = frozenset(),
+    schemes: Sequence[str] = DEFAULT_REF_SCHEMES,
+) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+    """(path, name, value) of every literal that parsed data gives a credential's name to
+    without a credential-named key: a name/value pair, ``NAME=value`` or ``--password value``
+    items of a list."""
+    for path, node in _nodes(data):
+        found: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if isinstance(node, dict):
+            name = next((node[k] for k in _NAME_KEYS if isinstance(node.get(k), str)), None)
+            field = next((k for k in _VALUE_KEYS if k in node), None)
+            if name is not None and field is not None and credential_key(name, extra_keys):
+                found.append(((*path, field), name, node[field]))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if not isinstance(item, str):
+                    continue
+                assigned = _ASSIGNED.fullmatch(item)
+                if assigned is not None and credential_key(assigned["key"], extra_keys):
+                    found.append(((*path, index), assigned["key"], assigned["value"]))
+                elif _PASSWORD_OPTION.fullmatch(item) and index + 1 < len(node):
+                    found.append(((*path, index + 1), item, node[index + 1]))
+        for where, name, value in found:
+            literal = _literal(value)
+            if literal is not None and not not_a_secret(literal, schemes):
+                yield where, name, literal
+
+
+def _nodes(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every mapping and list of parsed data with its path, the root first."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while pending:
+        path, node = pending.pop()
+        if isinstance(node, dict):
+            yield path, node
+            pending.extend(((*path, k), v) for k, v in node.items() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            yield path, node
+            pending.extend(
+                ((*path, i), v) for i, v in enumerate(node) if isinstance(v, dict | list)
+            )
 
 
 _CERTIFICATE = "-----BEGIN CERTIFICATE-----"

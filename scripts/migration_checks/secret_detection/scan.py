@@ -41,6 +41,7 @@ from migration_checks.secret_detection.rules import (
     CREDENTIAL_VALUE,
     credential_values,
     kubernetes_secret_values,
+    named_values,
     url_secrets,
 )
 from migration_checks.secret_detection.statements import statement_secrets
@@ -228,6 +229,7 @@ def scan_text(
             for where, key, value in chain(
                 credential_values(parsed.data, options.extra_keys, options.schemes),
                 kubernetes_secret_values(parsed.data, options.schemes),
+                named_values(parsed.data, options.extra_keys, options.schemes),
             ):
                 if value in known:
                     continue
@@ -257,8 +259,13 @@ def _shadow_text(renderings: dict[int, Unescaped]) -> str:
 
 @cache
 def _credential_key_gate(extra_keys: frozenset[str]) -> re.Pattern[str]:
+    """A credential word as a key (``password:``), as a name given a value on its own or the next
+    line (``name: DB_PASSWORD``, ``- POSTGRES_PASSWORD=x``) or as an option (``--password``)."""
     words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
-    return re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]")
+    return re.compile(
+        rf"(?:{words})s?[\"'\]]?\s*[:=]|(?:name|key)[\"']?\s*[:=][^\n]{{0,80}}?(?:{words})"
+        rf"|--?(?:[a-z]{{1,20}}-)?(?:{words})"
+    )
 
 
 _KUBERNETES_SECRET = re.compile(r"kind:[ \t]*+[\"']?secret\b")

@@ -203,6 +203,26 @@ FOUND = [
     ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
     ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
     ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+    # credentials given by name in YAML lists and pairs
+    (
+        "compose environment list",
+        "docker-compose.yml",
+        f"services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD={R}\n",
+        R,
+    ),
+    (
+        "kubernetes env pair",
+        "deploy.yaml",
+        f"env:\n  - name: LOG_LEVEL\n    value: debug\n  - name: DB_PASSWORD\n    value: {R}\n",
+        R,
+    ),
+    ("password option in args", "job.yml", f'name: j\nargs: ["--password", "{R}"]\n', f'"{R}"'),
+    (
+        "secret in a kubernetes list",
+        "all.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    data:\n      pgpass: WHE3I21QMnZMcjl6VDR3\n",
+        "WHE3I21QMnZMcjl6VDR3",
+    ),
     # Terraform and parameter defaults, shell exports in any file, Azure SAS tokens
     (
         "terraform variable default",
@@ -487,6 +507,16 @@ NOT_FOUND = [
         "-----BEGIN PRIVATE KEY-----\nYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo=\n-----END PRIVATE KEY-----\n",
     ),
     ("identifier values", "dbt_project.yml", "vars:\n  database_key: github_database\n"),
+    (
+        "kubernetes env from secrets",
+        "deploy.yaml",
+        "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}\n  - name: API_TOKEN\n    value: $(TOKEN_FROM_FILE)\n",
+    ),
+    (
+        "compose variables",
+        "docker-compose.yml",
+        "services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD=${PG_PASSWORD}\n      - POSTGRES_USER=shop\n",
+    ),
     (
         "terraform variable without a literal",
         "variables.tf",
