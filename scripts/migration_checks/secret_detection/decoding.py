@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
@@ -209,8 +210,14 @@ def is_binary_head(head: bytes) -> bool:
 
 # --- escapes -------------------------------------------------------------------------------------
 
-_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|/|\\)")
-_HAS_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|/)")
+# \uXXXX, \UXXXXXXXX, \xXX, \/ (JSON), \" (a quote inside a JSON string: a notebook's code),
+# \ooo (octal: Python, C, shell $'...'), \N{NAME} (Python), and \\ (kept as written).
+_ESCAPE = re.compile(
+    r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|/|\"|[0-3][0-7]{2}|N\{[A-Z0-9 -]{1,60}+\}|\\)"
+)
+_HAS_ESCAPE = re.compile(
+    r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|/|\"|[0-3][0-7]{2}|N\{[A-Z0-9 -]{1,60}+\})"
+)
 # What an escape must not become in a one-line rendering: a line break (it would move the rest
 # of the line to another line) is read as a space.
 _BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -244,9 +251,10 @@ def _surrogate_pair(line: str, at: int) -> int | None:
 
 
 def unescape_line(line: str) -> Unescaped | None:
-    r"""``line`` with its ``\uXXXX`` (surrogate pairs joined), ``\UXXXXXXXX``, ``\xXX`` and ``\/``
-    escapes decoded, or None when it holds none. ``\\`` stays as written (so that ``\\u0041``
-    is not read as an escape), and so do the escapes that cannot hide a letter (``\n``, ``\"``)."""
+    r"""``line`` with its ``\uXXXX`` (surrogate pairs joined), ``\UXXXXXXXX``, ``\xXX``, ``\/``,
+    ``\"``, octal ``\ooo`` and ``\N{NAME}`` escapes decoded, or None when it holds none. ``\\``
+    stays as written (so that ``\\u0041`` is not read as an escape), and so do the escapes that
+    cannot hide a letter (``\n``, ``\t``)."""
     if "\\" not in line or _HAS_ESCAPE.search(line) is None:
         return None
     parts: list[str] = []
@@ -263,8 +271,15 @@ def unescape_line(line: str) -> Unescaped | None:
             columns.extend((start, start + 1))
             position = end
             continue
-        if kind == "/":
-            char = "/"
+        if kind in '/"':
+            char = kind
+        elif kind == "N":
+            try:
+                char = unicodedata.lookup(escape[3:-1])
+            except KeyError:
+                char = escape  # not a name Python knows: it stays as written
+        elif kind.isdigit():
+            char = chr(int(escape[1:], 8))
         elif kind == "u" and (pair := _surrogate_pair(line, start)) is not None:
             char, end = chr(pair), start + 12
         else:

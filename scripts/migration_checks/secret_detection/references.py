@@ -210,7 +210,7 @@ def not_a_secret(value: str, schemes: Sequence[str] = DEFAULT_REF_SCHEMES) -> bo
 
 _CREDENTIAL_WORDS = frozenset(
     {
-        "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets",
+        "password", "passwords", "passwd", "pwd", "pw", "pass", "passphrase", "secret", "secrets",
         "token", "tokens", "credential", "credentials", "apikey", "secretkey", "privatekey",
         "accesskey", "authkey", "bearer",
     }

@@ -18,6 +18,7 @@ import bisect
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from migration_checks.secret_detection.hits import Found
 from migration_checks.secret_detection.prefilter import Triggers
@@ -39,14 +40,33 @@ NETRC = "Password in .netrc"
 _TRIGGERS = Triggers(
     {
         "connection": ("password", "pwd"),
-        "sql": ("identified", "password"),
+        "sql": ("identified", "password", "sp_addlogin"),
         "pgpass": ("pgpass",),
         "option": ("--",),
         "mysql": ("mysql", "mariadb"),
-        "oracle": ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "connect"),
+        "mssql": ("sqlcmd", "bcp", "osql"),
+        "redis": ("redis-cli",),
+        "mongo": ("mongo",),
+        "sshpass": ("sshpass",),
+        "ldap": ("ldap",),
+        "db2": ("db2",),
+        "oracle": ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "connect", ":thin:"),
+        "go_mysql": ("@tcp(", "@unix(", "@udp("),
         "netrc": ("password",),
+        "spaced": ("env ", "\\setenv", "pass", "pwd", "secret", "token", "key"),
         "terraform": ("variable",),
-        "http": ("auth", "curl", "basic", "add_password", "login", "credential"),
+        "http": (
+            "auth",
+            "curl",
+            "basic",
+            "add_password",
+            "login",
+            "credential",
+            "connect",
+            "getconnection",
+            "ftp",
+            "set_password",
+        ),
         "prose": (
             "password",
             "passwd",
@@ -139,6 +159,10 @@ _SQL_IDENTIFIED = re.compile(
 _SQL_PASSWORD = re.compile(
     rf"(?i)(?<![A-Za-z0-9_.$'\"-])password[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
 )
+_SQL_ADDLOGIN = re.compile(
+    r"(?i)\bsp_addlogin[ \t]++(?:@loginame[ \t]*+=[ \t]*+)?N?'[^'\n]{1,128}+'[ \t]*+,[ \t]*+"
+    rf"(?:@passwd[ \t]*+=[ \t]*+)?{_SQL_QUOTED}"
+)
 _SQL_SET_PASSWORD = re.compile(
     rf"(?i)\bset[ \t]{{1,8}}+password\b[^=\n;]{{0,120}}+=[ \t]{{0,8}}+(?:password[ \t]*\()?{_SQL_QUOTED}"
 )
@@ -152,7 +176,7 @@ _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
 def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
     sql_file = path.lower().endswith(_SQL_FILES)
     in_sql = _on_its_line(_SQL_CONTEXT, text, lines)
-    for pattern in (_SQL_IDENTIFIED, _SQL_PASSWORD, _SQL_SET_PASSWORD):
+    for pattern in (_SQL_IDENTIFIED, _SQL_PASSWORD, _SQL_SET_PASSWORD, _SQL_ADDLOGIN):
         for match in pattern.finditer(text):
             bare = match.groupdict().get("b") is not None
             needs_context = not sql_file or (pattern is _SQL_IDENTIFIED and bare)
@@ -247,12 +271,20 @@ _BASIC = re.compile(
 _PRINTABLE = re.compile(r"[\x21-\x7e][\x20-\x7e]*+")
 # Calls whose argument at a known place is a password: urllib's add_password(realm, uri, user,
 # passwd), ftplib / smtplib / imaplib login(user, passwd), Java's PasswordAuthentication(user,
-# "pw".toCharArray()), .NET's NetworkCredential(user, "pw").
+# "pw".toCharArray()), .NET's NetworkCredential(user, "pw"), and the connect calls below.
 _ARG = r"[^,()\n]{1,200}+,[ \t]{0,4}+"
 _CREDENTIAL_CALL = re.compile(
     rf"(?:\badd_password[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}{_ARG}{_ARG}"
     rf"|\.login[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}"
-    rf"|\b(?:PasswordAuthentication|NetworkCredential)[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG})"
+    rf"|\b(?:PasswordAuthentication|NetworkCredential)[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}"
+    # DB-API connect(host, user, password, db): pymysql, MySQLdb, pymssql; cx_Oracle and
+    # oracledb connect(user, password, dsn); JDBC getConnection(url, user, password); ftplib
+    # FTP(host, user, passwd); keyring.set_password(service, user, password)
+    rf"|\b(?:pymysql|MySQLdb|pymssql|_mssql)\.connect[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}{_ARG}"
+    rf"|\b(?:cx_Oracle|oracledb)\.connect[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}"
+    rf"|\bgetConnection[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}{_ARG}"
+    rf"|\bFTP(?:_TLS)?[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}{_ARG}"
+    rf"|\bset_password[ \t]{{0,4}}+\([ \t]{{0,4}}+{_ARG}{_ARG})"
     rf"(?:passwd[ \t]{{0,2}}+=[ \t]{{0,2}}+|password[ \t]{{0,2}}+=[ \t]{{0,2}}+)?{_Q}"
 )
 
@@ -295,21 +327,59 @@ def _http(text: str, lines: _LineIndex) -> Iterator[Found]:
 
 
 # -- command lines --------------------------------------------------------------------------------
-# A password given to a program: ``--password=x`` / ``--password x`` (mysql, wget, dbt, any CLI),
-# mysql's glued ``-px`` on a mysql command's line, Oracle's ``user/pw@db`` on a sqlplus, sqlldr,
-# expdp / impdp, rman or CONNECT line. A value that starts with ``-`` is the next option.
+# A password given to a program: ``--password=x`` / ``--password x`` (mysql, wget, dbt, any CLI);
+# a program's own option on a line that names it (mysql's glued ``-px``, sqlcmd / bcp ``-P``,
+# redis-cli ``-a``, mongosh ``-p``, sshpass ``-p``, ldapsearch ``-w``, db2 ``using``); Oracle's
+# ``user/pw@db`` on a sqlplus, sqlldr, expdp / impdp, rman or CONNECT line and in a JDBC thin URL;
+# Go's MySQL DSN ``user:pw@tcp(host)``. A value that starts with ``-`` is the next option.
 _CLI_PASSWORD = re.compile(
     r"(?<![A-Za-z0-9_-])--(?:[a-z]{1,20}+-)?(?:password|passwd|pass)(?:=|[ \t]{1,4}+)"
     r"(?:(?P<pq>[\"'])(?P<qv>[^\"'\n]{1,200}+)(?P=pq)|(?P<v>[^\s\"'`;|&<>()-][^\s\"'`;|&<>()]{0,199}+))"
 )
-_MYSQL_GLUED = re.compile(r"(?<!\S)-p(?P<v>[^\s\"'`;|&<>-][^\s\"'`;|&<>]{0,199}+)")
-_MYSQL_COMMAND = re.compile(
-    r"(?i)\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b"
+_OPTION_VALUE = (
+    r"(?:(?P<pq>[\"'])(?P<qv>[^\"'\n]{1,200}+)(?P=pq)"
+    r"|(?P<v>[^\s\"'`;|&<>-][^\s\"'`;|&<>]{0,199}+))"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolOption:
+    """A program's own way to take a password, on a line that names the program."""
+
+    rule: str  # the name its triggers go by
+    command: re.Pattern[str]
+    option: re.Pattern[str]
+
+
+def _tool(rule: str, programs: str, option: str) -> _ToolOption:
+    return _ToolOption(
+        rule,
+        re.compile(rf"(?i)(?<![A-Za-z0-9_-])(?:{programs})\b"),
+        re.compile(rf"(?<!\S){option}{_OPTION_VALUE}"),
+    )
+
+
+_TOOL_OPTIONS = (
+    # mysql -pSECRET (glued: "-p SECRET" prompts and takes a database name)
+    _tool("mysql", "mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump", "-p"),
+    _tool("mssql", "sqlcmd|bcp|osql", "-P[ \t]{0,4}+"),  # sqlcmd -P SECRET, bcp -PSECRET
+    _tool("redis", "redis-cli", "-a[ \t]{1,4}+"),
+    _tool("mongo", "mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport", "-p[ \t]{1,4}+"),
+    _tool("sshpass", "sshpass", "-p[ \t]{0,4}+"),
+    _tool("ldap", "ldapsearch|ldapmodify|ldapadd|ldapdelete", "-w[ \t]{1,4}+"),
+    _tool("db2", "db2", "(?i:using)[ \t]{1,4}+"),  # db2 connect to SHOP user u using SECRET
+)
+# Oracle's user/pw@connect-string, on a sqlplus, sqlldr, expdp / impdp, rman or CONNECT line,
+# and in a JDBC thin URL (jdbc:oracle:thin:user/pw@host:1521/SID)
 _ORACLE_LOGIN = re.compile(
     r"(?<![A-Za-z0-9_$/.:-])[A-Za-z0-9_$#]{1,64}+/(?P<v>[^\s/@\"'`]{1,200}+)@[A-Za-z0-9_./:-]"
 )
 _ORACLE_COMMAND = re.compile(r"(?i)\b(?:sqlplus|sqlldr|expdp|impdp|rman|dgmgrl|connect)\b")
+_ORACLE_THIN = re.compile(r"jdbc:oracle:thin:[A-Za-z0-9_$#]{1,64}+/(?P<v>[^\s/@\"'`]{1,200}+)@")
+# Go's MySQL driver DSN: user:password@tcp(host:3306)/db
+_GO_MYSQL = re.compile(
+    r"(?<![A-Za-z0-9_.:/-])[A-Za-z0-9_.-]{1,64}+:(?P<v>[^\s@\"'`/]{1,200}+)@(?:tcp|unix|udp)\("
+)
 
 
 def _command_lines(text: str, lines: _LineIndex, on: set[str]) -> Iterator[Found]:
@@ -319,16 +389,45 @@ def _command_lines(text: str, lines: _LineIndex, on: set[str]) -> Iterator[Found
                 yield Found(PROGRAM_ARGUMENT, match.group("qv"), match.start("qv"))
             elif not _WORDS.fullmatch(match.group("v")):  # "the --password option"
                 yield Found(PROGRAM_ARGUMENT, match.group("v"), match.start("v"))
-    for rule, pattern, command in (
-        ("mysql", _MYSQL_GLUED, _MYSQL_COMMAND),
-        ("oracle", _ORACLE_LOGIN, _ORACLE_COMMAND),
-    ):
-        if rule not in on:
+    for tool in _TOOL_OPTIONS:
+        if tool.rule not in on:
             continue
-        on_command_line = _on_its_line(command, text, lines)
-        for match in pattern.finditer(text):
-            if not match.group("v").isdigit() and on_command_line(match.start()):
+        on_command_line = _on_its_line(tool.command, text, lines)
+        for match in tool.option.finditer(text):
+            group = "qv" if match.group("qv") is not None else "v"
+            value = match.group(group)
+            if not value.isdigit() and on_command_line(match.start()):
+                yield Found(PROGRAM_ARGUMENT, value, match.start(group))
+    if "oracle" in on:
+        on_command_line = _on_its_line(_ORACLE_COMMAND, text, lines)
+        for match in _ORACLE_LOGIN.finditer(text):
+            if on_command_line(match.start()):
                 yield Found(PROGRAM_ARGUMENT, match.group("v"), match.start("v"))
+    for rule, pattern in (("oracle", _ORACLE_THIN), ("go_mysql", _GO_MYSQL)):
+        if rule in on:
+            for match in pattern.finditer(text):
+                yield Found(CONNECTION_STRING, match.group("v"), match.start("v"))
+
+
+# -- keys given a value after white space ----------------------------------------------------------
+# Java properties and spark-defaults.conf (``spark.hadoop.fs.s3a.secret.key value``), a
+# Dockerfile's ``ENV KEY value``, psql's ``\setenv KEY value``: a credential-named key and its
+# value, one to a line.
+_SPACED_KEY = re.compile(
+    r"(?m)^[ \t]*+(?P<lead>ENV[ \t]++|\\setenv[ \t]++)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,99}+)"
+    r"[ \t]++(?P<v>[^\s=:\"'][^\n]{0,199}+)$"
+)
+_SPACED_FILES = (".properties", ".conf")
+
+
+def _spaced_keys(path: str, text: str) -> Iterator[Found]:
+    spaced_file = path.lower().endswith(_SPACED_FILES)
+    for match in _SPACED_KEY.finditer(text):
+        if match.group("lead") is None and not spaced_file:
+            continue
+        value = match.group("v").rstrip()
+        if credential_key(match.group("key")) and not _WORDS.fullmatch(value):
+            yield Found(ASSIGNMENT, value, match.start("v"))
 
 
 # -- .netrc ---------------------------------------------------------------------------------------
@@ -365,8 +464,8 @@ def _terraform(text: str) -> Iterator[Found]:
 # -- prose ----------------------------------------------------------------------------------------
 # "The password is X", "the password for the `etl` account is\n`X`", "set the password to X",
 # "use password X", "passphrase: X" (the assignment rule); a pair that names its user first:
-# "user migrator / pw X", "Creds for the replica: readonly / X" (spaced: "database/creds/loader"
-# is a path); a Markdown table's cell under a credential-named column. A bare X counts only if it
+# "user migrator / pw X", "Creds for the replica: readonly / X" or "Replica login: migrator, X"
+# (the slash spaced: "database/creds/loader" is a path); a Markdown table's cell under a credential-named column. A bare X counts only if it
 # is not a word or hyphenated words (it has a digit, a symbol or inner capitals): "the password
 # is stored in Vault", "login: SSO / Okta" and "use password-less login" state no password.
 _VALUE = r"(?:(?P<q>[`\"'])(?P<qv>[^`\"'\n]{1,100}+)(?P=q)|(?P<v>[^\s`\"'<>]{4,100}+))"
@@ -390,7 +489,7 @@ _PROSE_PAIRS = (
     ),
     re.compile(
         rf"(?i)\b(?:creds|credentials|logins?)\b[^:\n]{{0,60}}+:[ \t]{{0,4}}+{_USER}"
-        r"[ \t]{1,2}+/[ \t]{1,2}+[`'\"]?(?P<v>[^\s`'\"<>]{4,100}+)"
+        r"(?:[ \t]{1,2}+/[ \t]{1,2}+|,[ \t]{1,2}+)[`'\"]?(?P<v>[^\s`'\"<>]{4,100}+)"
     ),
 )
 _TRAILING = ".,;:!?)]"
@@ -426,8 +525,6 @@ def _prose(path: str, text: str) -> Iterator[Found]:
             value = _stated(match.group("v"))
             if value is not None and value != match.group("user"):
                 yield Found(PROSE, value, match.start("v"))
-    if "|" in text and path.lower().endswith(_TABLE_FILES):
-        yield from _table_cells(text)
 
 
 def _cell(value: str) -> str | None:
@@ -437,6 +534,29 @@ def _cell(value: str) -> str | None:
     if stated is None or value.endswith(tuple(_PREFIX_ENDS)):
         return None
     return stated if any(ch.isdigit() for ch in stated) else None
+
+
+_CSV_FILES = (".csv", ".tsv")
+
+
+def _csv_cells(text: str) -> Iterator[Found]:
+    """The cells of a CSV or TSV file (a dbt seed) under a column whose header names a
+    credential; a row is split on its delimiter, quotes taken off, one line a row."""
+    header, _, _ = text.partition("\n")
+    delimiter = "\t" if header.count("\t") > header.count(",") else ","
+    names = [cell.strip().strip("\"'") for cell in header.split(delimiter)]
+    columns = {i for i, name in enumerate(names) if name and credential_key(name)}
+    if not columns:
+        return
+    offset = len(header) + 1
+    for line in text[offset:].split("\n"):
+        at = offset
+        for index, cell in enumerate(line.split(delimiter)):
+            value = cell.strip().strip("\"'")
+            if index in columns and value and (stated := _stated(value)) is not None:
+                yield Found(PROSE, stated, at + cell.index(value))
+            at += len(cell) + 1
+        offset += len(line) + 1
 
 
 def _labelled_cell(line: str, offset: int) -> Iterator[Found]:
@@ -509,7 +629,8 @@ def _bare_allowed(path: str) -> bool:
 # property named for one with its value (``<property name="password" value="x"/>``, Spring;
 # ``<property name="connection.password">x</property>``, Hibernate).
 _XML_ELEMENT = re.compile(
-    r"<(?P<key>[A-Za-z_][A-Za-z0-9_.:-]{0,63}+)>(?P<v>[^<>\n]{1,200}+)</(?P=key)>"
+    r"<(?P<key>[A-Za-z_][A-Za-z0-9_.:-]{0,63}+)>"
+    r"(?:<!\[CDATA\[(?P<qv>[^\]\n]{1,200}+)\]\]>|(?P<v>[^<>\n]{1,200}+))</(?P=key)>"
 )
 # A call given a credential-named key and a literal: Spark's ``.option("password", "x")``,
 # Java's ``props.setProperty("password", "x")``, ``config.set("db", "password", "x")``; a
@@ -622,16 +743,33 @@ def statement_secrets(
         found.append(_pgpass(text))
     elif "pgpass" in on:
         found.append(_pgpass_entries(text, lines))
-    if on & {"option", "mysql", "oracle"}:
+    if on & {
+        "option",
+        "mysql",
+        "mssql",
+        "redis",
+        "mongo",
+        "sshpass",
+        "ldap",
+        "db2",
+        "oracle",
+        "go_mysql",
+    }:
         found.append(_command_lines(text, lines, on))
     if "terraform" in on:
         found.append(_terraform(text))
+    if "spaced" in on:
+        found.append(_spaced_keys(path, text))
     if "netrc" in on:
         found.append(_netrc(path, text))
     if "http" in on:
         found.append(_http(text, lines))
     if "prose" in on:
         found.append(_prose(path, text))
+    if "|" in text and path.lower().endswith(_TABLE_FILES):
+        found.append(_table_cells(text))
+    if path.lower().endswith(_CSV_FILES):
+        found.append(_csv_cells(text))
     if "assignment" in on and not structured:
         found.append(_assignments(path, text, folded, lines))
     judged: dict[str, bool] = {}  # a value found many times is judged once
