@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from migration_checks.secret_detection.ci_files import structured_false_alarm
 from migration_checks.secret_detection.hits import Found
 from migration_checks.secret_detection.precision import stand_in_url_password
 from migration_checks.secret_detection.references import (
@@ -88,6 +89,8 @@ def credential_values(
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
     for path, key, value in mapping_entries(data):
         if credential_key(key, extra_keys) and not reference_place(data, path, value):
+            if structured_false_alarm(data, path, value):
+                continue  # code/'s CI, dbt and Airflow shapes at their places (ci_files)
             if key == "secrets" and value == "inherit" and len(path) >= 3 and path[-3] == "jobs":
                 continue  # GitHub Actions: a reusable workflow gets its caller's secrets
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]

@@ -19,6 +19,7 @@ from migration_checks.documents import Document, DocumentError, format_of, parse
 from migration_checks.fs import TooLarge, UnsafePath
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
+from migration_checks.secret_detection.ci_files import line_false_alarm
 from migration_checks.secret_detection.decoding import (
     Unescaped,
     is_binary_head,
@@ -168,6 +169,8 @@ def scan_text(
                 continue
             if false_alarm(secret.type, value, secret.line_number, source_of):
                 continue
+            if line_false_alarm(secret.type, value, secret.line_number, source_of):
+                continue
             column = source.find(value)
             yield Hit(
                 secret.type,
@@ -189,8 +192,10 @@ def scan_text(
         token_secrets(text, folded),
         statement_secrets(path, text, folded, structured=structured, schemes=options.schemes),
     ):
-        hashed = _hash(found.value)
         line, column = lines.position(found.offset)
+        if line_false_alarm(found.kind, found.value, line, lines.__getitem__):
+            continue
+        hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
     # Lines with escapes (``\u0041KIA...``), scanned once more as read: what is found there
     # only is reported at its line, at the column of the file where its text begins.

@@ -88,8 +88,11 @@ _SQL_IDENTIFIED = re.compile(
     r"(?i)\bidentified[ \t\n]{1,8}+(?:with[ \t\n]{1,8}+[A-Za-z0-9_'\"]{1,64}+[ \t\n]{1,8}+)?"
     rf"by[ \t\n]{{1,8}}+(?:password[ \t\n]{{1,8}}+)?(?:{_SQL_QUOTED}|(?P<b>[A-Za-z0-9_$#]{{1,128}}+))"
 )
+# "password" quoted is a string, not the keyword: its closing quote opens no value
+# ("password" === s in minified JavaScript); "password" 'x' is still the keyword and a value.
 _SQL_PASSWORD = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_.$-])password[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
+    rf"(?i)(?:(?<![A-Za-z0-9_.$'\"-])password|\"password\"|'password')"
+    rf"[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
 )
 _SQL_SET_PASSWORD = re.compile(
     rf"(?i)\bset[ \t]{{1,8}}+password\b[^=\n;]{{0,120}}+=[ \t]{{0,8}}+(?:password[ \t]*\()?{_SQL_QUOTED}"
@@ -98,6 +101,15 @@ _SQL_SET_PASSWORD = re.compile(
 _SQL_CONTEXT = re.compile(r"(?i)\b(?:role|user|login|mapping|server|options)\b")
 _SQL_FILES = (".sql", ".ddl", ".psql", ".pgsql", ".hql", ".plsql", ".pks", ".pkb")
 _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
+
+
+def _ddl_bare(text: str, match: re.Match[str], in_sql: Callable[[int], bool]) -> bool:
+    """Outside SQL files, an unquoted word after "identified by" is a password only in DDL:
+    written in capitals (``IDENTIFIED BY``), with a SQL word on its line (``user``, ``role``),
+    or ending the statement (``;``); prose ("identified by the ... field") is none of these."""
+    if text[match.start() : match.start() + 10].isupper() or in_sql(match.start()):
+        return True
+    return text[match.end() : match.end() + 9].lstrip(" \t").startswith(";")
 
 
 def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
@@ -110,6 +122,8 @@ def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
             group = next(g for g in ("q", "d", "b") if match.groupdict().get(g) is not None)
             value = match.group(group)
             if group == "b" and value.lower() in _SQL_NOT_PASSWORDS:
+                continue
+            if group == "b" and not sql_file and not _ddl_bare(text, match, in_sql):
                 continue
             yield Found(SQL_PASSWORD, value.replace("''", "'"), match.start(group))
 
