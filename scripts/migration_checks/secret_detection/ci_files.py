@@ -11,6 +11,11 @@ show one near miss for each rule):
   Whoever reads the user name has the password: the CI service containers of every dbt package.
 - *GitHub Actions permissions*: ``id-token: write`` under a ``permissions`` mapping; the value is
   one of ``read``, ``write``, ``none``.
+- *GitHub Actions expressions of contexts only*: ``${{ secrets.GATE_TOKEN || github.token }}``,
+  every alternative a context's value (a literal fallback, ``|| 'x'``, is still reported).
+- *Container images' password switches*: ``MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "1"``,
+  ``MYSQL_RANDOM_ROOT_PASSWORD: "yes"``: a key with ``allow`` or ``random`` before its password
+  word, the value a flag (``1``, ``yes``, ``true``, ...).
 - *Test doubles in a CI job's environment*: ``DATABRICKS_TOKEN: mock`` under an ``env`` mapping,
   the whole value one of ``mock``, ``mocked``, ``fake``, ``stub``.
 - *dbt ``env_var`` defaults named by the variable*: ``{{ env_var('DBT_PASS', 'pass') }}``, whose
@@ -111,6 +116,16 @@ _PERMISSION_LEVELS = frozenset({"read", "write", "none"})
 # A CI job's environment given a test double's name for the credential its tests mock.
 _TEST_DOUBLES = frozenset({"mock", "mocked", "fake", "stub"})
 
+# ${{ secrets.GATE_TOKEN || github.token }}: each alternative a context's value, none a literal.
+_CONTEXT = r"(?:secrets|vars|env|inputs|needs|steps|github|matrix|jobs)\.[A-Za-z0-9_.-]{1,128}"
+_CONTEXT_ALTERNATIVES = re.compile(
+    rf"\$\{{\{{[ \t]*{_CONTEXT}(?:[ \t]*\|\|[ \t]*{_CONTEXT}){{1,8}}[ \t]*\}}\}}"
+)
+# A container image's switch about its password (MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "1",
+# MYSQL_RANDOM_ROOT_PASSWORD: "yes"): the key says what the flag does, the value is a flag.
+_SWITCH_WORDS = frozenset({"allow", "random"})
+_FLAGS = frozenset({"1", "0", "yes", "no", "true", "false", "on", "off"})
+
 # -- dbt ------------------------------------------------------------------------------------------
 # {{ env_var('NAME', 'default') }}, a filter after it allowed (| as_text); the default one word.
 _ENV_VAR_DEFAULT = re.compile(
@@ -163,7 +178,9 @@ def structured_false_alarm(data: Any, path: tuple[str | int, ...], value: Any) -
             return True
         if len(path) >= 2 and path[-2] == "env" and value in _TEST_DOUBLES:
             return True
-        if env_var_default_named(value):
+        if env_var_default_named(value) or _CONTEXT_ALTERNATIVES.fullmatch(value):
+            return True
+        if value.lower() in _FLAGS and _SWITCH_WORDS & set(key_words(key)):
             return True
         if key == "GOOGLE_APPLICATION_CREDENTIALS" and _JSON_PATH.fullmatch(value):
             return "/" in value
