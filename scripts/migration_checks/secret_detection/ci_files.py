@@ -211,13 +211,16 @@ _CALL_LINES = 6  # an Airflow Secret(...) call's keyword arguments, one a line
 _WINDOW = 400  # how far before a value its command or call is looked for
 
 
-def _gcloud_secret_name(line: str, at: int, value: str) -> bool:
-    """``--secret="NAME"`` of a ``gcloud secrets versions access`` command on the same line."""
+def _gcloud_secret_name(line: str, value: str) -> bool:
+    """``--secret="NAME"`` of a ``gcloud secrets versions access`` command on the same line
+    (the name may appear on the line before it too: ``export NAME=$(gcloud ...)``)."""
     if _SECRET_NAME_UPPER.fullmatch(value) is None:
         return False
-    if not line[max(0, at - 10) : at].rstrip("\"'").endswith("--secret="):
-        return False
-    return _GCLOUD_ACCESS.search(line, max(0, at - _WINDOW), at) is not None
+    for quote in ('"', "'", ""):
+        option = line.find(f"--secret={quote}{value}{quote}")
+        if option >= 0:
+            return _GCLOUD_ACCESS.search(line, max(0, option - _WINDOW), option) is not None
+    return False
 
 
 def _kubernetes_secret_name(key: str | None, value: str, number: int, lines: Lines) -> bool:
@@ -247,7 +250,7 @@ def line_false_alarm(kind: str, value: str, number: int, lines: Lines) -> bool:
     at = line.find(value)
     if at < 0:
         return False
-    if _gcloud_secret_name(line, at, value):
+    if _gcloud_secret_name(line, value):
         return True
     key = key_before(line, at)
     if key is None:
