@@ -48,10 +48,11 @@ _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass"})
 _USER_WORDS = frozenset({"user", "username", "usr", "login"})
 # A container image's password variable whose user is fixed when no user variable is set.
 _IMAGE_USERS = {("postgres",): "postgres", ("mysql", "root"): "root", ("mariadb", "root"): "root"}
-_NEARBY = 12  # lines either side where the user name is looked for
+_NEARBY = 6  # lines either side where the user name is looked for (beside it, in practice)
 # A setting alone on its line is short; a longer line is not read as one (nor searched again for
 # each finding on it, which would be quadratic in a long line of many findings).
 _SETTING_LINE = 512
+_USER_HINT = re.compile(r"(?i)us|login")  # what a user key's line holds, looked for first
 # ``key: value`` / ``key = value`` alone on its line (YAML, .ini, .env, shell), value unquoted
 # or quoted, an end-of-line comment allowed.
 _SETTING = re.compile(
@@ -63,6 +64,8 @@ _SETTING = re.compile(
 def _password_prefix(key: str) -> tuple[str, ...] | None:
     """The words before the password word of a password key (``POSTGRES_PASSWORD`` ->
     ``("postgres",)``), or None when the key does not end with one."""
+    if not key[-8:].lower().endswith(("password", "passwd", "pwd", "pass")):
+        return None  # cheap first: most keys found are not a password's
     words = key_words(key)
     if not words or words[-1] not in _PASSWORD_WORDS:
         return None
@@ -70,6 +73,9 @@ def _password_prefix(key: str) -> tuple[str, ...] | None:
 
 
 def _user_key_of(key: str, prefix: tuple[str, ...]) -> bool:
+    lower = key.lower()
+    if "us" not in lower and "login" not in lower:
+        return False  # no user word: not split into words (the common case, kept cheap)
     words = key_words(key)
     return bool(words) and words[-1] in _USER_WORDS and tuple(words[:-1]) == prefix
 
@@ -99,12 +105,22 @@ def _line_user_name_again(key: str, value: str, number: int, lines: Lines) -> bo
     own = _setting(lines(number))
     if prefix is None or own is None or own["key"] != key or own["value"] != value:
         return False
+    # Unless the value is the image's own user, only a line holding the value can hold the
+    # user's setting that matters: the others are not parsed (many keyword lines stay cheap).
+    any_line = _IMAGE_USERS.get(prefix) == value
     users = []
     for near in range(max(1, number - _NEARBY), number + _NEARBY + 1):
-        setting = _setting(lines(near)) if near != number else None
+        line = lines(near)
+        if near == number or not (any_line or value in line) or not _may_name_a_user(line):
+            continue
+        setting = _setting(line)
         if setting is not None and _user_key_of(setting["key"], prefix):
             users.append(setting["value"])
     return _user_again(prefix, value, users)
+
+
+def _may_name_a_user(line: str) -> bool:
+    return len(line) <= _SETTING_LINE and _USER_HINT.search(line) is not None
 
 
 def _setting(line: str) -> re.Match[str] | None:

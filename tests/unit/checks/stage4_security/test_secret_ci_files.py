@@ -26,7 +26,9 @@ def scan(path: str, text: str) -> list[sd.Hit]:
 
 
 WORKFLOW = ".github/workflows/ci.yml"
-SERVICE = "jobs:\n  test:\n    services:\n      postgres:\n        image: postgres:16\n        env:\n"
+SERVICE = (
+    "jobs:\n  test:\n    services:\n      postgres:\n        image: postgres:16\n        env:\n"
+)
 DAG = "dags/load.py"
 K8S_SECRET = (
     "from airflow.providers.cncf.kubernetes.secret import Secret\n"
