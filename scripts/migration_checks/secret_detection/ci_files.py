@@ -31,28 +31,39 @@ show one near miss for each rule):
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from typing import Any
 
+from detect_secrets.plugins.high_entropy_strings import (
+    Base64HighEntropyString,
+    HexHighEntropyString,
+)
+
 from migration_checks.secret_detection.engine import KEYWORD_TYPE
 from migration_checks.secret_detection.precision import Lines, key_before
-from migration_checks.secret_detection.references import key_words
+from migration_checks.secret_detection.references import credential_key, key_words
 from migration_checks.secret_detection.statements import ASSIGNMENT
 
 # Only a value found for the key it is assigned to: a token found by its own format (a Slack
 # token is a lower-case DNS name too) is reported wherever it stands.
 _KEYED_KINDS = frozenset({KEYWORD_TYPE, ASSIGNMENT})
+_HEX_TYPE = HexHighEntropyString.secret_type
+_BASE64_TYPE = Base64HighEntropyString.secret_type
+_URL_PARAMETER_TYPE = "Credential in URL"  # rules.URL_PARAMETER (rules imports this module)
 
 # -- the user name again --------------------------------------------------------------------------
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass"})
-_USER_WORDS = frozenset({"user", "username", "usr", "login"})
+_USER_WORDS = frozenset({"user", "username", "usr", "login", "email"})
 # A container image's password variable whose user is fixed when no user variable is set.
 _IMAGE_USERS = {("postgres",): "postgres", ("mysql", "root"): "root", ("mariadb", "root"): "root"}
 _NEARBY = 6  # lines either side where the user name is looked for (beside it, in practice)
 # A setting alone on its line is short; a longer line is not read as one (nor searched again for
 # each finding on it, which would be quadratic in a long line of many findings).
 _SETTING_LINE = 512
-_USER_HINT = re.compile(r"(?i)us|login")  # what a user key's line holds, looked for first
+_USER_HINT = re.compile(r"(?i)us|login|email")  # what a user key's line holds, looked for first
 # ``key: value`` / ``key = value`` alone on its line (YAML, .ini, .env, shell), value unquoted
 # or quoted, an end-of-line comment allowed.
 _SETTING = re.compile(
@@ -74,7 +85,7 @@ def _password_prefix(key: str) -> tuple[str, ...] | None:
 
 def _user_key_of(key: str, prefix: tuple[str, ...]) -> bool:
     lower = key.lower()
-    if "us" not in lower and "login" not in lower:
+    if "us" not in lower and "login" not in lower and "email" not in lower:
         return False  # no user word: not split into words (the common case, kept cheap)
     words = key_words(key)
     return bool(words) and words[-1] in _USER_WORDS and tuple(words[:-1]) == prefix
@@ -84,7 +95,8 @@ def _user_again(prefix: tuple[str, ...], value: str, users: list[str]) -> bool:
     """Whether ``value`` is the user name: the one set beside it, or the image's fixed user
     when none is set. Compared exactly: ``dbt`` is not ``Dbt`` nor ``dbt1``."""
     if users:
-        return value in users
+        # an e-mail address logs in as its local part too (PGADMIN_DEFAULT_EMAIL: admin@...)
+        return value in users or value in {u.partition("@")[0] for u in users if "@" in u}
     return _IMAGE_USERS.get(prefix) == value
 
 
@@ -135,12 +147,16 @@ _TEST_DOUBLES = frozenset({"mock", "mocked", "fake", "stub"})
 # ${{ secrets.GATE_TOKEN || github.token }}: each alternative a context's value, none a literal.
 _CONTEXT = r"(?:secrets|vars|env|inputs|needs|steps|github|matrix|jobs)\.[A-Za-z0-9_.-]{1,128}"
 _CONTEXT_ALTERNATIVES = re.compile(
-    rf"\$\{{\{{[ \t]*{_CONTEXT}(?:[ \t]*\|\|[ \t]*{_CONTEXT}){{1,8}}[ \t]*\}}\}}"
+    rf"\$\{{\{{[ \t]*{_CONTEXT}(?:[ \t]*\|\|[ \t]*(?:{_CONTEXT}|''|\"\")){{1,8}}[ \t]*\}}\}}"
 )
 # A container image's switch about its password (MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "1",
 # MYSQL_RANDOM_ROOT_PASSWORD: "yes"): the key says what the flag does, the value is a flag.
 _SWITCH_WORDS = frozenset({"allow", "random"})
 _FLAGS = frozenset({"1", "0", "yes", "no", "true", "false", "on", "off"})
+# MinIO's published defaults (its docker-compose examples, its built-in root user): public.
+_PUBLISHED_DEFAULTS = frozenset({"minio", "minio123", "minioadmin"})
+# A boolean is no credential, whatever its key (Snowflake's MUST_CHANGE_PASSWORD=FALSE).
+_BOOLEANS = frozenset({"true", "false"})
 
 # -- dbt ------------------------------------------------------------------------------------------
 # {{ env_var('NAME', 'default') }}, a filter after it allowed (| as_text); the default one word.
@@ -182,6 +198,31 @@ _JSON_PATH = re.compile(
 )
 
 
+# -- package manifests, cache actions, dbt column types --------------------------------------------
+# npm's dependency maps: a package name (js-tokens, registry-auth-token) and a version range.
+_DEPENDENCY_MAPS = frozenset(
+    {"dependencies", "devDependencies", "peerDependencies", "optionalDependencies", "requires"}
+)
+_VERSION = r"(?:[~^]|[<>]=?|=)?v?\d{1,9}+(?:\.(?:\d{1,9}+|[xX*])){0,2}+(?:-[0-9A-Za-z.]{1,32}+)?+"
+_VERSION_RANGE = re.compile(
+    rf"{_VERSION}(?:(?:[ \t]*\|\|[ \t]*|[ \t]+-[ \t]+|[ \t]+){_VERSION}){{0,8}}"
+)
+# GitHub Actions caches: the key names the cache entry (Swatinem/rust-cache's shared-key).
+_CACHE_ACTIONS = (
+    "actions/cache@",
+    "actions/cache/restore@",
+    "actions/cache/save@",
+    "Swatinem/rust-cache@",
+)
+_CACHE_KEYS = frozenset({"key", "shared-key", "prefix-key"})
+_CACHE_NAME = re.compile(r"[a-z0-9]++(?:[-_.][a-z0-9]++){0,15}")
+# dbt's column_types: a SQL type, or a Jinja if/else choosing one by adapter.
+_SQL_TYPE = r"[A-Za-z_]{1,32}+(?:\([0-9]{1,5}+(?:,[ \t]*+[0-9]{1,5}+)?\))?+"
+_JINJA_TAG = r"\{%-?[ \t]*(?:(?:el)?if[ \t]+target\.type[ \t]+(?:in|==|!=)[ \t]+[a-z_ ,()\"'\[\]]{1,200}|else|endif)[ \t]*-?%\}"
+# Possessive: a run of letters is one type, never split (no backtracking over its splits).
+_COLUMN_TYPE = re.compile(rf"[ \t\n]*+(?:(?:{_JINJA_TAG}|{_SQL_TYPE})[ \t\n]*+){{1,12}}+")
+
+
 def structured_false_alarm(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
     """Whether the credential-like key at ``path`` of parsed JSON or YAML ``data`` holds one of
     the shapes above at its place (``value`` is the key's whole value, a list too)."""
@@ -189,17 +230,28 @@ def structured_false_alarm(data: Any, path: tuple[str | int, ...], value: Any) -
     if not isinstance(key, str):
         return False
     parent = _at(data, path[:-1])
+    above = path[-2] if len(path) >= 2 else None
     if isinstance(value, str):
-        if len(path) >= 2 and path[-2] == "permissions" and value in _PERMISSION_LEVELS:
+        if above == "permissions" and value in _PERMISSION_LEVELS:
             return True
-        if len(path) >= 2 and path[-2] == "env" and value in _TEST_DOUBLES:
+        if above == "env" and value in _TEST_DOUBLES:
             return True
         if env_var_default_named(value) or _CONTEXT_ALTERNATIVES.fullmatch(value):
             return True
         if value.lower() in _FLAGS and _SWITCH_WORDS & set(key_words(key)):
             return True
+        if value.lower() in _BOOLEANS or value in _PUBLISHED_DEFAULTS:
+            return True
         if key == "GOOGLE_APPLICATION_CREDENTIALS" and _JSON_PATH.fullmatch(value):
             return "/" in value
+        if above in _DEPENDENCY_MAPS and _VERSION_RANGE.fullmatch(value):
+            return True
+        if above == "column_types" and _COLUMN_TYPE.fullmatch(value):
+            return True
+        if above == "with" and key in _CACHE_KEYS and _CACHE_NAME.fullmatch(value):
+            step = _at(data, path[:-2])
+            uses = step.get("uses") if isinstance(step, dict) else None
+            return isinstance(uses, str) and uses.startswith(_CACHE_ACTIONS)
         if isinstance(parent, dict) and user_name_again(key, value, parent):
             return True
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
@@ -256,21 +308,141 @@ def _kubernetes_secret_name(key: str | None, value: str, number: int, lines: Lin
     return False
 
 
-def line_false_alarm(kind: str, value: str, number: int, lines: Lines) -> bool:
-    """Whether a keyed find ``value`` (detect-secrets' keyword plugin, the assignment rule) on
-    line ``number`` is one of the shapes above at its place, read from the file's lines (any
-    file: YAML, .ini, .env, shell, Python)."""
-    if kind not in _KEYED_KINDS:
-        return False
-    line = lines(number)
+# -- data that high-entropy plugins find ----------------------------------------------------------
+# dbt's surrogate keys (md5), hashed ids and SaaS record ids (Zuora's 32 hex digits) in models and
+# their YAML: a digest's width, under no key or a key that is not a credential's.
+_DIGEST_WIDTHS = frozenset({32, 64})
+_DBT_FILES = (".sql", ".yml", ".yaml")
+# Images in Jupyter notebooks' outputs: base64 of a PNG, JPEG or GIF, by its magic number.
+_IMAGE_KEYS = frozenset({"image/png", "image/jpeg", "image/gif"})
+_IMAGE_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGODdh", "R0lGODlh")
+_GRAFANA_TYPE = "Grafana Token"  # tokens' name for the format whose base64 JSON starts {"k":
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SCRIPT_FILES = (".js", ".mjs", ".cjs", ".html", ".htm")
+_JOINED_CALL = re.compile(
+    r"[ \t]*+\+[ \t]*+(?=[^+]*\()(?=[^+]*\.)[A-Za-z0-9_$.(), ]{3,120}+\+[ \t]*+"
+)
+# Codecov's graph token: read-only, and printed by Codecov itself in its badge snippets.
+_CODECOV_BADGE = "/graph/badge.svg?token="
+_CODECOV_TOKEN = re.compile(r"[A-Z0-9]{10}")
+# The Fetch API's credentials mode: fetch(url, {credentials: "include"}).
+_FETCH_CREDENTIALS = frozenset({"include", "same-origin", "omit"})
+# password = os.environ["DB_PASSWORD"] / config("SF_PASSWORD") / Variable.get("pg_password"): the
+# value read at run time by a getter whose only argument is the name, the statement ending there.
+_GETTER = re.compile(
+    r"(?:os\.environ(?:\.get)?|os\.getenv|getenv|environ\.get|config|Variable\.get)"
+    r"[(\[][ \t]*+(?P<q>[\"'])[A-Za-z_][A-Za-z0-9_.-]{0,127}+(?P=q)[ \t]*+[)\]][ \t]*+(?:[,;)#].*)?$"
+)
+# An Airflow hook's form labels: get_ui_field_behaviour() -> {"relabeling": {"password": "..."}}.
+_RELABELING = re.compile(r"[\"'](?:relabeling|placeholders)[\"'][ \t]*:[ \t]*\{[ \t]*$")
+_LABEL = re.compile(r"[A-Z][A-Za-z0-9]{0,31}(?: [A-Za-z0-9()/-]{1,32}){1,7}")
+
+
+def _entropy_data(kind: str, value: str, line: str, path: str) -> bool:
     at = line.find(value)
     if at < 0:
         return False
-    if _gcloud_secret_name(line, value):
+    key = key_before(line, at)
+    if kind == _BASE64_TYPE:
+        body = value.removesuffix("\\n")  # JSON's escaped line break ends nbformat's strings
+        return key in _IMAGE_KEYS and body.startswith(_IMAGE_MAGIC) and _base64(body)
+    if len(value) not in _DIGEST_WIDTHS or not path.lower().endswith(_DBT_FILES):
+        return False
+    return key is None or not credential_key(key)
+
+
+def _base64(value: str) -> bool:
+    try:
+        binascii.a2b_base64(value.encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return False
+    return True
+
+
+def _power_bi_embed(value: str) -> bool:
+    """``{"k": <uuid>, "t": <uuid>, "c": <n>}`` in base64: the ``r`` of a Power BI / Fabric
+    "publish to web" link, public by design; a Grafana API key decodes to ``{"k", "n", "id"}``."""
+    if len(value) > _WINDOW:
+        return False
+    try:
+        data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    if not isinstance(data, dict) or set(data) not in ({"k", "t"}, {"k", "t", "c"}):
+        return False
+    uuids = [data["k"], data["t"]]
+    if not all(isinstance(u, str) and _UUID.fullmatch(u) for u in uuids):
+        return False
+    return isinstance(data.get("c", 0), int)
+
+
+def _concatenated_code(line: str, at: int, value: str, path: str) -> bool:
+    """``"Resolvable(token: "+(0,a.As)(this.token)+", requires"``: in a JavaScript or HTML
+    file, the "value" between two string literals is code that joins them: a call on a member
+    between ``+`` signs, the quotes around it closing one literal and opening the next."""
+    if not path.lower().endswith(_SCRIPT_FILES) or _JOINED_CALL.fullmatch(value) is None:
+        return False
+    before, after = line[at - 1 : at], line[at + len(value) : at + len(value) + 1]
+    return before in ("'", '"') and after == before
+
+
+def _codecov_graph_token(line: str, value: str) -> bool:
+    if _CODECOV_TOKEN.fullmatch(value) is None:
+        return False
+    at = line.find(_CODECOV_BADGE + value)
+    return at >= 0 and "codecov.io/" in line[max(0, at - _WINDOW) : at]
+
+
+def _relabeled_field(value: str, number: int, lines: Lines) -> bool:
+    """A label in the ``relabeling`` mapping opened within ``_CALL_LINES`` * 2 lines above,
+    none closing it: words of a form, the first capitalized (``"Astro Cloud API Token"``)."""
+    if _LABEL.fullmatch(value) is None:
+        return False
+    for back in range(number - 1, max(0, number - 2 * _CALL_LINES), -1):
+        line = lines(back)
+        if len(line) > _WINDOW or "}" in line:
+            return False
+        if _RELABELING.search(line) is not None:
+            return True
+    return False
+
+
+def line_false_alarm(kind: str, value: str, number: int, lines: Lines, path: str = "") -> bool:
+    """Whether a find ``value`` on line ``number`` of the file at ``path`` is one of the shapes
+    above at its place, read from the file's lines (any file: YAML, .ini, .env, shell, Python).
+    Keyed finds (detect-secrets' keyword plugin, the assignment rule) by their key; the high
+    entropy plugins' finds only as the data named above; a token found by its format only as
+    Codecov's graph token in its badge URL."""
+    line = lines(number)
+    if kind in (_HEX_TYPE, _BASE64_TYPE):
+        return _entropy_data(kind, value, line, path)
+    if kind == _URL_PARAMETER_TYPE:
+        return _codecov_graph_token(line, value)
+    if kind == _GRAFANA_TYPE:
+        return _power_bi_embed(value)
+    if kind not in _KEYED_KINDS:
+        return False
+    at = line.find(value)
+    if at < 0:
+        return False
+    if value.lower() in _BOOLEANS or value in _PUBLISHED_DEFAULTS:
+        return True
+    if _gcloud_secret_name(line, value) or _concatenated_code(line, at, value, path):
+        return True
+    if _GETTER.match(line, at) is not None:
         return True
     key = key_before(line, at)
+    last = line.rfind(value)
+    if key is None and last != at:
+        key = key_before(line, last)  # the value is also the key before it: KEY="KEY"
     if key is None:
         return False
+    if value == key:
+        return True  # SALT_PASSWORD="SALT_PASSWORD": the key's own name, printed beside it
+    if key == "credentials" and value in _FETCH_CREDENTIALS:
+        return True
     if _kubernetes_secret_name(key, value, number, lines):
+        return True
+    if _relabeled_field(value, number, lines):
         return True
     return _line_user_name_again(key, value, number, lines)

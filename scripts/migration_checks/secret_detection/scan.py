@@ -169,7 +169,7 @@ def scan_text(
                 continue
             if false_alarm(secret.type, value, secret.line_number, source_of):
                 continue
-            if line_false_alarm(secret.type, value, secret.line_number, source_of):
+            if line_false_alarm(secret.type, value, secret.line_number, source_of, path):
                 continue
             column = source.find(value)
             yield Hit(
@@ -193,7 +193,7 @@ def scan_text(
         statement_secrets(path, text, folded, structured=structured, schemes=options.schemes),
     ):
         line, column = lines.position(found.offset)
-        if line_false_alarm(found.kind, found.value, line, lines.__getitem__):
+        if line_false_alarm(found.kind, found.value, line, lines.__getitem__, path):
             continue
         hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))

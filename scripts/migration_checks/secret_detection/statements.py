@@ -103,13 +103,30 @@ _SQL_FILES = (".sql", ".ddl", ".psql", ".pgsql", ".hql", ".plsql", ".pks", ".pkb
 _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
 
 
-def _ddl_bare(text: str, match: re.Match[str], in_sql: Callable[[int], bool]) -> bool:
-    """Outside SQL files, an unquoted word after "identified by" is a password only in DDL:
-    written in capitals (``IDENTIFIED BY``), with a SQL word on its line (``user``, ``role``),
-    or ending the statement (``;``); prose ("identified by the ... field") is none of these."""
-    if text[match.start() : match.start() + 10].isupper() or in_sql(match.start()):
+# Outside SQL files, and in their comments: "identified by" after CREATE/ALTER USER|ROLE|LOGIN
+# on its line; a SQL word elsewhere on the line is not enough ("... not user name, which can
+# be identified by joining onto the users table").
+_DDL_HEAD = re.compile(r"(?i)\b(?:create|alter)[ \t]{1,8}+(?:user|role|login)\b")
+_DDL_LOOKBACK = 200
+# In a SQL file, prose goes on after the word ("identified by a prefix (default: ...)", in a
+# macro's doc comment); a password ends its line or statement, or an upper-case option follows.
+_PROSE_NEXT = re.compile(r"[a-z]")
+
+
+def _ddl_bare(text: str, match: re.Match[str], sql_file: bool) -> bool:
+    """Whether an unquoted word after "identified by" is a password: in a SQL file outside a
+    ``--`` comment, unless a lower-case word follows it on its line; elsewhere (and in comments) only in DDL: written in capitals (``IDENTIFIED
+    BY``), after CREATE/ALTER USER on its line, or ending the statement (``;``). Prose ("are
+    identified by the ``is_filtered_event`` field") is none of these."""
+    start = match.start()
+    line_start = text.rfind("\n", max(0, start - _DDL_LOOKBACK), start) + 1
+    before = text[max(line_start, start - _DDL_LOOKBACK) : start]
+    after = text[match.end() : match.end() + 9].lstrip(" \t")
+    if sql_file and "--" not in before and _PROSE_NEXT.match(after) is None:
         return True
-    return text[match.end() : match.end() + 9].lstrip(" \t").startswith(";")
+    if text[start : start + 10].isupper() or _DDL_HEAD.search(before) is not None:
+        return True
+    return after.startswith(";")
 
 
 def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
@@ -123,7 +140,7 @@ def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
             value = match.group(group)
             if group == "b" and value.lower() in _SQL_NOT_PASSWORDS:
                 continue
-            if group == "b" and not sql_file and not _ddl_bare(text, match, in_sql):
+            if group == "b" and not _ddl_bare(text, match, sql_file):
                 continue
             yield Found(SQL_PASSWORD, value.replace("''", "'"), match.start(group))
 
