@@ -37,6 +37,7 @@ import json
 import re
 from typing import Any
 
+from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.high_entropy_strings import (
     Base64HighEntropyString,
     HexHighEntropyString,
@@ -52,6 +53,7 @@ from migration_checks.secret_detection.statements import ASSIGNMENT
 _KEYED_KINDS = frozenset({KEYWORD_TYPE, ASSIGNMENT})
 _HEX_TYPE = HexHighEntropyString.secret_type
 _BASE64_TYPE = Base64HighEntropyString.secret_type
+_AWS_TYPE = AWSKeyDetector.secret_type
 _URL_PARAMETER_TYPE = "Credential in URL"  # rules.URL_PARAMETER (rules imports this module)
 
 # -- the user name again --------------------------------------------------------------------------
@@ -322,9 +324,11 @@ _SCRIPT_FILES = (".js", ".mjs", ".cjs", ".html", ".htm")
 _JOINED_CALL = re.compile(
     r"[ \t]*+\+[ \t]*+(?=[^+]*\()(?=[^+]*\.)[A-Za-z0-9_$.(), ]{3,120}+\+[ \t]*+"
 )
+_NUCLEOTIDES = frozenset("ACGT")
 # Codecov's graph token: read-only, and printed by Codecov itself in its badge snippets.
 _CODECOV_BADGE = "/graph/badge.svg?token="
-_CODECOV_TOKEN = re.compile(r"[A-Z0-9]{10}")
+_CODECOV_TOKEN = re.compile(r"[A-Z0-9]{10}(?![A-Za-z0-9])")
+_CODECOV_LINK_END = re.compile(r"(?:\)\]\(https://codecov\.io/[A-Za-z0-9_./-]{0,200}+\)?)?")
 # The Fetch API's credentials mode: fetch(url, {credentials: "include"}).
 _FETCH_CREDENTIALS = frozenset({"include", "same-origin", "omit"})
 # password = os.environ["DB_PASSWORD"] / config("SF_PASSWORD") / Variable.get("pg_password"): the
@@ -344,7 +348,8 @@ def _entropy_data(kind: str, value: str, line: str, path: str) -> bool:
         return False
     key = key_before(line, at)
     if kind == _BASE64_TYPE:
-        body = value.removesuffix("\\n")  # JSON's escaped line break ends nbformat's strings
+        # JSON's escaped line breaks: nbformat ends the string with one, or breaks it every 76
+        body = value.replace("\\n", "")
         return key in _IMAGE_KEYS and body.startswith(_IMAGE_MAGIC) and _base64(body)
     if len(value) not in _DIGEST_WIDTHS or not path.lower().endswith(_DBT_FILES):
         return False
@@ -387,7 +392,11 @@ def _concatenated_code(line: str, at: int, value: str, path: str) -> bool:
 
 
 def _codecov_graph_token(line: str, value: str) -> bool:
-    if _CODECOV_TOKEN.fullmatch(value) is None:
+    """``codecov.io/.../graph/badge.svg?token=<10 upper-case letters or digits>``; the URL rule's
+    value may run on into the Markdown link after it (``)](https://codecov.io/gh/o/r)``), and
+    only into that: a parameter after it (``?password=``) is part of the value, never hidden."""
+    token = _CODECOV_TOKEN.match(value)
+    if token is None or _CODECOV_LINK_END.fullmatch(value, token.end()) is None:
         return False
     at = line.find(_CODECOV_BADGE + value)
     return at >= 0 and "codecov.io/" in line[max(0, at - _WINDOW) : at]
@@ -420,12 +429,16 @@ def line_false_alarm(kind: str, value: str, number: int, lines: Lines, path: str
         return _codecov_graph_token(line, value)
     if kind == _GRAFANA_TYPE:
         return _power_bi_embed(value)
+    if kind == _AWS_TYPE:
+        # DNA (a genomics notebook's ACCAGACC...): AWS's "ACCA" prefix then 16 of A, C, G, T,
+        # which an issued key id (16 random base32 characters) is with one chance in 2**48.
+        return set(value) <= _NUCLEOTIDES
     if kind not in _KEYED_KINDS:
         return False
     at = line.find(value)
     if at < 0:
         return False
-    if value.lower() in _BOOLEANS or value in _PUBLISHED_DEFAULTS:
+    if value.rstrip(";,").lower() in _BOOLEANS or value in _PUBLISHED_DEFAULTS:
         return True
     if _gcloud_secret_name(line, value) or _concatenated_code(line, at, value, path):
         return True

@@ -5,12 +5,59 @@ the same shape elsewhere, still is (the near miss beside each)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+
 import pytest
 
 from migration_checks import secret_detection as sd
 from migration_checks.documents import Document, DocumentError, Format, Limits, parse_document
 
 R = "Wq7vLp2xRz"  # a password
+
+
+def _bytes(seed: str, count: int) -> bytes:
+    out = b""
+    while len(out) < count:
+        out += hashlib.sha256(f"{seed}{len(out)}".encode()).digest()
+    return out[:count]
+
+
+HEX32 = _bytes("hex", 16).hex()  # an md5's width, as dbt's surrogate keys are
+HEX40 = _bytes("hex40", 20).hex()
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + _bytes("png", 300)).decode()
+NOT_PNG = base64.b64encode(_bytes("data", 300)).decode()
+
+
+def _b64_json(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+
+POWER_BI = _b64_json(
+    {
+        "k": "7f6b3daa-cfdf-4db1-9883-6e6f31b37c52",
+        "t": "bb3c7ce5-2628-4c91-8cef-8017c6115978",
+        "c": 6,
+    }
+)
+GRAFANA = _b64_json({"k": _bytes("k", 16).hex(), "n": "ci", "id": 1}).rstrip("=")
+HOOK = (
+    "def get_ui_field_behaviour():\n"
+    "    return {{\n"
+    '        "{mapping}": {{\n'
+    '            "password": "Astro Cloud API Token",\n'
+    "        }},\n"
+    "    }}\n"
+)
+RUST_CACHE = (
+    "jobs:\n  b:\n    steps:\n      - uses: {uses}\n        with:\n          shared-key: {value}\n"
+)
+COLUMN_TYPES = (
+    "seeds:\n  - name: provider\n    config:\n      column_types:\n        provider_credential: |\n"
+    "          {value}\n"
+)
+JINJA_TYPE = '{%- if target.type in ("bigquery", "databricks") -%} string {%- else -%} varchar(95) {%- endif -%}'
 
 
 def scan(path: str, text: str) -> list[sd.Hit]:
@@ -64,6 +111,25 @@ NOT_FOUND = [
     ("identified by: prose", "README.md", "Filtered events are identified by the `is_filtered_event` field.\n"),
     ("identified by: comment", "cache.py", "# the cache is identified by where it is used.\n"),
     ("quoted password", "docs/index.html", 'var user = t.val(); "password" === s || n.ngTrim && "false" === n.x;\n'),
+    ("identified by: SQL comment", "models/prep.sql", "select iff(created_by_id = 'x', 'a', 'b') -- web subscriptions are identified by that created_by_id\nfrom s\n"),
+    ("identified by: macro prose", "macros/ext.sql", "{#\n  Extension columns are identified by a prefix (default: 'x_').\n#}\n"),
+    ("digest data in dbt SQL", "models/prep.sql", f"select * from s\nwhere id not in ('{HEX32}',\n  '{HEX32[::-1]}')\n"),
+    ("digest under a plain key in dbt YAML", "models/unit.yml", f"given:\n  - rows:\n      - member_month_key: '{HEX32}'\n"),
+    ("notebook image", "analysis.ipynb", json.dumps({"outputs": [{"data": {"image/png": PNG + "\n"}}]}, indent=1)),
+    ("power bi embed", "docs/dashboards.md", f"href: 'https://app.fabric.microsoft.com/view?r={POWER_BI}'\n"),
+    ("codecov graph token", "README.md", "[![codecov](https://codecov.io/gh/o/r/branch/main/graph/badge.svg?token=MI4SSE50Q6)](https://codecov.io/gh/o/r)\n"),
+    ("getter call", "guide.md", "password = os.environ['PASSWORD_AIRFLOW_INSTANCE']\n"),
+    ("key as its value", "run.sh", 'export SALT_PASSWORD="SALT_PASSWORD"\n'),
+    ("npm version ranges", "package-lock.json", '{"packages": {"node_modules/x": {"dependencies": {"js-tokens": "^4.0.0", "registry-auth-token": "^3.0.0 || ^4.0.0"}}}}\n'),
+    ("cache key", WORKFLOW, RUST_CACHE.format(uses="Swatinem/rust-cache@v2", value="cargo-ci-tool")),
+    ("dbt column types", "seeds/provider.yml", COLUMN_TYPES.format(value=JINJA_TYPE)),
+    ("airflow form labels", "plugins/hooks/astro.py", HOOK.format(mapping="relabeling")),
+    ("boolean", "README.md", "ALTER USER x SET MUST_CHANGE_PASSWORD=FALSE;\n"),
+    ("minio defaults", "docker-compose.yml", "services:\n  minio:\n    environment:\n      MINIO_ACCESS_KEY: minio\n      MINIO_SECRET_KEY: minio123\n"),
+    ("user again: e-mail", "docker-compose.yml", "services:\n  pgadmin:\n    environment:\n      PGADMIN_DEFAULT_EMAIL: admin@admin.com\n      PGADMIN_DEFAULT_PASSWORD: admin\n"),
+    ("minified code between literals", "docs/index.html", '<script>e.prototype.toString=function(){return"Resolvable(token: "+(0,a.As)(this.token)+", requires: ["+t+"])"}</script>\n'),
+    ("fetch credentials mode", "app.js", 'const r = await fetch(url, { cache: "no-store", credentials: "include" });\n'),
+    ("context alternatives: empty fallback", WORKFLOW, "jobs:\n  t:\n    env:\n      CI_WAREHOUSE_SECRETS: ${{ secrets.CI_WAREHOUSE_SECRETS || '' }}\n"),
 ]  # fmt: skip
 
 # (family, path, text): R is reported, on its line.
@@ -84,6 +150,25 @@ FOUND = [
     ("identified by: DDL", "runbook.md", f"ALTER USER app IDENTIFIED BY {R};\n"),
     ("identified by: end of statement", "job.py", f'SQL = """create user app\n  identified by {R};\n"""\n'),
     ("quoted password: keyword and value", "setup.md", f"CREATE SERVER s OPTIONS (user 'bob', \"password\" '{R}');\n"),
+    ("identified by: SQL file, end of line", "grants.sql", f"CREATE USER app\n  identified by {R}\n  default tablespace users;\n"),
+    ("digest under a credential key", "models/unit.yml", f"vars:\n  api_key: '{HEX32}'\n"),
+    ("hex of another width in dbt SQL", "models/prep.sql", f"select * from s where id = '{HEX40}'\n"),
+    ("notebook: not an image", "analysis.ipynb", json.dumps({"outputs": [{"data": {"image/png": NOT_PNG}}]}, indent=1)),
+    ("notebook: image bytes under another key", "data.json", json.dumps({"blob": PNG}, indent=1)),
+    ("grafana key", "docs/grafana.md", f"key: {GRAFANA}\n"),
+    ("codecov: not a graph token", "README.md", f"![c](https://codecov.io/gh/o/r/graph/badge.svg?token={R})\n"),
+    ("codecov: a parameter after it", "README.md", f"![c](https://codecov.io/gh/o/r/graph/badge.svg?token=MI4SSE50Q6)](https://x.example/?password={R})\n"),
+    ("getter with a literal default", "guide.md", f"password = os.environ.get('DB_PASSWORD', '{R}')\n"),
+    ("key as value: another name", "run.sh", f'export SALT_PASSWORD="SALT_{R}"\n'),
+    ("npm: not a version", "package.json", f'{{"dependencies": {{"registry-auth-token": "{R}"}}}}\n'),
+    ("cache key: another action", WORKFLOW, RUST_CACHE.format(uses="some/deploy@v1", value=R.lower())),
+    ("column types: not a type", "seeds/provider.yml", COLUMN_TYPES.replace("|\n          {value}", R)),
+    ("form labels: another mapping", "plugins/hooks/astro.py", HOOK.format(mapping="extra").replace("Astro Cloud API Token", R)),
+    ("boolean-like", "README.md", f"MUST_CHANGE_PASSWORD={R}\n"),
+    ("minio: another value", "docker-compose.yml", f"services:\n  minio:\n    environment:\n      MINIO_SECRET_KEY: minio{R}\n"),
+    ("user again: another e-mail", "docker-compose.yml", f"services:\n  pgadmin:\n    environment:\n      PGADMIN_DEFAULT_EMAIL: admin@admin.com\n      PGADMIN_DEFAULT_PASSWORD: admin{R}\n"),
+    ("minified: in a Markdown file", "notes.md", f'token: " + Object(a.m)(this.{R}) + "\n'),
+    ("fetch: another mode", "app.js", f'fetch(url, {{ credentials: "{R}" }})\n'),
 ]  # fmt: skip
 
 
@@ -94,7 +179,7 @@ def test_not_found(family: str, path: str, text: str) -> None:
 
 @pytest.mark.parametrize(("family", "path", "text"), FOUND, ids=[c[0] for c in FOUND])
 def test_near_miss_found(family: str, path: str, text: str) -> None:
-    secret = next(token for token in (R, R.lower()) if token in text)
+    secret = next(t for t in (R, R.lower(), HEX32, HEX40, NOT_PNG, PNG, GRAFANA) if t in text)
     line = text.count("\n", 0, text.index(secret)) + 1
     hits = scan(path, text)
     assert line in {hit.line for hit in hits}, (family, hits)
