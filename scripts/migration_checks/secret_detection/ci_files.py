@@ -27,6 +27,23 @@ show one near miss for each rule):
 - *Secret names in commands*: ``gcloud secrets versions access ... --secret="CI_DBT_PASS"``, the
   upper-case name of the Secret Manager secret to read; and the name of the Kubernetes Secret an
   Airflow ``Secret(...)`` mounts (``secret="postgres-secrets"``), a lower-case DNS name.
+- *Read at run time*: ``password = os.environ["X"]`` / ``config("X")`` / ``Variable.get("x")``,
+  a getter whose only argument is the name; ``SALT_PASSWORD="SALT_PASSWORD"``, the key's own name.
+- *Names and versions in manifests*: npm's dependency maps (``"js-tokens": "^4.0.0"``), a GitHub
+  cache action's key (``shared-key: cargo-ci-tool``), dbt's ``column_types`` (a SQL type, or a
+  Jinja if/else of SQL types by adapter).
+- *Published or inert values*: ``true`` / ``false``; MinIO's published defaults (``minio``,
+  ``minio123``, ``minioadmin``); the Fetch API's ``credentials: "include"``; an Airflow hook's
+  form labels (``"relabeling": {"password": "Astro Cloud API Token"}``); an e-mail login's local
+  part as the password (``PGADMIN_DEFAULT_EMAIL: admin@...`` then ``..._PASSWORD: admin``).
+- *Data the high-entropy plugins find*: a 32 or 64 hex digit value (dbt's md5 surrogate keys,
+  Zuora's ids) in dbt SQL and YAML under no key or a key that is not a credential's; a notebook
+  output's base64 PNG / JPEG / GIF under its ``image/*`` key, by its magic number; DNA
+  (``ACCA`` then only A, C, G, T) that detect-secrets' AWS key id pattern matches.
+- *Public by design*: a Power BI / Fabric "publish to web" link's ``r`` (base64 JSON of exactly
+  ``k``, ``t`` as UUIDs and ``c``), Codecov's graph token in its badge URL.
+- *Code between two literals*: ``"Resolvable(token: "+(0,a.As)(this.token)+", requires"`` in a
+  minified JavaScript or HTML file (a dbt docs site): a call on a member between ``+`` signs.
 """
 
 from __future__ import annotations

@@ -41,6 +41,16 @@ POWER_BI = _b64_json(
         "c": 6,
     }
 )
+PNG_BROKEN = "\n".join(PNG[i : i + 76] for i in range(0, len(PNG), 76))  # nbformat 3's lines
+DNA = "ATGCAACAGCATTTTGAATTTGAATACCAGACCAAAGTGGATGGTGACCA"
+NOT_DNA = DNA.replace("GTGGATGG", "GTG7ATGG")  # an AWS key id's shape: "ACCA", 16 of [A-Z0-9]
+
+
+def notebook(source: list[str], outputs: list[dict[str, object]] | None = None) -> str:
+    cell = {"cell_type": "code", "metadata": {}, "source": source, "outputs": outputs or []}
+    return json.dumps({"cells": [cell], "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
 GRAFANA = _b64_json({"k": _bytes("k", 16).hex(), "n": "ci", "id": 1}).rstrip("=")
 HOOK = (
     "def get_ui_field_behaviour():\n"
@@ -116,6 +126,9 @@ NOT_FOUND = [
     ("digest data in dbt SQL", "models/prep.sql", f"select * from s\nwhere id not in ('{HEX32}',\n  '{HEX32[::-1]}')\n"),
     ("digest under a plain key in dbt YAML", "models/unit.yml", f"given:\n  - rows:\n      - member_month_key: '{HEX32}'\n"),
     ("notebook image", "analysis.ipynb", json.dumps({"outputs": [{"data": {"image/png": PNG + "\n"}}]}, indent=1)),
+    ("notebook image, broken every 76", "analysis.ipynb", notebook([], [{"data": {"image/png": PNG_BROKEN}}])),
+    ("notebook: DNA", "genome.ipynb", notebook([], [{"data": {"text/plain": [f"4  {DNA}...      3"]}}])),
+    ("notebook: a cell reading the environment", "load.ipynb", notebook(['import os\n', 'password = os.environ["SNOWFLAKE_PASSWORD"]\n'])),
     ("power bi embed", "docs/dashboards.md", f"href: 'https://app.fabric.microsoft.com/view?r={POWER_BI}'\n"),
     ("codecov graph token", "README.md", "[![codecov](https://codecov.io/gh/o/r/branch/main/graph/badge.svg?token=MI4SSE50Q6)](https://codecov.io/gh/o/r)\n"),
     ("getter call", "guide.md", "password = os.environ['PASSWORD_AIRFLOW_INSTANCE']\n"),
@@ -155,6 +168,10 @@ FOUND = [
     ("hex of another width in dbt SQL", "models/prep.sql", f"select * from s where id = '{HEX40}'\n"),
     ("notebook: not an image", "analysis.ipynb", json.dumps({"outputs": [{"data": {"image/png": NOT_PNG}}]}, indent=1)),
     ("notebook: image bytes under another key", "data.json", json.dumps({"blob": PNG}, indent=1)),
+    ("notebook: a cell's password", "load.ipynb", notebook(['import snowflake.connector\n', f'conn = snowflake.connector.connect(user="etl", password="{R}")\n'])),
+    ("notebook: a cell's DSN", "load.ipynb", notebook([f'conn = psycopg.connect("host=db port=5432 dbname=shop user=etl password={R}")\n'])),
+    ("notebook: a printed password", "load.ipynb", notebook([], [{"name": "stdout", "text": [f'password="{R}"\n']}])),
+    ("DNA with another letter", "genome.ipynb", notebook([], [{"data": {"text/plain": [f"4  {NOT_DNA}"]}}])),
     ("grafana key", "docs/grafana.md", f"key: {GRAFANA}\n"),
     ("codecov: not a graph token", "README.md", f"![c](https://codecov.io/gh/o/r/graph/badge.svg?token={R})\n"),
     ("codecov: a parameter after it", "README.md", f"![c](https://codecov.io/gh/o/r/graph/badge.svg?token=MI4SSE50Q6)](https://x.example/?password={R})\n"),
@@ -179,8 +196,23 @@ def test_not_found(family: str, path: str, text: str) -> None:
 
 @pytest.mark.parametrize(("family", "path", "text"), FOUND, ids=[c[0] for c in FOUND])
 def test_near_miss_found(family: str, path: str, text: str) -> None:
-    secret = next(t for t in (R, R.lower(), HEX32, HEX40, NOT_PNG, PNG, GRAFANA) if t in text)
+    tokens = (R, R.lower(), HEX32, HEX40, NOT_PNG, PNG, GRAFANA, NOT_DNA)
+    secret = next(t for t in tokens if t in text)
     line = text.count("\n", 0, text.index(secret)) + 1
     hits = scan(path, text)
     assert line in {hit.line for hit in hits}, (family, hits)
     assert all(secret not in repr(hit) for hit in hits)
+
+
+def test_a_pathological_notebook_scans_in_linear_time() -> None:
+    """A notebook's string lines are decoded and scanned once more (``notebooks``): a quarter
+    megabyte of escaped quotes on one line, and of string lines each with a password, stay
+    within the pathological test's alarm (a quadratic decoding would not)."""
+    from tests.secrets_pathological import scan_once
+    from tests.unit.test_secrets_pathological import ALARM_S, alarm
+
+    one_line = '"' + '\\"password\\" = \\"x\\", ' * 10_000 + '"\n'
+    many_lines = '    "password = \\"hunter2x\\"\\n",\n' * 7_500
+    for text in (one_line, many_lines):
+        with alarm(ALARM_S):
+            scan_once("analysis.ipynb", text)
