@@ -10,7 +10,10 @@ rerun is offline:
 - ``dbt-core==1.9.4`` (Apache-2.0): ``dbt/include/``, the starter project ``dbt init`` writes;
 - ``dbt-adapters==1.14.8`` (Apache-2.0): ``dbt/include/``, dbt's global macros (SQL and Jinja);
 - ``dbt-postgres==1.9.0`` (Apache-2.0): ``dbt/include/``, the Postgres macros, its profile
-  template and its sample ``profiles.yml``.
+  template and its sample ``profiles.yml``;
+- ``dbt-snowflake==1.9.4``, ``dbt-bigquery==1.9.2``, ``dbt-redshift==1.9.5``,
+  ``dbt-databricks==1.10.2`` (Apache-2.0): ``dbt/include/``, each warehouse's macros, profile
+  template and sample profiles.
 
 Besides them: the dbt project ``fixtures/dbt/jaffle_shop`` of the shared folder (Apache-2.0, see
 its ``SOURCE.txt``; ``$MIGRATION_CHECKS_FIXTURES``, else ``$MIGRATION_CHECKS_SHARED/fixtures``) and
@@ -83,6 +86,26 @@ WHEELS = (
     Wheel(
         "dbt-postgres==1.9.0",
         "c85d1adb419251ac989e5f720fdbb964aa6c280da7739dc8c48d44e6f45d354a",
+        "dbt/include/",
+    ),
+    Wheel(
+        "dbt-snowflake==1.9.4",
+        "baa8fc83091783cf9dd05f46f25318e3e7c564caaec54f96288dd963338939e4",
+        "dbt/include/",
+    ),
+    Wheel(
+        "dbt-bigquery==1.9.2",
+        "08b2635019308c1b8f43289cb187c38019d20e8003e9f15f3554f990cfb47349",
+        "dbt/include/",
+    ),
+    Wheel(
+        "dbt-redshift==1.9.5",
+        "e3ffb18d16d7308e7c2618d73d1597b70375d8c999e284a2c0096ae637f68ffb",
+        "dbt/include/",
+    ),
+    Wheel(
+        "dbt-databricks==1.10.2",
+        "6912c35278ad98680aafb646eb13708554e9d1c4eef97d2ef335d476aaf7cf9f",
         "dbt/include/",
     ),
 )
@@ -191,6 +214,7 @@ def test_real_content_has_no_false_alarm(real_code: Path) -> None:
     by_source = {w.name: sum(p.startswith(f"code/{w.name}/") for p in paths) for w in WHEELS}
     assert by_source["apache-airflow"] >= 60 and by_source["dbt-adapters"] >= 90, by_source
     assert by_source["dbt-core"] >= 10 and by_source["dbt-postgres"] >= 25, by_source
+    assert all(by_source[w.name] >= 10 for w in WHEELS), by_source
     assert any(p.startswith("code/jaffle_shop/models/") for p in paths)
     found = [f"{path}:{line}:{kind}" for path, line, kind in _findings(real_code, paths)]
     assert not found, "false alarms on real content:\n" + "\n".join(found)
