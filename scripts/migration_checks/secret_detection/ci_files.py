@@ -36,7 +36,8 @@ show one near miss for each rule):
   ``minio123``, ``minioadmin``); the Fetch API's ``credentials: "include"``; an Airflow hook's
   form labels (``"relabeling": {"password": "Astro Cloud API Token"}``); an e-mail login's local
   part as the password (``PGADMIN_DEFAULT_EMAIL: admin@...`` then ``..._PASSWORD: admin``).
-- *Data the high-entropy plugins find*: a 32 or 64 hex digit value (dbt's md5 surrogate keys,
+- *Data the high-entropy plugins find*: an Alembic migration's ``revision`` / ``down_revision``
+  (12 hex digits); a 32 or 64 hex digit value (dbt's md5 surrogate keys,
   Zuora's ids) in dbt SQL and YAML under no key or a key that is not a credential's; a notebook
   output's base64 PNG / JPEG / GIF under its ``image/*`` key, by its magic number; DNA
   (``ACCA`` then only A, C, G, T) that detect-secrets' AWS key id pattern matches.
@@ -332,6 +333,9 @@ def _kubernetes_secret_name(key: str | None, value: str, number: int, lines: Lin
 # their YAML: a digest's width, under no key or a key that is not a credential's.
 _DIGEST_WIDTHS = frozenset({32, 64})
 _DBT_FILES = (".sql", ".yml", ".yaml")
+# Alembic's migration ids: revision = "6828cc5b1a4f" (uuid4's last 12 hex digits, 48 bits).
+_ALEMBIC_KEYS = frozenset({"revision", "down_revision", "Revision ID", "Revises"})
+_ALEMBIC_REVISION = re.compile(r"[0-9a-f]{12}")
 # Images in Jupyter notebooks' outputs: base64 of a PNG, JPEG or GIF, by its magic number.
 _IMAGE_KEYS = frozenset({"image/png", "image/jpeg", "image/gif"})
 _IMAGE_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGODdh", "R0lGODlh")
@@ -368,6 +372,8 @@ def _entropy_data(kind: str, value: str, line: str, path: str) -> bool:
         # JSON's escaped line breaks: nbformat ends the string with one, or breaks it every 76
         body = value.replace("\\n", "")
         return key in _IMAGE_KEYS and body.startswith(_IMAGE_MAGIC) and _base64(body)
+    if key in _ALEMBIC_KEYS and _ALEMBIC_REVISION.fullmatch(value):
+        return True
     if len(value) not in _DIGEST_WIDTHS or not path.lower().endswith(_DBT_FILES):
         return False
     return key is None or not credential_key(key)
