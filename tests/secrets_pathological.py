@@ -96,6 +96,12 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "yaml nesting": lambda n: _fill("", "- ", n),
     "jinja": lambda n: _fill("password = '", "{{ ", n),
     "sql quotes": lambda n: _fill("IDENTIFIED BY '", "''", n),
+    # ci_files: keyed finds judged by their line and the lines around them
+    "kubernetes secret names": lambda n: _fill("Secret(", 'secret="a-b", secret="c-d", ', n),
+    "gcloud secret names": lambda n: _fill("gcloud secrets versions access ", '--secret="A_B" ', n),
+    "user and password lines": lambda n: _fill("", "POSTGRES_USER: a\nPOSTGRES_PASSWORD: a\n", n),
+    "identified by prose": lambda n: _fill("", "identified by it ", n),
+    "env_var defaults": lambda n: _fill("password: ", "{{ env_var('A_PASS', 'pass') }} ", n),
 }
 
 NAMES = ("notes.txt", "job.py", "dbt.yml", "conf.json", "app.ini", "prod.env", "model.sql")

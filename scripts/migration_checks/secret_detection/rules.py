@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from migration_checks.secret_detection.ci_files import structured_false_alarm
 from migration_checks.secret_detection.hits import Found
 from migration_checks.secret_detection.precision import stand_in_url_password
 from migration_checks.secret_detection.references import (
@@ -91,6 +92,8 @@ def credential_values(
     for path, key, value in mapping_entries(data):
         named = credential_key(key, extra_keys) or _default_of_credential(path, extra_keys)
         if named and not reference_place(data, path, value):
+            if structured_false_alarm(data, path, value):
+                continue  # code/'s CI, dbt and Airflow shapes at their places (ci_files)
             if key == "secrets" and value == "inherit" and len(path) >= 3 and path[-3] == "jobs":
                 continue  # GitHub Actions: a reusable workflow gets its caller's secrets
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]

@@ -19,6 +19,7 @@ from migration_checks.documents import Document, DocumentError, format_of, parse
 from migration_checks.fs import TooLarge, UnsafePath
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
+from migration_checks.secret_detection.ci_files import line_false_alarm
 from migration_checks.secret_detection.decoding import (
     Unescaped,
     is_binary_head,
@@ -28,6 +29,7 @@ from migration_checks.secret_detection.decoding import (
 from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
+from migration_checks.secret_detection.notebooks import is_notebook, notebook_sources
 from migration_checks.secret_detection.precision import false_alarm
 from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines, yaml_format_scan_lines
@@ -177,6 +179,8 @@ def scan_text(
                 continue
             if false_alarm(secret.type, value, secret.line_number, source_of):
                 continue
+            if line_false_alarm(secret.type, value, secret.line_number, source_of, path):
+                continue
             column = source.find(value)
             yield Hit(
                 secret.type,
@@ -198,12 +202,17 @@ def scan_text(
         token_secrets(text, folded),
         statement_secrets(path, text, folded, structured=structured, schemes=options.schemes),
     ):
-        hashed = _hash(found.value)
         line, column = lines.position(found.offset)
+        if line_false_alarm(found.kind, found.value, line, lines.__getitem__, path):
+            continue
+        hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
     # Lines with escapes (``\u0041KIA...``), scanned once more as read: what is found there
     # only is reported at its line, at the column of the file where its text begins.
     renderings = unescaped_lines(lines.all()) if "\\" in text else {}
+    notebook = is_notebook(path) and "\\" in text
+    if notebook:  # a cell's code, its quotes escaped in JSON, read decoded too
+        renderings.update(notebook_sources(lines.all()))
     if renderings:
         shadow = _Lines(_shadow_text(renderings))
         for hit in engine_hits(shadow.text, shadow.__getitem__):
@@ -214,12 +223,22 @@ def scan_text(
                 at = renderings[hit.line].column(at - 1) + 1
             hits.append(replace(hit, column=at))
             engine_hashes.add(hit.hashed_secret)
+        cells = (
+            statement_secrets(
+                path, shadow.text, fold(shadow.text), structured=False, schemes=options.schemes
+            )
+            if notebook
+            else ()
+        )
         for found in chain(
             url_secrets(shadow.text, options.schemes),
             token_secrets(shadow.text, fold(shadow.text)),
+            cells,
         ):
             hashed = _hash(found.value)
             line, at = shadow.position(found.offset)
+            if line_false_alarm(found.kind, found.value, line, shadow.__getitem__, path):
+                continue
             at = renderings[line].column(at - 1) + 1 if line in renderings else at
             own.setdefault((line, hashed), Hit(found.kind, path, line, at, hashed))
     if structured and _may_hold_credential_values(text, options):

@@ -156,8 +156,11 @@ _SQL_IDENTIFIED = re.compile(
     r"(?i)\bidentified[ \t\n]{1,8}+(?:with[ \t\n]{1,8}+[A-Za-z0-9_'\"]{1,64}+[ \t\n]{1,8}+)?"
     rf"by[ \t\n]{{1,8}}+(?:password[ \t\n]{{1,8}}+)?(?:{_SQL_QUOTED}|(?P<b>[A-Za-z0-9_$#]{{1,128}}+))"
 )
+# "password" quoted is a string, not the keyword: its closing quote opens no value
+# ("password" === s in minified JavaScript); "password" 'x' is still the keyword and a value.
 _SQL_PASSWORD = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_.$'\"-])password[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
+    rf"(?i)(?:(?<![A-Za-z0-9_.$'\"-])password|\"password\"|'password')"
+    rf"[ \t\n]{{0,8}}+=?[ \t\n]{{0,8}}+{_SQL_QUOTED}"
 )
 _SQL_ADDLOGIN = re.compile(
     r"(?i)\bsp_addlogin[ \t]++(?:@loginame[ \t]*+=[ \t]*+)?N?'[^'\n]{1,128}+'[ \t]*+,[ \t]*+"
@@ -169,22 +172,54 @@ _SQL_SET_PASSWORD = re.compile(
 # Outside SQL files a quoted "password 'x'" or IDENTIFIED BY is SQL only with one of these words
 # on its line, and so is a bare IDENTIFIED BY word in SQL files ("-- identified by their key").
 _SQL_CONTEXT = re.compile(r"(?i)\b(?:role|user|login|mapping|server|options|grant)\b")
+_STATEMENT_REACH = 2  # lines of a statement before IDENTIFIED BY that may name its user
 _SQL_FILES = (".sql", ".ddl", ".psql", ".pgsql", ".hql", ".plsql", ".pks", ".pkb")
 _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
+
+
+# Outside SQL files, and in their comments: "identified by" after CREATE/ALTER USER|ROLE|LOGIN
+# on its line; a SQL word elsewhere on the line is not enough ("... not user name, which can
+# be identified by joining onto the users table").
+_DDL_HEAD = re.compile(r"(?i)\b(?:create|alter)[ \t]{1,8}+(?:user|role|login)\b")
+_DDL_LOOKBACK = 200
+# In a SQL file, prose goes on after the word ("identified by a prefix (default: ...)", in a
+# macro's doc comment); a password ends its line or statement, or an upper-case option follows.
+_PROSE_NEXT = re.compile(r"[a-z]")
+
+
+def _ddl_bare(text: str, match: re.Match[str], sql_file: bool) -> bool:
+    """Whether an unquoted word after "identified by" is a password: in a SQL file outside a
+    ``--`` comment, unless a lower-case word follows it on its line; elsewhere (and in comments) only in DDL: written in capitals (``IDENTIFIED
+    BY``), after CREATE/ALTER USER on its line, or ending the statement (``;``). Prose ("are
+    identified by the ``is_filtered_event`` field") is none of these."""
+    start = match.start()
+    line_start = text.rfind("\n", max(0, start - _DDL_LOOKBACK), start) + 1
+    before = text[max(line_start, start - _DDL_LOOKBACK) : start]
+    after = text[match.end() : match.end() + 9].lstrip(" \t")
+    if sql_file and "--" not in before and _PROSE_NEXT.match(after) is None:
+        return True
+    if text[start : start + 10].isupper() or _DDL_HEAD.search(before) is not None:
+        return True
+    return after.startswith(";")
 
 
 def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
     sql_file = path.lower().endswith(_SQL_FILES)
     in_sql = _on_its_line(_SQL_CONTEXT, text, lines)
+    near_sql = _on_its_line(_SQL_CONTEXT, text, lines, _STATEMENT_REACH)
     for pattern in (_SQL_IDENTIFIED, _SQL_PASSWORD, _SQL_SET_PASSWORD, _SQL_ADDLOGIN):
         for match in pattern.finditer(text):
             bare = match.groupdict().get("b") is not None
-            needs_context = not sql_file or (pattern is _SQL_IDENTIFIED and bare)
-            if pattern is not _SQL_SET_PASSWORD and needs_context and not in_sql(match.start()):
+            if not sql_file and pattern is _SQL_PASSWORD and not in_sql(match.start()):
+                continue
+            prose = not sql_file and pattern is _SQL_IDENTIFIED and not bare
+            if prose and not near_sql(match.start()):  # "rows identified by 'name'"
                 continue
             group = next(g for g in ("q", "d", "b") if match.groupdict().get(g) is not None)
             value = match.group(group)
             if group == "b" and value.lower() in _SQL_NOT_PASSWORDS:
+                continue
+            if group == "b" and not _ddl_bare(text, match, sql_file):
                 continue
             if group == "b" and not sql_file and _WORDS.fullmatch(value):
                 continue  # "identified by their key": prose
