@@ -19,6 +19,7 @@ rendering is reported where it is written.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -296,11 +297,47 @@ def unescape_line(line: str) -> Unescaped | None:
     return Unescaped(text, tuple(columns)) if text != line else None
 
 
-def unescaped_lines(lines: list[str]) -> dict[int, Unescaped]:
-    """The 1-based numbers of the lines that hold escapes, each with its rendering."""
+# String literals that the language joins into one: adjacent (Python, C), or joined by "+"
+# (Python, Java, JavaScript), "~" (Jinja), "||" (SQL) or "." (PHP, Perl).
+_LITERAL = re.compile(r"\"(?:[^\"\\\n]|\\.){0,400}+\"|'(?:[^'\\\n]|\\.){0,400}+'")
+_JOIN = re.compile(r"[ \t]*+(?:\+|~|\|\||\.)?[ \t]*+")
+HAS_JOIN = re.compile(r"[\"'][ \t]*+(?:\+|~|\|\||\.)?[ \t]*+[\"']")
+
+
+def join_literals(line: str) -> Unescaped | None:
+    """``line`` with string literals that the language joins written as one (``"ghp_Zq8w"
+    "X2mN..."`` reads ``"ghp_Zq8wX2mN..."``), or None when it joins none: a token split into
+    short pieces, each under every detector's limit, is read whole."""
+    literals = list(_LITERAL.finditer(line))
+    if len(literals) < 2:
+        return None
+    parts: list[str] = []
+    columns: list[int] = []
+    position = 0
+    joined = False
+    for left, right in itertools.pairwise(literals):
+        gap = line[left.end() : right.start()]
+        if line[left.start()] == line[right.start()] and _JOIN.fullmatch(gap):
+            # drop the left literal's closing quote, the operator and the right one's opening
+            parts.append(line[position : left.end() - 1])
+            columns.extend(range(position, left.end() - 1))
+            position = right.start() + 1
+            joined = True
+    if not joined:
+        return None
+    parts.append(line[position:])
+    columns.extend(range(position, len(line) + 1))
+    return Unescaped("".join(parts), tuple(columns))
+
+
+def unescaped_lines(lines: list[str], *, joins: bool = False) -> dict[int, Unescaped]:
+    """The 1-based numbers of the lines that hold escapes (or, with ``joins``, string literals
+    that the language joins), each with its rendering."""
     found: dict[int, Unescaped] = {}
     for number, line in enumerate(lines, 1):
-        rendering = unescape_line(line)
+        rendering = unescape_line(line) if "\\" in line else None
+        if rendering is None and joins:
+            rendering = join_literals(line)
         if rendering is not None:
             found[number] = rendering
     return found

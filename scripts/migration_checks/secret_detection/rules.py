@@ -136,6 +136,7 @@ def kubernetes_secret_values(
 # value: x}]``, Terraform JSON; in a list of strings: ``environment: [POSTGRES_PASSWORD=x]``
 # (Compose, Kustomize literals), ``args: ["--password", "x"]``.
 _NAME_KEYS = ("name", "Name", "key", "Key")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 _VALUE_KEYS = ("value", "Value")
 _ASSIGNED = re.compile(r"(?:--?)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)=(?P<value>.{1,400})", re.S)
 _PASSWORD_OPTION = re.compile(r"--?(?:[a-z]{1,20}+-)?(?:password|passwd|pass|pwd|token|secret)")
@@ -157,6 +158,10 @@ def named_values(
             if name is not None and field is not None and credential_key(name, extra_keys):
                 found.append(((*path, field), name, node[field]))
         elif isinstance(node, list):
+            pair = len(node) == 2 and all(isinstance(item, str) for item in node)
+            named = pair and _NAME.fullmatch(node[0]) is not None
+            if named and credential_key(node[0], extra_keys):  # [X-Api-Key, value]
+                found.append(((*path, 1), node[0], node[1]))
             for index, item in enumerate(node):
                 if not isinstance(item, str):
                     continue

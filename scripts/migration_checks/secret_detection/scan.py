@@ -21,6 +21,7 @@ from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.ci_files import line_false_alarm
 from migration_checks.secret_detection.decoding import (
+    HAS_JOIN,
     Unescaped,
     is_binary_head,
     read_text,
@@ -207,9 +208,11 @@ def scan_text(
             continue
         hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
-    # Lines with escapes (``\u0041KIA...``), scanned once more as read: what is found there
-    # only is reported at its line, at the column of the file where its text begins.
-    renderings = unescaped_lines(lines.all()) if "\\" in text else {}
+    # Lines with escapes (``\u0041KIA...``) or string literals joined (``"ghp_" "Zq8w..."``),
+    # scanned once more as read: what is found there only is reported at its line, at the column
+    # of the file where its text begins.
+    joins = HAS_JOIN.search(text) is not None
+    renderings = unescaped_lines(lines.all(), joins=joins) if "\\" in text or joins else {}
     notebook = is_notebook(path) and "\\" in text
     if notebook:  # a cell's code, its quotes escaped in JSON, read decoded too
         renderings.update(notebook_sources(lines.all()))
@@ -223,12 +226,9 @@ def scan_text(
                 at = renderings[hit.line].column(at - 1) + 1
             hits.append(replace(hit, column=at))
             engine_hashes.add(hit.hashed_secret)
-        cells = (
-            statement_secrets(
-                path, shadow.text, fold(shadow.text), structured=False, schemes=options.schemes
-            )
-            if notebook
-            else ()
+        # the code a rendering shows (a notebook's cell, joined literals) is not structured
+        cells = statement_secrets(
+            path, shadow.text, fold(shadow.text), structured=False, schemes=options.schemes
         )
         for found in chain(
             url_secrets(shadow.text, options.schemes),

@@ -78,7 +78,7 @@ _TRIGGERS = Triggers(
             "credentials",
             "login",
         ),
-        "assignment": ("pass", "pwd", "secret", "token", "key", "credential", "bearer"),
+        "assignment": ("pass", "pwd", "pw", "secret", "token", "key", "credential", "bearer"),
     }
 )
 
@@ -265,6 +265,19 @@ _PGPASS_ENTRY = re.compile(
 _PGPASS_WORD = re.compile(r"(?i)pgpass")
 
 
+# A whole line of pgpass shape in any text (notes pasted from one): a host (a name, an IPv4
+# address or *), a port of two to five digits or *, then database, user and password.
+_PGPASS_LINE = re.compile(
+    r"(?m)^[ \t]*+(?:[A-Za-z*][A-Za-z0-9.*_-]{0,252}+|[0-9]{1,3}+(?:\.[0-9]{1,3}+){3}):"
+    r"(?:[0-9]{2,5}+|\*):[^\s:]{1,63}+:[^\s:]{1,63}+:(?P<v>[^\s]{1,200}+)[ \t]*+$"
+)
+
+
+def _pgpass_lines(text: str) -> Iterator[Found]:
+    for match in _PGPASS_LINE.finditer(text):
+        yield Found(PGPASS, match.group("v"), match.start("v"))
+
+
 _PGPASS_REACH = 3  # lines of a block (``.pgpass: |`` in a Kubernetes Secret) after its name
 
 
@@ -442,6 +455,29 @@ def _command_lines(text: str, lines: _LineIndex, on: set[str]) -> Iterator[Found
         if rule in on:
             for match in pattern.finditer(text):
                 yield Found(CONNECTION_STRING, match.group("v"), match.start("v"))
+
+
+# -- values on the line after their key ------------------------------------------------------------
+# A credential-named key given a heredoc (Terraform, shell: ``password = <<EOT``) or a
+# triple-quoted string (TOML, Python: ``password = """``) whose first line is the value; a
+# credential-named key given the base64 that a command decodes (``PGPASSWORD=$(echo ... |
+# base64 -d)``).
+_MULTILINE_VALUE = re.compile(
+    r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)[\"']?[ \t]*+[:=][ \t]*+"
+    r"(?:<<-?[ \t]*+[\"']?[A-Za-z_][A-Za-z0-9_]{0,20}+[\"']?|\"\"\"|''')[ \t]*+\r?\n[ \t]*+"
+    r"(?P<v>[^\s\"'][^\n\"']{0,199}+)"
+)
+_DECODED_VALUE = re.compile(
+    r"(?P<key>[A-Za-z_][A-Za-z0-9_]{0,63}+)=[\"']?\$\([ \t]*+(?:echo|printf)[ \t]++(?:-n[ \t]++)?"
+    r"[\"']?(?P<v>[A-Za-z0-9+/=]{8,400}+)[\"']?[ \t]*+\|[ \t]*+base64[ \t]++(?:-d|--decode|-D)"
+)
+
+
+def _later_values(text: str) -> Iterator[Found]:
+    for pattern in (_MULTILINE_VALUE, _DECODED_VALUE):
+        for match in pattern.finditer(text):
+            if credential_key(match.group("key")):
+                yield Found(ASSIGNMENT, match.group("v").rstrip(), match.start("v"))
 
 
 # -- keys given a value after white space ----------------------------------------------------------
@@ -644,10 +680,10 @@ def _table_cells(text: str) -> Iterator[Found]:
 # ``DB_PASSWORD=x``), where a bare value is not a plain word and not an expression.
 _ASSIGN = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)(?:\[\])?[\"'\]*]{0,3}+"
-    r"[ \t]{0,8}+(?::=|=>|=|:)(?![=:])[ \t]{0,8}+[@rbuRBU]?"
+    r"[ \t]{0,8}+(?::=|=>|->|=|:)(?![=:])[ \t]{0,8}+[@rbuRBU]?"
     r"(?:(?P<q>[\"'`])(?P<qv>[^\"'`\n]{1,200}+)(?P=q)|(?P<v>[^\s\"'`,;]{4,200}+))"
 )
-_CREDENTIAL_WORD = re.compile(r"pass|pwd|secret|token|key|credential|bearer")
+_CREDENTIAL_WORD = re.compile(r"pass|pwd|pw\b|secret|token|key|credential|bearer")
 _BARE_FILES = (
     ".md", ".markdown", ".txt", ".rst", ".adoc", ".env", ".ini", ".cfg", ".conf", ".properties",
     ".toml", ".sh", ".bash", ".zsh", ".npmrc", ".netrc", ".example", ".sample", ".dist",
@@ -793,6 +829,10 @@ def statement_secrets(
         found.append(_command_lines(text, lines, on))
     if "terraform" in on:
         found.append(_terraform(text))
+    if not structured:
+        found.append(_pgpass_lines(text))
+        if "assignment" in on:
+            found.append(_later_values(text))
     if "spaced" in on:
         found.append(_spaced_keys(path, text))
     if "netrc" in on:

@@ -246,6 +246,26 @@ FORMATS: tuple[TokenFormat, ...] = (
         " gitleaks' list; the URL rule reads it inside a URL).",
     ),
     _f(
+        "Private Key",
+        "putty-user-key-file-3",
+        r"PuTTY-User-Key-File-3:",
+        "",
+        "A PuTTY private key file of version 3 (detect-secrets knows version 2): its private"
+        " lines are the key itself unless it is encrypted.",
+    ),
+    _f(
+        "Private Key",
+        "aibaakc qibadanbgkqhkig9w0baqefaasc gibadanbgkqhkig9w0baqefaasc mc4caqawbqydk2vwbciei"
+        " mhccaqeei migha",
+        rf"{_B}(?:MII[A-Za-z0-9+/]{{2}}(?:AIBAAKC|[QgA]IBADANBgkqhkiG9w0BAQEFAASC)"
+        rf"[A-Za-z0-9+/]{{100,8000}}+|MC4CAQAwBQYDK2VwBCIEI[A-Za-z0-9+/]{{20,40}}+"
+        rf"|MHcCAQEEI[A-Za-z0-9+/]{{40,200}}+|MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg"
+        rf"[A-Za-z0-9+/]{{40,200}}+)",
+        "",
+        "A private key as bare base64 DER, without its PEM lines: RSA (PKCS#1 and PKCS#8),"
+        " Ed25519 (PKCS#8) and EC P-256 (SEC 1 and PKCS#8) have fixed first bytes.",
+    ),
+    _f(
         "Stripe Access Key",
         "sk_live_ rk_live_ sk_prod_ rk_prod_",
         rf"{_B}[sr]k_(?:live|prod)_[A-Za-z0-9]{{20,247}}+{_E}",
