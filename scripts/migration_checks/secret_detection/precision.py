@@ -26,13 +26,20 @@ import binascii
 import re
 from collections.abc import Callable
 
+from migration_checks.secret_detection.blobs import decoded_text
+from migration_checks.secret_detection.prefilter import fold
+from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
     EXTERNAL_SECRET_KEYS,
     STORE_PATH,
+    STORE_REFERENCE,
     VAULT_ANNOTATION,
     credential_key,
     key_words,
+    not_a_secret,
 )
+from migration_checks.secret_detection.statements import statement_secrets
+from migration_checks.secret_detection.tokens import token_secrets
 
 # -- the key a value is assigned to ---------------------------------------------------------------
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/")
@@ -82,16 +89,30 @@ _DIGEST_WORDS = frozenset(
     {
         "sha", "sha1", "sha224", "sha256", "sha384", "sha512", "md5", "digest", "digests",
         "checksum", "checksums", "etag", "hash", "integrity", "revision", "rev", "commit",
-        "fingerprint", "oid", "sum",
+        "fingerprint", "oid", "sum", "ref", "keyid", "fp",
     }
 )  # fmt: skip
+# Keys whose last words name a content address: a key's id is its fingerprint (TUF, in-toto),
+# If-Match / If-None-Match send an ETag.
+_DIGEST_TAILS = (("key", "id"), ("if", "match"), ("if", "none", "match"))
 _HEX_DIGEST_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+# Bytes of each digest a key may name by its algorithm (ChecksumSHA256, Content-MD5), and of
+# any of them under a key that names a digest without one (checksum, digest).
+_DIGEST_BYTES = {"md5": 16, "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+_ANY_DIGEST_BYTES = frozenset(_DIGEST_BYTES.values())
+
+
+_LABEL_PREFIX = re.compile(r"(?i)(md5|sha1|sha224|sha256|sha384|sha512|h1|zh)[:-]")
 
 
 def _labelled_digest(line: str, at: int, value: str) -> bool:
     label = _LABEL.search(line, max(0, at - 7), at)
     if label is None:
-        return False
+        # base64 and "-" are one token to the engine: integrity="sha384-<base64>"
+        label = _LABEL_PREFIX.match(value)
+        if label is None:
+            return False
+        value = value[label.end() :]
     hex_length, b64_length = _DIGEST_LENGTHS[label.group(1).lower()]
     if _HEX.fullmatch(value):
         return len(value) == hex_length
@@ -99,19 +120,46 @@ def _labelled_digest(line: str, at: int, value: str) -> bool:
 
 
 def _digest_under_key(key: str, value: str) -> bool:
-    words = key_words(key)
-    if not words or words[-1] not in _DIGEST_WORDS or credential_key(key):
+    words = tuple(key_words(key))
+    named = bool(words) and (
+        words[-1] in _DIGEST_WORDS or any(words[-len(t) :] == t for t in _DIGEST_TAILS)
+    )
+    if not named or credential_key(key):
         return False
     if any(word in ("password", "passwd", "secret", "token") for word in words):
         return False  # password_hash: a hash of a credential stays reported
     if _HEX.fullmatch(value):
         return len(value) in _HEX_DIGEST_LENGTHS
-    return False
+    decoded = decode_base64(value)
+    if decoded is None:
+        return False
+    algorithms = [_DIGEST_BYTES[word] for word in words if word in _DIGEST_BYTES]
+    return len(decoded) in (algorithms[-1:] or _ANY_DIGEST_BYTES)
+
+
+def decode_base64(value: str) -> bytes | None:
+    """The bytes of standard or URL-safe base64, padded or not; None if it is not base64."""
+    if _B64.fullmatch(value) is None or "=" in value.rstrip("="):
+        return None
+    body = value.rstrip("=")
+    if len(body) % 4 == 1:
+        return None
+    try:
+        return base64.b64decode(body.replace("-", "+").replace("_", "/") + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
 # -- public keys and signatures -------------------------------------------------------------------
 _PUBLIC_KEY_WORDS = (("public", "key"), ("pubkey",), ("verify", "key"), ("verifying", "key"))
-_SIGNATURE_WORDS = frozenset({"signature", "signatures"})
+_SIGNATURE_WORDS = frozenset({"signature", "signatures", "sig", "sigs"})
+# signature_b64, sigHex, signature.value: the signature, in an encoding
+_ENCODING_WORDS = frozenset({"b64", "base64", "hex", "value", "bytes", "raw"})
+# Bytes of a signature: Ed25519 and raw ECDSA (P-256, P-384, P-521), their DER encodings
+# (which vary by a few bytes), RSA 1024 to 4096.
+_SIGNATURE_BYTES = frozenset(
+    {64, 96, 132, 128, 256, 384, 512, *range(68, 73), *range(100, 105), *range(135, 140)}
+)
 _SSH_PUBLIC = re.compile(
     r"(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)"
     r"|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)[ \t]+\Z"
@@ -139,14 +187,32 @@ def _public_key_shape(value: str) -> bool:
 
 
 def _signature_shape(value: str) -> bool:
-    return _B64.fullmatch(value) is not None or _HEX.fullmatch(value) is not None
+    """A signature's length of bytes, in hex or base64."""
+    if _HEX.fullmatch(value) and len(value) % 2 == 0:
+        return len(value) // 2 in _SIGNATURE_BYTES
+    decoded = decode_base64(value)
+    return decoded is not None and len(decoded) in _SIGNATURE_BYTES
+
+
+def _names_signature(words: tuple[str, ...]) -> bool:
+    if words and words[-1] in _ENCODING_WORDS:
+        words = words[:-1]
+    return bool(words) and words[-1] in _SIGNATURE_WORDS
 
 
 def _public_under_key(key: str, value: str) -> bool:
     words = tuple(key_words(key))
     if any(words[-len(tail) :] == tail for tail in _PUBLIC_KEY_WORDS):
         return _public_key_shape(value)
-    return bool(words) and words[-1] in _SIGNATURE_WORDS and _signature_shape(value)
+    if words and words[-1] in _RECIPIENT_WORDS:
+        return _AGE_RECIPIENT.fullmatch(value) is not None
+    return _names_signature(words) and _signature_shape(value)
+
+
+# SOPS and age: a recipient is a public key (age1 and 58 bech32 characters; the secret key is
+# AGE-SECRET-KEY-1...).
+_RECIPIENT_WORDS = frozenset({"recipient", "recipients", "age"})
+_AGE_RECIPIENT = re.compile(r"age1[0-9a-z]{58}")
 
 
 Lines = Callable[[int], str]  # a file's line by 1-based number ("" past the end)
@@ -253,41 +319,256 @@ def _reference_place(key: str, value: str, number: int, lines: Lines) -> bool:
 _IDENTIFIER_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+")
 
 
+# -- JSON Web Keys --------------------------------------------------------------------------------
+# The public members of a JWK (an EC or OKP key's x and y, an RSA key's n) with their lengths:
+# curve coordinates (P-256, P-384, P-521, Ed25519/X25519, Ed448/X448) and RSA moduli. The
+# private members (d, p, q, dp, dq, qi) and a symmetric key's k are never among them.
+_JWK_PUBLIC = {
+    "x": frozenset({32, 48, 56, 57, 66}),
+    "y": frozenset({32, 48, 66}),
+    "n": frozenset(range(128, 1025)),
+}
+_JWK_LINES = 20
+
+
+def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
+    """Whether ``value`` is a public member of a JSON Web Key: under ``x``, ``y`` or ``n`` of an
+    object that has a ``kty``, with that member's length."""
+    sizes = _JWK_PUBLIC.get(key)
+    decoded = decode_base64(value) if sizes else None
+    if sizes is None or decoded is None or len(decoded) not in sizes:
+        return False
+    before = "\n".join(lines(n) for n in range(max(1, number - _JWK_LINES), number + 1))
+    after = "\n".join(lines(n) for n in range(number, number + _JWK_LINES))
+    at = before.rfind(value)
+    opened = before.rfind("{", 0, at)
+    closed = after.find("}", after.find(value))
+    if at < 0 or opened < 0 or closed < 0:
+        return False
+    member = before[opened:at] + after[after.find(value) : closed]
+    return _KTY.search(member) is not None
+
+
+_KTY = re.compile(r"[\"']?kty[\"']?[ \t]*:")
+
+
+# -- identifiers that services return -------------------------------------------------------------
+# Trace and request identifiers under the keys that name them, with their lengths: W3C trace
+# context and OpenTelemetry (16-byte trace, 8-byte span ids, in hex), request ids (hex), and
+# S3's extended request id (x-amz-id-2, HostId: base64 of 56 bytes).
+_ID_TAILS: dict[tuple[str, ...], frozenset[int]] = {
+    ("trace", "id"): frozenset({32}),
+    ("span", "id"): frozenset({16}),
+    ("parent", "id"): frozenset({16}),
+    ("parent", "span", "id"): frozenset({16}),
+    ("request", "id"): frozenset({16, 32}),
+    ("correlation", "id"): frozenset({16, 32}),
+}
+_BASE64_ID_TAILS = (("host", "id"), ("amz", "id", "2"))
+_TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def _service_identifier(key: str, value: str, line: str, at: int) -> bool:
+    words = tuple(key_words(key))
+    if words[-1:] == ("traceparent",):
+        start = max(0, at - 36)
+        span = _TRACEPARENT.search(line, start, at + len(value) + 36)
+        return span is not None and span.start() <= at and at + len(value) <= span.end()
+    if _HEX.fullmatch(value):
+        return any(
+            words[-len(tail) :] == tail and len(value) in sizes for tail, sizes in _ID_TAILS.items()
+        )
+    if any(words[-len(tail) :] == tail for tail in _BASE64_ID_TAILS):
+        decoded = decode_base64(value)
+        return decoded is not None and len(decoded) == 56
+    return False
+
+
+# -- encrypted values -----------------------------------------------------------------------------
+# A SOPS value: AES-GCM ciphertext with its 32-byte IV and 16-byte tag; its data is ciphertext,
+# which is not printable text (a plain value written in its place would be).
+_SOPS_VALUE = re.compile(
+    r"ENC\[AES256_GCM,data:(?P<data>[A-Za-z0-9+/=]*+),iv:(?P<iv>[A-Za-z0-9+/=]{1,64}+),"
+    r"tag:(?P<tag>[A-Za-z0-9+/=]{1,64}+),type:(?:str|int|float|bool|bytes|comment)\]"
+)
+_SOPS_MIN_TEXT = 6  # a plain text this long written as "data" would be printable
+
+
+def _sops_value(line: str, at: int, value: str) -> bool:
+    start = line.rfind("ENC[", 0, at + 4)
+    found = _SOPS_VALUE.match(line, start) if start >= 0 else None
+    if found is None or at + len(value) > found.end():
+        return False
+    iv, tag = decode_base64(found["iv"]), decode_base64(found["tag"])
+    if iv is None or tag is None or len(iv) != 32 or len(tag) != 16:
+        return False
+    data = _decode_prefix(found["data"])
+    return len(data) < _SOPS_MIN_TEXT or not printable(data)
+
+
+def _decode_prefix(value: str) -> bytes:
+    """The bytes of the longest whole base64 quanta at the start of ``value``."""
+    body = value.rstrip("=")
+    return decode_base64(body[: len(body) - len(body) % 4]) or b""
+
+
+def printable(data: bytes) -> bool:
+    return all(byte in _PRINTABLE for byte in data)
+
+
+# A SealedSecret's encryptedData value: the length of the RSA-encrypted session key (two bytes,
+# 512 for the controller's 4096-bit key: 0x02..) and then ciphertext. Base64 of any text starts
+# with a printable byte, never 0x02.
+_SEALED_API = re.compile(r"kind:[ \t]*[\"']?SealedSecret\b")
+_ENCRYPTED_DATA = re.compile(r"[ \t]*encryptedData:[ \t]*\Z")
+_SEALED_MIN_BYTES = 64
+
+
+def _sealed_value(value: str, number: int, lines: Lines) -> bool:
+    data = _decode_prefix(value)
+    if len(data) < _SEALED_MIN_BYTES or data[0] != 0x02 or printable(data):
+        return False
+    line = lines(number)
+    indent = len(line) - len(line.lstrip(" "))
+    parent = False
+    for n in range(number - 1, max(0, number - _BLOCK_LINES), -1):
+        above = lines(n)
+        if above.startswith("---"):
+            return False
+        stripped = above.lstrip(" ")
+        if not parent and stripped and len(above) - len(stripped) < indent:
+            if _ENCRYPTED_DATA.fullmatch(above) is None:
+                return False
+            parent = True
+        if parent and _SEALED_API.match(above):
+            return True
+    return False
+
+
+# -- references the engine finds in part ----------------------------------------------------------
+def _inside_reference(line: str, at: int, value: str) -> bool:
+    """Whether ``value`` is part of a secret-store reference on its line (the keyword plugin
+    takes ``prod/db:SecretString:password}}`` of ``{{resolve:secretsmanager:...}}``)."""
+    lo = max(0, at - 256)
+    for found in STORE_REFERENCE.finditer(line, lo, at + len(value) + 256):
+        if found.start() <= at and at + len(value) <= found.end():
+            return True
+    return False
+
+
+# -- names ----------------------------------------------------------------------------------------
+# Helm charts' convention: existingSecret names a Kubernetes Secret that holds the credential;
+# its value is a Kubernetes object name (DNS-1123).
+_K8S_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+
+
+def _names_k8s_secret(key: str, value: str) -> bool:
+    words = key_words(key)
+    return (
+        len(words) >= 2
+        and words[0] == "existing"
+        and words[-1] == "secret"
+        and len(value) <= 253
+        and _K8S_NAME.fullmatch(value) is not None
+    )
+
+
+# -- prose that says where a password is ----------------------------------------------------------
+_MANAGER_POINTER = re.compile(
+    r"(?i)[ \t]*(?:see|in|stored in|kept in|ask|from|via|use|check|lives in)[ \t]+(?:the[ \t]+)?"
+    r"(?:1password|vault|lastpass|bitwarden|keepass(?:xc)?|keeper|dashlane|passbolt|password"
+    r" manager|secrets manager|key vault|cyberark|secret server)\b(?P<rest>[^\n]{0,200}+)\Z"
+)
+_PROSE_WORD = re.compile(
+    "[\"'\u2018\u2019\u201c\u201d(]*+[A-Za-z]++[\"'\u2018\u2019\u201c\u201d),.:;!?]*+"
+)
+
+
+def _points_to_manager(line: str, at: int) -> bool:
+    """Whether the text after a credential word (``Password: see 1Password item "Admin"``) says
+    where the password is kept, in words only: nothing with a digit or a symbol could be one."""
+    key_end = line.rfind(":", 0, at + 1)
+    pointer = _MANAGER_POINTER.match(line, key_end + 1) if key_end >= 0 else None
+    if pointer is None:
+        return False
+    return all(_PROSE_WORD.fullmatch(word) for word in pointer["rest"].split())
+
+
 # -- the rules together ---------------------------------------------------------------------------
 _ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:[0-9]{12})?:[^\s\"'`,;]{1,1024}+")
-_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*+(?:[_-][a-z0-9]++)*+")
+# A lower-case identifier, or a path of them (airflow/connections: a name's prefix).
+_IDENTIFIER = re.compile(
+    r"[a-z][a-z0-9]*+(?:[_-][a-z0-9]++)*+(?:/[a-z][a-z0-9]*+(?:[_-][a-z0-9]++)*+)*+"
+)
 _WORD_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_PREFIXED_KINDS = frozenset({"Stripe Access Key"})
 _TOKEN_BODY = re.compile(r"[A-Za-z0-9]{1,8}[_-](?:[A-Za-z0-9]{1,8}[_-])?+(?P<rest>.*)")
+KEYWORD = "Secret Keyword"
+BASE64_ENTROPY = "Base64 High Entropy String"
+# The rules of a place judge what the engine finds for its entropy or its keyword only: a find
+# of a format (AWS Access Key, GitHub Token, JSON Web Token, ...) is a credential's own shape,
+# and no key name or surrounding syntax can make it something else.
+_PLACE_KINDS = frozenset({KEYWORD, BASE64_ENTROPY, "Hex High Entropy String"})
+_UNJUDGED_KINDS = frozenset({"Private Key", "Basic Auth Credentials", *_PLACE_KINDS})
+_BLOCK_SCALAR = re.compile(r"[^#\n]*:[ \t]*[|>][-+0-9]{0,2}+[ \t]*(?:#[^\n]*+)?\Z")
+_MAX_DEPTH = 2  # base64 JSON inside base64 JSON: judged twice at most
 
 
-def false_alarm(kind: str, value: str, number: int, lines: Lines) -> bool:
+def _locate(value: str, number: int, lines: Lines) -> tuple[int, str, int]:
+    """Where the find is: (line number, its text, column), or column -1. The engine reads a
+    YAML block scalar on its key's line, and may keep a quote's escape at the end of a value
+    (``see 1Password item \\``); the value is then looked for in the block, or without it."""
+    line = lines(number)
+    for text in (value, value.rstrip("\\")):
+        at = line.find(text) if text else -1
+        if at >= 0:
+            return number, line, at
+    if _BLOCK_SCALAR.match(line):
+        indent = len(line) - len(line.lstrip(" "))
+        text = value.rstrip("\\")
+        for n in range(number + 1, number + _BLOCK_LINES):
+            below = lines(n)
+            if below.strip() and len(below) - len(below.lstrip(" ")) <= indent:
+                break
+            at = below.find(text) if text else -1
+            if at >= 0:
+                return n, below, at
+    return number, line, -1
+
+
+def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0) -> bool:
     """Whether the engine's find ``value`` of type ``kind`` on line ``number`` of a file whose
     lines ``lines`` gives is one of the places and shapes above, not a secret."""
-    line = lines(number)
-    at = line.find(value)
+    if kind == "Private Key":
+        line = lines(number)
+        at = line.find(value)
+        return at >= 0 and elided_private_key(lines, number, at)
+    if kind not in _UNJUDGED_KINDS:
+        line = lines(number)
+        at = line.find(value)
+        return _prefixed_filler(line, value) or (at >= 0 and _in_public_text(line, at, value))
+    number, line, at = _locate(value, number, lines)
     if kind == "Basic Auth Credentials":  # the password of user information: ":<value>@"
         at = line.find(f":{value}@") + 1 or at
     if at < 0:
         return False
-    if kind == "Private Key":
-        return elided_private_key(lines, number, at)
     if _labelled_digest(line, at, value):
         return True
     key = key_before(line, at)
-    if key is not None and (_digest_under_key(key, value) or _public_under_key(key, value)):
+    if key is None and line[max(0, at - 3) : at] == 'W/"':
+        key = key_before(line, at - 3)  # a weak ETag: etag: W/"<digest>"
+    if key is not None and _judged_by_key(kind, key, value, line, at, number, lines):
         return True
-    if key is not None and _reference_place(key, value, number, lines):
+    if kind == KEYWORD and _points_to_manager(line, at):
         return True
-    if kind == "Secret Keyword" and key is not None:
-        if key == "secrets" and value == "inherit":
-            return True  # GitHub Actions: pass the caller's secrets to a reusable workflow
-        if not credential_key(key) and _IDENTIFIER.fullmatch(value):
-            return True
-    for arn in _ARN.finditer(line, max(0, at - 1100), at + len(value) + 1100):
-        if arn.start() < at and at + len(value) <= arn.end():
-            return True
-    if _SSH_PUBLIC.search(line, max(0, at - 40), at) is not None:
+    if kind in (KEYWORD, BASE64_ENTROPY) and (
+        _sops_value(line, at, value) or _inside_reference(line, at, value)
+    ):
+        return True
+    if kind in (KEYWORD, BASE64_ENTROPY) and _sealed_value(value, number, lines):
+        return True
+    if kind == BASE64_ENTROPY and depth < _MAX_DEPTH and _harmless_blob(value, depth):
+        return True
+    if _in_public_text(line, at, value):
         return True
     if _in_public_block(lines, number, line[:at]):
         return True
@@ -295,12 +576,71 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines) -> bool:
         return True
     user = _url_user(line, at)
     at_sign = line[at + len(value) : at + len(value) + 1] == "@"
-    if user is not None and at_sign and stand_in_url_password(user, value):
+    return user is not None and at_sign and stand_in_url_password(user, value)
+
+
+def _in_public_text(line: str, at: int, value: str) -> bool:
+    """Inside an AWS ARN (a resource's name) or the body of an OpenSSH public key line."""
+    for arn in _ARN.finditer(line, max(0, at - 1100), at + len(value) + 1100):
+        if arn.start() < at and at + len(value) <= arn.end():
+            return True
+    return _SSH_PUBLIC.search(line, max(0, at - 40), at) is not None
+
+
+def _judged_by_key(
+    kind: str, key: str, value: str, line: str, at: int, number: int, lines: Lines
+) -> bool:
+    if _digest_under_key(key, value) or _public_under_key(key, value):
         return True
-    if kind in _PREFIXED_KINDS:
-        if at > 0 and line[at - 1] in _WORD_BEFORE:
-            return True  # xsk_live_...: a word that ends in "sk", not a key
-        body = _TOKEN_BODY.fullmatch(value)
-        if body is not None and len(set(body.group("rest"))) == 1:
+    if _reference_place(key, value, number, lines):
+        return True
+    if kind in _PLACE_KINDS and (
+        _jwk_public_member(key, value, number, lines) or _service_identifier(key, value, line, at)
+    ):
+        return True
+    if kind == KEYWORD:
+        if key == "secrets" and value == "inherit":
+            return True  # GitHub Actions: pass the caller's secrets to a reusable workflow
+        if not credential_key(key) and _IDENTIFIER.fullmatch(value):
+            return True
+        if _names_k8s_secret(key, value):
             return True
     return False
+
+
+def _prefixed_filler(line: str, value: str) -> bool:
+    """A vendor's token written as documentation fills one in: its prefix, then one character
+    repeated (``sk_live_AAAA...``, ``ghp_XXXX...``), or glued to a word before it
+    (``xsk_live_...``: a word that ends in "sk", not a key)."""
+    at = line.find(value)
+    if at > 0 and line[at - 1] in _WORD_BEFORE and value[:1].islower():
+        return True
+    body = _TOKEN_BODY.fullmatch(value)
+    return body is not None and len(set(body.group("rest"))) == 1
+
+
+def _harmless_blob(value: str, depth: int) -> bool:
+    """Base64 of a binary format or of a JSON document (``blobs``) whose text holds no secret,
+    judged as the engine and our token and statement rules would judge it written out."""
+    data = decode_base64(value) or _decode_prefix(value)
+    found = decoded_text(data) if data else None
+    if found is None:
+        return False
+    name, text = found
+    folded = fold(text)
+    if next(token_secrets(text, folded), None) is not None:
+        return False
+    if next(statement_secrets(name, text, folded, structured=False), None) is not None:
+        return False
+    decoded_lines = text.split("\n")
+
+    def line_of(n: int) -> str:
+        return decoded_lines[n - 1] if 0 < n <= len(decoded_lines) else ""
+
+    for secret, _ in engine_scan_lines(name, text):
+        inner = secret.secret_value or ""
+        if not not_a_secret(inner) and not false_alarm(
+            secret.type, inner, secret.line_number, line_of, depth + 1
+        ):
+            return False
+    return True

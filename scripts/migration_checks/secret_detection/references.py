@@ -51,9 +51,14 @@ _SECRET_FETCHERS = frozenset(
     }
 )  # fmt: skip
 # Secret-store references other than the policy's schemes: they name where a secret is.
-_STORE_REFERENCE = re.compile(
-    r"vault:(?://)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+(?:#[A-Za-z0-9_.-]+)?"
-    r"(?:\?(?:version|versionId|versionStage|field|key)=[A-Za-z0-9_.-]+)?"
+# A store's selector of a version or a field names which value, never holds one: a query of
+# these parameters only, each with a short name-like value, before or after the "#key".
+_SELECTOR = r"(?:version|versionId|versionStage|field|key|property)=[A-Za-z0-9_.-]{1,64}+"
+_SELECTORS = rf"\?{_SELECTOR}(?:&{_SELECTOR}){{0,2}}+"
+_FRAGMENT = r"#[A-Za-z0-9_.-]{1,128}+"
+STORE_REFERENCE = re.compile(
+    r"(?:vault|awssm|gcpsm|azkv|secretsmanager|ssm):(?://)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+"
+    rf"(?:{_FRAGMENT}(?:{_SELECTORS})?|{_SELECTORS}(?:{_FRAGMENT})?)?"
     r"|op://[A-Za-z0-9_. -]+(?:/[A-Za-z0-9_. -]+){2,3}+"  # 1Password
     r"|\{\{resolve:(?:secretsmanager|ssm-secure|ssm):[A-Za-z0-9_./:+=@-]+\}\}"  # CloudFormation
     r"|arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+"
@@ -63,6 +68,27 @@ _STORE_REFERENCE = re.compile(
     r"|https://[a-z0-9-]+\.vault\.azure\.net/secrets/[A-Za-z0-9-]+(?:/[0-9a-f]{32})?/?"
 )
 _MASK = re.compile(r"\*+|[xX]+|•+|\.+|…+|-+|_+|#+")
+# Groups of mask characters (XXXX-XXXX-XXXX, ****-****), and a token's vendor prefix followed by
+# a mask (sk-..., sk-ant-..., ghp_XXXX..., xoxb-<token>): nothing in either but the prefix, a
+# lower-case word that every such token starts with, and characters that stand for the rest.
+_MASK_RUN = r"(?:\*{2,}+|[xX]{2,}+|•{2,}+|\.{3,}+|…++|#{2,}+|<[^<>\n]{0,64}+>)"
+_MASK_GROUPS = re.compile(rf"{_MASK_RUN}(?:[-_ ]{_MASK_RUN})++")
+_MASKED_TOKEN = re.compile(rf"[a-z][a-z0-9]{{0,9}}+(?:[-_][a-z]{{1,8}}+){{0,3}}?[-_.]{_MASK_RUN}")
+# The example key pair of AWS's documentation, exactly: detectors match their shape, and no
+# account can hold them (their "EXAMPLE" would be random in a real key).
+_AWS_EXAMPLES = frozenset(
+    {
+        "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    }
+)  # fmt: skip
+# A column's SQL data type (a type map: {"password": "varchar(255)"}) names the column's type.
+_SQL_TYPE = re.compile(
+    r"(?i)(?:n?varchar2?|n?char|character(?: varying)?|text|citext|string|bytea|blob|clob|nclob"
+    r"|binary|varbinary|raw|uuid|json|jsonb|int|integer|bigint|smallint|numeric|decimal|number"
+    r"|float|double|boolean|bool|date|timestamp|timestamptz|bytes)"
+    r"(?:\([ \t]{0,2}+(?:[0-9]{1,5}+|max)(?:[ \t]{0,2}+,[ \t]{0,2}+[0-9]{1,3}+)?[ \t]{0,2}+\))?"
+)
 _PLACEHOLDER_WORDS = frozenset(
     {"redacted", "[redacted]", "***redacted***", "[filtered]", "filtered", "masked", "hidden"}
     | {"none", "null", "nil", "n/a", "tbd", "todo"}
@@ -130,7 +156,7 @@ def is_reference(
     if (
         reference_problem(value, schemes) is None
         or _INTERPOLATION.fullmatch(value) is not None
-        or _STORE_REFERENCE.fullmatch(value) is not None
+        or STORE_REFERENCE.fullmatch(value) is not None
         or _template_reference(value)
     ):
         return True
@@ -160,14 +186,20 @@ def _template_reference(value: str) -> bool:
 
 
 def is_placeholder(value: str) -> bool:
-    """Empty, a mask (``***``, ``xxxx``), a word that stands for a removed value, a
-    credential's own name (``password``), or documentation's stand-in spelled only with
-    placeholder words (``your-api-key-here``, ``changeme``). Matched on the whole value: a real
+    """Empty, a mask (``***``, ``xxxx``, ``XXXX-XXXX``), a token's prefix and a mask
+    (``sk-...``), a word that stands for a removed value, a credential's own name
+    (``password``), AWS's documented example keys, a SQL data type (``varchar(255)``), or
+    documentation's stand-in spelled only with placeholder words (``your-api-key-here``,
+    ``changeme``). Matched on the whole value: a real
     password beside such a word (``changeme-Wq7vLp2x``) is not a placeholder."""
     value = value.strip()
     return (
         not value
         or _MASK.fullmatch(value) is not None
+        or _MASK_GROUPS.fullmatch(value) is not None
+        or _MASKED_TOKEN.fullmatch(value) is not None
+        or value in _AWS_EXAMPLES
+        or _SQL_TYPE.fullmatch(value) is not None
         or value.lower() in _PLACEHOLDER_WORDS
         or _placeholder_phrase(value)
     )

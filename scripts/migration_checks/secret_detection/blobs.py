@@ -1,0 +1,67 @@
+"""Base64 that the engine reports for its entropy and that decodes to what no credential is: a
+file of a known binary format (an image in a notebook's output, a gzip test fixture, an Avro
+container), or a JSON document (an in-toto statement, a cosign payload, an Avro schema).
+
+Either may carry text, so ``decoded_text`` gives the text inside (a binary's printable runs, a
+gzip or zlib stream's content as well, the JSON as it is), for the caller to scan as if it were
+written out: the blob is not a secret only when that text holds none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+
+# The first bytes of each format (PNG, GIF, JPEG, WebP, PDF, ZIP, gzip, Avro object container,
+# Parquet); zlib streams are told by their two-byte header.
+_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"RIFF",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\x1f\x8b\x08",
+    b"Obj\x01",
+    b"PAR1",
+)
+_ZLIB_HEADS = frozenset({b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda"})
+_GZIP = b"\x1f\x8b\x08"
+_RUN = re.compile(rb"[\x20-\x7e\t]{6,}+")
+_MAX_TEXT = 1 << 20  # inflated bytes read from one stream: a zip bomb stops here
+
+
+def _inflated(data: bytes) -> bytes:
+    """What a gzip or zlib stream inflates to, as far as it goes (a line may hold part of it)."""
+    wbits = 31 if data.startswith(_GZIP) else 15
+    inflater = zlib.decompressobj(wbits)
+    try:
+        return inflater.decompress(data, _MAX_TEXT)
+    except zlib.error:
+        return b""
+
+
+def _runs(data: bytes) -> list[str]:
+    return [run.decode("ascii") for run in _RUN.findall(data)]
+
+
+def binary_format(data: bytes) -> bool:
+    return data.startswith(_MAGIC) or data[:2] in _ZLIB_HEADS
+
+
+def decoded_text(data: bytes) -> tuple[str, str] | None:
+    """(a file name for its kind, the text) that ``data``, a base64 value's bytes, holds when
+    it is a known binary format or a JSON document; None when it is neither."""
+    if binary_format(data):
+        runs = _runs(data)
+        if data.startswith(_GZIP) or data[:2] in _ZLIB_HEADS:
+            runs += _runs(_inflated(data))
+        return "decoded.txt", "\n".join(runs)
+    try:
+        text = data.decode("utf-8")
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return ("decoded.json", text) if isinstance(document, dict | list) else None
