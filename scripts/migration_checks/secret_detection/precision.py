@@ -35,6 +35,8 @@ from migration_checks.secret_detection.references import (
     STORE_REFERENCE,
     VAULT_ANNOTATION,
     credential_key,
+    is_placeholder,
+    is_reference,
     key_words,
     not_a_secret,
 )
@@ -355,7 +357,8 @@ _KTY = re.compile(r"[\"']?kty[\"']?[ \t]*:")
 # -- identifiers that services return -------------------------------------------------------------
 # Trace and request identifiers under the keys that name them, with their lengths: W3C trace
 # context and OpenTelemetry (16-byte trace, 8-byte span ids, in hex), request ids (hex), and
-# S3's extended request id (x-amz-id-2, HostId: base64 of 56 bytes).
+# S3's extended request id (x-amz-id-2, HostId: base64 of 48 to 64 bytes; an AWS secret key
+# is 30).
 _ID_TAILS: dict[tuple[str, ...], frozenset[int]] = {
     ("trace", "id"): frozenset({32}),
     ("span", "id"): frozenset({16}),
@@ -365,6 +368,7 @@ _ID_TAILS: dict[tuple[str, ...], frozenset[int]] = {
     ("correlation", "id"): frozenset({16, 32}),
 }
 _BASE64_ID_TAILS = (("host", "id"), ("amz", "id", "2"))
+_BASE64_ID_BYTES = range(48, 65)
 _TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
@@ -380,7 +384,7 @@ def _service_identifier(key: str, value: str, line: str, at: int) -> bool:
         )
     if any(words[-len(tail) :] == tail for tail in _BASE64_ID_TAILS):
         decoded = decode_base64(value)
-        return decoded is not None and len(decoded) == 56
+        return decoded is not None and len(decoded) in _BASE64_ID_BYTES
     return False
 
 
@@ -513,26 +517,27 @@ _BLOCK_SCALAR = re.compile(r"[^#\n]*:[ \t]*[|>][-+0-9]{0,2}+[ \t]*(?:#[^\n]*+)?\
 _MAX_DEPTH = 2  # base64 JSON inside base64 JSON: judged twice at most
 
 
-def _locate(value: str, number: int, lines: Lines) -> tuple[int, str, int]:
-    """Where the find is: (line number, its text, column), or column -1. The engine reads a
-    YAML block scalar on its key's line, and may keep a quote's escape at the end of a value
-    (``see 1Password item \\``); the value is then looked for in the block, or without it."""
+def _locate(value: str, number: int, lines: Lines) -> tuple[int, str, int, str]:
+    """Where the find is: (line number, its text, column, the value as written there), or
+    column -1. The engine reads a YAML block scalar on its key's line, and may keep a quote's
+    escape at the end of a value (``see 1Password item \\``); the value is then looked for in
+    the block, or without it."""
     line = lines(number)
     for text in (value, value.rstrip("\\")):
         at = line.find(text) if text else -1
         if at >= 0:
-            return number, line, at
-    if _BLOCK_SCALAR.match(line):
+            return number, line, at, text
+    text = value.rstrip("\\")
+    if text and _BLOCK_SCALAR.match(line):
         indent = len(line) - len(line.lstrip(" "))
-        text = value.rstrip("\\")
         for n in range(number + 1, number + _BLOCK_LINES):
             below = lines(n)
             if below.strip() and len(below) - len(below.lstrip(" ")) <= indent:
                 break
-            at = below.find(text) if text else -1
+            at = below.find(text)
             if at >= 0:
-                return n, below, at
-    return number, line, -1
+                return n, below, at, text
+    return number, line, -1, value
 
 
 def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0) -> bool:
@@ -546,7 +551,7 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0
         line = lines(number)
         at = line.find(value)
         return _prefixed_filler(line, value) or (at >= 0 and _in_public_text(line, at, value))
-    number, line, at = _locate(value, number, lines)
+    number, line, at, value = _locate(value, number, lines)
     if kind == "Basic Auth Credentials":  # the password of user information: ":<value>@"
         at = line.find(f":{value}@") + 1 or at
     if at < 0:
@@ -603,19 +608,81 @@ def _judged_by_key(
             return True  # GitHub Actions: pass the caller's secrets to a reusable workflow
         if not credential_key(key) and _IDENTIFIER.fullmatch(value):
             return True
-        if _names_k8s_secret(key, value):
+        if _names_k8s_secret(key, value) or _word_for_a_token(key, value):
             return True
     return False
 
 
+# Tokens and API keys are issued, never chosen: random characters, digits among them. A plain
+# lower-case word or two (token: incremental) under such a key is a setting's value; a password
+# or a secret, which people choose, is not judged so.
+_ISSUED_WORDS = frozenset({"token", "tokens", "apikey", "key", "keys"})
+_PLAIN_WORDS = re.compile(r"[a-z]{2,12}+(?:[_-][a-z]{2,12}+){0,2}+")
+
+
+def _word_for_a_token(key: str, value: str) -> bool:
+    words = key_words(key)
+    return bool(words) and words[-1] in _ISSUED_WORDS and _PLAIN_WORDS.fullmatch(value) is not None
+
+
+# -- our own rules' finds -------------------------------------------------------------------------
+_SQL_FILES = (".sql", ".psql", ".pgsql")
+_PSQL_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}+")
+# A SQL literal built by a template or a host language: the literal's quote, the host string's
+# quote and a concatenation of a name or a call of one (env_var('X'), var("x")), never of a
+# literal value: PASSWORD = '" ~ env_var('PW') ~ "'.
+_CONCATENATED = re.compile(
+    r"'(?P<q>[\"'])[ \t]{0,4}+(?:~|\+|\|\|)[ \t]{0,4}+[A-Za-z_][A-Za-z0-9_.]{0,64}+"
+    r"(?:\([ \t]{0,4}+(?:'[A-Za-z0-9_./-]{0,128}+'|\"[A-Za-z0-9_./-]{0,128}+\")?[ \t]{0,4}+\))?"
+    r"[ \t]{0,4}+(?:~|\+|\|\|)[ \t]{0,4}+(?P=q)'"
+)
+_QUERY_PARAMETER = re.compile(r"&[A-Za-z0-9_.-]{1,64}+=[^&\s]{0,256}+")
+
+
+def own_false_alarm(path: str, value: str, line: str, at: int) -> bool:
+    """Whether a find of our token, URL or statement rules (``value`` at column ``at`` of
+    ``line``) is a placeholder, a psql variable (``PASSWORD :'new_password'``), a literal a
+    template builds from a variable, or a reference that a URL's next parameter follows."""
+    if is_placeholder(value):
+        return True
+    if path.lower().endswith(_SQL_FILES) and line[max(0, at - 2) : at] in (":'", ':"'):
+        return _PSQL_VARIABLE.fullmatch(value) is not None
+    if at > 0 and _CONCATENATED.match(line, at - 1) is not None:
+        return True
+    return _reference_then_parameters(value)
+
+
+def _reference_then_parameters(value: str) -> bool:
+    """``${DB_PASSWORD}&ssl=true``: in a URL's query the password ends at "&"; what follows is
+    other parameters, none of them a credential's."""
+    head, amp, rest = value.partition("&")
+    if not amp or not is_reference(head):
+        return False
+    parameters = list(_QUERY_PARAMETER.finditer(amp + rest))
+    if "".join(p.group() for p in parameters) != amp + rest:
+        return False
+    names = (p.group()[1 : p.group().index("=")] for p in parameters)
+    return not any(credential_key(name) or name.lower() in ("pwd", "pass") for name in names)
+
+
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_.-]{1,512}+")
+
+
 def _prefixed_filler(line: str, value: str) -> bool:
     """A vendor's token written as documentation fills one in: its prefix, then one character
-    repeated (``sk_live_AAAA...``, ``ghp_XXXX...``), or glued to a word before it
-    (``xsk_live_...``: a word that ends in "sk", not a key)."""
+    repeated (``sk_live_AAAA...``, ``ghp_XXXX...``) or a mask (``ghp_...``), or glued to a word
+    before it (``xsk_live_...``: a word that ends in "sk", not a key). The token is read from
+    the line, as the engine may give only its prefix (GitHub's plugin: ``ghp``)."""
     at = line.find(value)
+    if at < 0:
+        return False
     if at > 0 and line[at - 1] in _WORD_BEFORE and value[:1].islower():
         return True
-    body = _TOKEN_BODY.fullmatch(value)
+    run = _TOKEN_RUN.match(line, at)
+    token = run.group() if run is not None else value
+    if is_placeholder(token):
+        return True
+    body = _TOKEN_BODY.fullmatch(token)
     return body is not None and len(set(body.group("rest"))) == 1
 
 

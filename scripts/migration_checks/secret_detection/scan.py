@@ -28,7 +28,7 @@ from migration_checks.secret_detection.decoding import (
 from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
-from migration_checks.secret_detection.precision import false_alarm
+from migration_checks.secret_detection.precision import false_alarm, own_false_alarm
 from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
@@ -189,8 +189,10 @@ def scan_text(
         token_secrets(text, folded),
         statement_secrets(path, text, folded, structured=structured, schemes=options.schemes),
     ):
-        hashed = _hash(found.value)
         line, column = lines.position(found.offset)
+        if own_false_alarm(path, found.value, lines[line], column - 1):
+            continue
+        hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
     # Lines with escapes (``\u0041KIA...``), scanned once more as read: what is found there
     # only is reported at its line, at the column of the file where its text begins.
@@ -220,10 +222,13 @@ def scan_text(
             for where, key, value in credential_values(
                 parsed.data, options.extra_keys, options.schemes
             ):
-                if value in known:
+                location = parsed.at(pointer(*where))
+                # a value under a credential's key: judged as the keyword plugin's finds are
+                if value in known or false_alarm(
+                    KEYWORD_TYPE, value, location.line, lines.__getitem__
+                ):
                     continue
                 hashed = _hash(value)
-                location = parsed.at(pointer(*where))
                 own.setdefault(
                     (location.line, hashed),
                     Hit(CREDENTIAL_VALUE, path, location.line, location.column, hashed, key=key),
