@@ -551,6 +551,8 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0
         line = lines(number)
         at = line.find(value)
         return _prefixed_filler(line, value) or (at >= 0 and _in_public_text(line, at, value))
+    if kind == KEYWORD and _continues_a_fetch(value, number, lines):
+        return True
     number, line, at, value = _locate(value, number, lines)
     if kind == "Basic Auth Credentials":  # the password of user information: ":<value>@"
         at = line.find(f":{value}@") + 1 or at
@@ -582,6 +584,24 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0
     user = _url_user(line, at)
     at_sign = line[at + len(value) : at + len(value) + 1] == "@"
     return user is not None and at_sign and stand_in_url_password(user, value)
+
+
+_FETCH_ASSIGNMENT = re.compile(
+    r"[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]{0,64}+=(?P<value>\$\([^()`$\n]{1,512}+\))[ \t]*\\\Z"
+)
+_COMMAND_LINE = re.compile(r"[ \t]*[a-z][a-z0-9_.-]{0,64}+[ \t]+-[^\n]*+")
+
+
+def _continues_a_fetch(value: str, number: int, lines: Lines) -> bool:
+    """A shell line continued after ``PGPASSWORD=$(vault kv get ...) \\``, that the engine's
+    INI reading takes for the rest of PGPASSWORD's value: the assignment fetches the secret
+    from a store at run time, and the continued line is a command with options (``psql -h
+    ...``), where the find is."""
+    line = lines(number)
+    if number < 2 or value.rstrip("\\").strip() not in line or not _COMMAND_LINE.fullmatch(line):
+        return False
+    above = _FETCH_ASSIGNMENT.fullmatch(lines(number - 1))
+    return above is not None and is_reference(above["value"])
 
 
 def _in_public_text(line: str, at: int, value: str) -> bool:

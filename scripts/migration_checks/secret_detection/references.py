@@ -172,7 +172,8 @@ def is_reference(
 
 def _template_reference(value: str) -> bool:
     """``{{ env_var('X') }}``, ``{{ .Data.password }}``, ``{{ var("x") | int }}``: a template
-    expression with at most one string literal, a name (a second, a default, must be empty)."""
+    expression with at most one string literal, a name (a second, a default, must be empty, or
+    a secret's path when the variable names a name or a path)."""
     template = _TEMPLATE.fullmatch(value)
     if template is None:
         return False
@@ -180,9 +181,16 @@ def _template_reference(value: str) -> bool:
         m.group(1) if m.group(1) is not None else m.group(2)
         for m in _STRING_LITERAL.finditer(template["body"])
     ]
-    if len(literals) > 2 or (len(literals) == 2 and literals[1]):
+    if len(literals) > 2:
         return False
+    if len(literals) == 2 and literals[1]:
+        # env_var('CRM_SECRET_NAME', 'crm/readonly'): a variable that holds a secret's name or
+        # path, whose default is one too (lower-case segments): a name is not a credential.
+        return names_a_property(literals[0]) and _LOWER_PATH.fullmatch(literals[1]) is not None
     return all(_NAME_LIKE.fullmatch(literal) for literal in literals)
+
+
+_LOWER_PATH = re.compile(r"[a-z0-9_.-]{1,64}+(?:/[a-z0-9_.-]{1,64}+){1,8}+")
 
 
 def is_placeholder(value: str) -> bool:

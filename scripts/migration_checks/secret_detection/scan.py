@@ -223,10 +223,7 @@ def scan_text(
                 parsed.data, options.extra_keys, options.schemes
             ):
                 location = parsed.at(pointer(*where))
-                # a value under a credential's key: judged as the keyword plugin's finds are
-                if value in known or false_alarm(
-                    KEYWORD_TYPE, value, location.line, lines.__getitem__
-                ):
+                if value in known or _judged_as_keyword(value, location.line, lines):
                     continue
                 hashed = _hash(value)
                 own.setdefault(
@@ -243,6 +240,12 @@ def scan_text(
         if hit.hashed_secret not in engine_hashes and hit.line not in engine_lines
     )
     return sorted(hits, key=lambda h: (h.line or 0, h.column or 0, h.kind))
+
+
+def _judged_as_keyword(value: str, line: int | None, lines: _Lines) -> bool:
+    """A value under a credential's key is what the keyword plugin finds: the same places and
+    shapes make it a false alarm."""
+    return line is not None and false_alarm(KEYWORD_TYPE, value, line, lines.__getitem__)
 
 
 def _shadow_text(renderings: dict[int, Unescaped]) -> str:
