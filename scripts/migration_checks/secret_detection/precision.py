@@ -330,7 +330,7 @@ _JWK_PUBLIC = {
     "y": frozenset({32, 48, 66}),
     "n": frozenset(range(128, 1025)),
 }
-_JWK_LINES = 20
+_JWK_WINDOW = 4096  # characters of the object around the member looked at, either side
 
 
 def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
@@ -340,15 +340,21 @@ def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
     decoded = decode_base64(value) if sizes else None
     if sizes is None or decoded is None or len(decoded) not in sizes:
         return False
-    before = "\n".join(lines(n) for n in range(max(1, number - _JWK_LINES), number + 1))
-    after = "\n".join(lines(n) for n in range(number, number + _JWK_LINES))
-    at = before.rfind(value)
-    opened = before.rfind("{", 0, at)
-    closed = after.find("}", after.find(value))
-    if at < 0 or opened < 0 or closed < 0:
+    line = lines(number)
+    at = line.find(value)
+    before, after = line[max(0, at - _JWK_WINDOW) : at], line[at : at + len(value) + _JWK_WINDOW]
+    n = number
+    while "{" not in before and len(before) < _JWK_WINDOW and n > 1:
+        n -= 1
+        before = lines(n)[-_JWK_WINDOW:] + "\n" + before
+    n = number
+    while "}" not in after and len(after) < 2 * _JWK_WINDOW and lines(n + 1):
+        n += 1
+        after += "\n" + lines(n)[:_JWK_WINDOW]
+    opened, closed = before.rfind("{"), after.find("}")
+    if opened < 0 or closed < 0:
         return False
-    member = before[opened:at] + after[after.find(value) : closed]
-    return _KTY.search(member) is not None
+    return _KTY.search(before[opened:] + after[:closed]) is not None
 
 
 _KTY = re.compile(r"[\"']?kty[\"']?[ \t]*:")
@@ -399,7 +405,7 @@ _SOPS_MIN_TEXT = 6  # a plain text this long written as "data" would be printabl
 
 
 def _sops_value(line: str, at: int, value: str) -> bool:
-    start = line.rfind("ENC[", 0, at + 4)
+    start = line.rfind("ENC[", max(0, at - 4096), at + 4)
     found = _SOPS_VALUE.match(line, start) if start >= 0 else None
     if found is None or at + len(value) > found.end():
         return False
@@ -491,7 +497,7 @@ _PROSE_WORD = re.compile(
 def _points_to_manager(line: str, at: int) -> bool:
     """Whether the text after a credential word (``Password: see 1Password item "Admin"``) says
     where the password is kept, in words only: nothing with a digit or a symbol could be one."""
-    key_end = line.rfind(":", 0, at + 1)
+    key_end = line.rfind(":", max(0, at - 64), at + 1)
     pointer = _MANAGER_POINTER.match(line, key_end + 1) if key_end >= 0 else None
     if pointer is None:
         return False
