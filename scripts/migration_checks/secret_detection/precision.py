@@ -330,6 +330,7 @@ _JWK_PUBLIC = {
     "y": frozenset({32, 48, 66}),
     "n": frozenset(range(128, 1025)),
 }
+_JWK_LINES = 20  # keys of a YAML mapping looked at, either side
 _JWK_WINDOW = 4096  # characters of the object around the member looked at, either side
 
 
@@ -352,9 +353,37 @@ def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
         n += 1
         after += "\n" + lines(n)[:_JWK_WINDOW]
     opened, closed = before.rfind("{"), after.find("}")
-    if opened < 0 or closed < 0:
+    if opened >= 0 and closed >= 0:
+        return _KTY.search(before[opened:] + after[:closed]) is not None
+    return _yaml_sibling(lines, number, "kty")
+
+
+_YAML_KEY = re.compile(r"(?P<indent>[ \t]*(?:-[ \t]+)?)(?P<key>[A-Za-z0-9_\"'-]{1,64}+)[ \t]*:")
+
+
+def _yaml_sibling(lines: Lines, number: int, name: str) -> bool:
+    """Whether the YAML mapping that holds line ``number``'s key also has the key ``name``:
+    the lines above and below at the same indentation, up to the mapping's ends (a line less
+    indented, or a list item's dash)."""
+    own = _YAML_KEY.match(lines(number))
+    if own is None:
         return False
-    return _KTY.search(before[opened:] + after[:closed]) is not None
+    column = len(own["indent"])
+    starts_item = own["indent"].strip().startswith("-")
+    for step in (-1, 1):
+        n = number + step
+        if step < 0 and starts_item:
+            continue
+        for _ in range(_JWK_LINES):
+            sibling = _YAML_KEY.match(lines(n))
+            if sibling is None or len(sibling["indent"]) != column:
+                break
+            if sibling["key"].strip("\"'") == name:
+                return True
+            if sibling["indent"].strip().startswith("-"):
+                break  # the first key of this list item: nothing above belongs to it
+            n += step
+    return False
 
 
 _KTY = re.compile(r"[\"']?kty[\"']?[ \t]*:")
@@ -669,7 +698,7 @@ def own_false_alarm(path: str, value: str, line: str, at: int) -> bool:
     """Whether a find of our token, URL or statement rules (``value`` at column ``at`` of
     ``line``) is a placeholder, a psql variable (``PASSWORD :'new_password'``), a literal a
     template builds from a variable, or a reference that a URL's next parameter follows."""
-    if is_placeholder(value):
+    if is_placeholder(value) or _sops_value(line, at, value):
         return True
     if path.lower().endswith(_SQL_FILES) and line[max(0, at - 2) : at] in (":'", ':"'):
         return _PSQL_VARIABLE.fullmatch(value) is not None

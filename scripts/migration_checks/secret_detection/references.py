@@ -303,10 +303,42 @@ STORE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)++")
 EXTERNAL_SECRET_KEYS = frozenset({"secretKey", "key", "property"})
 
 
+# The Secrets Store CSI driver's providers list the secrets to mount (``objects``, ``secrets``:
+# YAML in a string) by these keys; each value names a secret, a version or a file, with
+# characters of a name, a path or an ARN.
+_MOUNT_KEYS = frozenset(
+    {
+        "objectName", "objectType", "objectAlias", "objectVersion", "objectVersionLabel",
+        "objectFormat", "objectEncoding", "resourceName", "path", "fileName", "filePermission",
+        "jmesPath", "array", "mode",
+    }
+)  # fmt: skip
+_MOUNT_LINE = re.compile(
+    r"[ \t]*+(?:-[ \t]*+)?(?:(?P<key>[A-Za-z]{1,32}+):)?[ \t]*+"
+    r"(?P<value>\|[-+]?|\"[A-Za-z0-9_./:@*-]{0,512}+\"|[A-Za-z0-9_./:@*-]{0,512}+)[ \t]*+"
+)
+
+
+def _names_mounted_secrets(value: str) -> bool:
+    """Whether a SecretProviderClass parameter's text is only lines of its mount keys with
+    name-like values (a value written there with any other key is reported)."""
+    for line in value.splitlines():
+        found = _MOUNT_LINE.fullmatch(line)
+        if found is None:
+            return False
+        key = found["key"]
+        if key is None and found["value"] not in ("", "|", "|-", "|+"):
+            return False
+        if key is not None and key not in _MOUNT_KEYS:
+            return False
+    return True
+
+
 def reference_place(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
     """Whether the value at ``path`` of parsed data names a secret elsewhere, by its place: in
     an External Secrets Operator resource (``apiVersion: external-secrets.io/...``), the
-    ``secretKey`` of a ``spec.data`` item or a value of its ``remoteRef``; a Vault Agent
+    ``secretKey`` of a ``spec.data`` item or a value of its ``remoteRef``; a SecretProviderClass's
+    list of secrets to mount (``spec.parameters``), by name; a Vault Agent
     ``vault.hashicorp.com/agent-inject-secret-<name>`` annotation whose value is a Vault path."""
     if not isinstance(value, str) or not path:
         return False
@@ -319,6 +351,8 @@ def reference_place(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
         root, rest = data[path[0]], path[1:]
     if not isinstance(root, dict):
         return False
+    if root.get("kind") == "SecretProviderClass" and rest[:2] == ("spec", "parameters"):
+        return _names_mounted_secrets(value)
     api = root.get("apiVersion")
     if not (isinstance(api, str) and api.startswith(_EXTERNAL_SECRETS_API)):
         return False

@@ -70,6 +70,18 @@ NOT_FOUND = [
         "jwk.json",
         f'{{\n  "kty": "RSA",\n  "e": "AQAB",\n  "n": "{b64url(RANDOM[:256])}"\n}}\n',
     ),
+    (
+        "JWK, YAML",
+        "jwks.yaml",
+        f"keys:\n  - kty: EC\n    crv: P-256\n    x: {b64url(RANDOM[:32])}\n    y: {b64url(RANDOM[32:64])}\n",
+    ),
+    (
+        "SecretProviderClass",
+        "spc.yaml",
+        "kind: SecretProviderClass\nspec:\n  parameters:\n    secrets: |\n"
+        '      - resourceName: "projects/p/secrets/db/versions/latest"\n        path: "db-password"\n',
+    ),
+    ("SOPS dotenv", ".env.enc", f"DB_PASSWORD={sops(RANDOM[:20])}\n"),
     ("trace ids", "t.json", f'{{"traceId": "{HEX32}", "spanId": "{HEX64[:16]}"}}\n'),
     ("traceparent", "h.txt", f"traceparent: 00-{HEX32}-{HEX32[:16]}-01\n"),
     ("S3 host id", "e.json", f'{{"HostId": "{b64(RANDOM[:56])}"}}\n'),
@@ -158,6 +170,19 @@ STILL_FOUND = [
         b64url(RANDOM[32:64]),
     ),
     ("x without a kty", "c.json", f'{{"x": "{b64url(RANDOM[:32])}"}}\n', b64url(RANDOM[:32])),
+    (
+        "JWK x, YAML without a kty",
+        "c.yaml",
+        f"keys:\n  - kind: EC\n    x: {b64url(RANDOM[:32])}\n",
+        b64url(RANDOM[:32]),
+    ),
+    (
+        "SecretProviderClass, another key",
+        "spc.yaml",
+        "kind: SecretProviderClass\nspec:\n  parameters:\n    secrets: |\n"
+        f'      - resourceName: "projects/p/secrets/db"\n        password: "{R}"\n',
+        "secrets:",
+    ),
     ("trace key, AWS secret shape", "t.json", f'{{"traceId": "{SECRET40}"}}\n', SECRET40),
     ("host id, AWS secret shape", "e.json", f'{{"HostId": "{SECRET40}"}}\n', SECRET40),
     ("SOPS shape, plain data", "s.enc.yaml", f"db:\n  password: {sops(R.encode())}\n", "password"),
