@@ -16,7 +16,20 @@ a place is still reported (the tests show one for each rule).
 - *Documentation*: a private-key block whose body is elided or base64 of plain text
   (``-----BEGIN PRIVATE KEY-----\\n...\\n-----END``), a URL whose password is a stand-in
   (``user:password@localhost``) or its user name again (``postgres:postgres@``), a prefixed
-  token made of one repeated character (``sk_live_AAAA...``) or glued to a word before it.
+  token made of one repeated character (``sk_live_AAAA...``) or a mask, or glued to a word
+  before it; prose that says which password manager holds the password.
+- *Identifiers services return*: trace, span and request ids of their exact lengths under the
+  keys that name them; a JSON Web Key's public members (``x``, ``y``, ``n`` beside ``kty``).
+- *Ciphertext*: SOPS values (``ENC[AES256_GCM,...]``), SealedSecret ``encryptedData``, age
+  recipients.
+- *Encoded data*: base64 of a binary format or of a JSON document (``blobs``), judged by the
+  text inside it, scanned as a file would be.
+- *Our own rules' finds* (``own_false_alarm``): placeholders, psql variables, SQL literals a
+  template builds from a variable, a reference followed by a URL's other parameters.
+
+Only the engine's entropy and keyword finds (and our credential values, judged as keyword finds)
+are judged by place: a credential's own format (``AKIA...``, ``ghp_...``) under any key or in any
+syntax stays reported. docs/secrets-rules.md says, for each rule, why it cannot hide a secret.
 """
 
 from __future__ import annotations
