@@ -4,7 +4,8 @@ container), or a JSON document (an in-toto statement, a cosign payload, an Avro 
 
 Either may carry text, so ``decoded_text`` gives the text inside (a binary's printable runs, a
 gzip or zlib stream's content as well, the JSON as it is), for the caller to scan as if it were
-written out: the blob is not a secret only when that text holds none.
+written out: the blob is not a secret only when that text holds none. A stream that inflates
+more than text does (a zip bomb) is not judged: it stays reported.
 """
 
 from __future__ import annotations
@@ -30,20 +31,28 @@ _MAGIC = (
 _ZLIB_HEADS = frozenset({b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda"})
 _GZIP = b"\x1f\x8b\x08"
 _RUN = re.compile(rb"[\x20-\x7e\t]{6,}+")
-_MAX_TEXT = 1 << 20  # inflated bytes read from one stream: a zip bomb stops here
+# Inflated bytes read from one stream, per byte of it and in all: text compresses a few times
+# over, and a stream that inflates further (a zip bomb) is not judged, so that the text scanned
+# stays proportional to the file.
+_INFLATION = 8
+_MAX_TEXT = 1 << 16
 
 
-def _inflated(data: bytes) -> bytes:
-    """What a gzip or zlib stream inflates to, as far as it goes (a line may hold part of it)."""
+def _inflated(data: bytes) -> bytes | None:
+    """What a gzip or zlib stream inflates to, as far as it goes (a line may hold part of it);
+    None when it inflates beyond the budget."""
     wbits = 31 if data.startswith(_GZIP) else 15
     inflater = zlib.decompressobj(wbits)
+    budget = min(_MAX_TEXT, _INFLATION * len(data))
     try:
-        return inflater.decompress(data, _MAX_TEXT)
+        text = inflater.decompress(data, budget)
     except zlib.error:
         return b""
+    return None if inflater.unconsumed_tail else text
 
 
-def _runs(data: bytes) -> list[str]:
+def printable_runs(data: bytes) -> list[str]:
+    """The runs of six or more printable ASCII characters in ``data``, as ``strings`` finds."""
     return [run.decode("ascii") for run in _RUN.findall(data)]
 
 
@@ -55,9 +64,12 @@ def decoded_text(data: bytes) -> tuple[str, str] | None:
     """(a file name for its kind, the text) that ``data``, a base64 value's bytes, holds when
     it is a known binary format or a JSON document; None when it is neither."""
     if binary_format(data):
-        runs = _runs(data)
+        runs = printable_runs(data)
         if data.startswith(_GZIP) or data[:2] in _ZLIB_HEADS:
-            runs += _runs(_inflated(data))
+            inflated = _inflated(data)
+            if inflated is None:
+                return None
+            runs += printable_runs(inflated)
         return "decoded.txt", "\n".join(runs)
     try:
         text = data.decode("utf-8")

@@ -39,7 +39,7 @@ import binascii
 import re
 from collections.abc import Callable
 
-from migration_checks.secret_detection.blobs import decoded_text
+from migration_checks.secret_detection.blobs import decoded_text, printable_runs
 from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
@@ -144,12 +144,12 @@ def _digest_under_key(key: str, value: str) -> bool:
     if any(word in ("password", "passwd", "secret", "token") for word in words):
         return False  # password_hash: a hash of a credential stays reported
     if _HEX.fullmatch(value):
-        return len(value) in _HEX_DIGEST_LENGTHS
+        return len(value) in _HEX_DIGEST_LENGTHS and opaque(bytes.fromhex(value))
     decoded = decode_base64(value)
     if decoded is None:
         return False
     algorithms = [_DIGEST_BYTES[word] for word in words if word in _DIGEST_BYTES]
-    return len(decoded) in (algorithms[-1:] or _ANY_DIGEST_BYTES)
+    return len(decoded) in (algorithms[-1:] or _ANY_DIGEST_BYTES) and opaque(decoded)
 
 
 def decode_base64(value: str) -> bytes | None:
@@ -203,10 +203,14 @@ def _public_key_shape(value: str) -> bool:
 
 def _signature_shape(value: str) -> bool:
     """A signature's length of bytes, in hex or base64."""
+    decoded = _hex_or_base64(value)
+    return decoded is not None and len(decoded) in _SIGNATURE_BYTES and opaque(decoded)
+
+
+def _hex_or_base64(value: str) -> bytes | None:
     if _HEX.fullmatch(value) and len(value) % 2 == 0:
-        return len(value) // 2 in _SIGNATURE_BYTES
-    decoded = decode_base64(value)
-    return decoded is not None and len(decoded) in _SIGNATURE_BYTES
+        return bytes.fromhex(value)
+    return decode_base64(value)
 
 
 def _names_signature(words: tuple[str, ...]) -> bool:
@@ -352,7 +356,7 @@ def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
     object that has a ``kty``, with that member's length."""
     sizes = _JWK_PUBLIC.get(key)
     decoded = decode_base64(value) if sizes else None
-    if sizes is None or decoded is None or len(decoded) not in sizes:
+    if sizes is None or decoded is None or len(decoded) not in sizes or not opaque(decoded):
         return False
     line = lines(number)
     at = line.find(value)
@@ -427,12 +431,13 @@ def _service_identifier(key: str, value: str, line: str, at: int) -> bool:
         span = _TRACEPARENT.search(line, start, at + len(value) + 36)
         return span is not None and span.start() <= at and at + len(value) <= span.end()
     if _HEX.fullmatch(value):
-        return any(
+        named = any(
             words[-len(tail) :] == tail and len(value) in sizes for tail, sizes in _ID_TAILS.items()
         )
+        return named and opaque(bytes.fromhex(value))
     if any(words[-len(tail) :] == tail for tail in _BASE64_ID_TAILS):
         decoded = decode_base64(value)
-        return decoded is not None and len(decoded) in _BASE64_ID_BYTES
+        return decoded is not None and len(decoded) in _BASE64_ID_BYTES and opaque(decoded)
     return False
 
 
@@ -455,7 +460,7 @@ def _sops_value(line: str, at: int, value: str) -> bool:
     if iv is None or tag is None or len(iv) != 32 or len(tag) != 16:
         return False
     data = _decode_prefix(found["data"])
-    return len(data) < _SOPS_MIN_TEXT or not printable(data)
+    return (len(data) < _SOPS_MIN_TEXT or not printable(data)) and opaque(data)
 
 
 def _decode_prefix(value: str) -> bytes:
@@ -478,7 +483,7 @@ _SEALED_MIN_BYTES = 64
 
 def _sealed_value(value: str, number: int, lines: Lines) -> bool:
     data = _decode_prefix(value)
-    if len(data) < _SEALED_MIN_BYTES or data[0] != 0x02 or printable(data):
+    if len(data) < _SEALED_MIN_BYTES or data[0] != 0x02 or not opaque(data):
         return False
     line = lines(number)
     indent = len(line) - len(line.lstrip(" "))
@@ -590,7 +595,10 @@ def _locate(value: str, number: int, lines: Lines) -> tuple[int, str, int, str]:
 
 def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0) -> bool:
     """Whether the engine's find ``value`` of type ``kind`` on line ``number`` of a file whose
-    lines ``lines`` gives is one of the places and shapes above, not a secret."""
+    lines ``lines`` gives is one of the places and shapes above, not a secret (text decoded from
+    a value is judged to ``_MAX_DEPTH``: below that, every find counts)."""
+    if depth >= _MAX_DEPTH:
+        return False
     if kind == "Private Key":
         line = lines(number)
         at = line.find(value)
@@ -621,7 +629,7 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0
         return True
     if kind in (KEYWORD, BASE64_ENTROPY) and _sealed_value(value, number, lines):
         return True
-    if kind == BASE64_ENTROPY and depth < _MAX_DEPTH and _harmless_blob(value, depth):
+    if kind == BASE64_ENTROPY and _harmless_blob(value, depth):
         return True
     if _in_public_text(line, at, value):
         return True
@@ -759,9 +767,20 @@ def _harmless_blob(value: str, depth: int) -> bool:
     judged as the engine and our token and statement rules would judge it written out."""
     data = decode_base64(value) or _decode_prefix(value)
     found = decoded_text(data) if data else None
-    if found is None:
-        return False
-    name, text = found
+    return found is not None and _clean_text(*found, depth)
+
+
+def opaque(data: bytes) -> bool:
+    """Whether bytes that a rule takes for a digest, a signature, a key's coordinate or
+    ciphertext hold no credential as text: random bytes have few long printable runs, and what
+    runs they have, scanned as a file's text, hold none (``0x02`` then ``AKIA...`` does)."""
+    runs = printable_runs(data)
+    return not runs or _clean_text("decoded.txt", "\n".join(runs), _MAX_DEPTH - 1)
+
+
+def _clean_text(name: str, text: str, depth: int) -> bool:
+    """Whether ``text`` (decoded from a value, named ``name`` for its kind) holds nothing that
+    our token and statement rules, or the engine less these precision rules, would report."""
     folded = fold(text)
     if next(token_secrets(text, folded), None) is not None:
         return False

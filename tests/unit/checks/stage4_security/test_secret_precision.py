@@ -44,6 +44,11 @@ URL_GZIP = gzip.compress(f"url=postgres://app:{R}@db/x\n".encode(), mtime=0)
 PNG_WITH_PASSWORD = PNG[:40] + f"\x00password={R}\x00".encode() + PNG[40:]
 
 
+# Credentials written as bytes inside a value of a rule's length: what random bytes never hold.
+AKIA_BYTES = b"\x00" + f"{AKIA} {SECRET40}".encode() + RANDOM[:2]  # 64 bytes
+PASSWORD_BYTES = f"\x00\x07password={R}!\x00".encode() + RANDOM[:200]
+
+
 def sops(data: bytes) -> str:
     return f"ENC[AES256_GCM,data:{b64(data)},iv:{SOPS_IV},tag:{SOPS_TAG},type:str]"
 
@@ -183,6 +188,22 @@ STILL_FOUND = [
         f'      - resourceName: "projects/p/secrets/db"\n        password: "{R}"\n',
         "secrets:",
     ),
+    ("signature of an AWS key's bytes", "s.yml", f"signature: {b64(AKIA_BYTES)}\n", "signature"),
+    ("sig of an AWS key's bytes, hex", "s.json", f'{{"sig": "{AKIA_BYTES.hex()}"}}\n', "sig"),
+    ("commit of a token's bytes", "p.yml", f"commit: {AKIA.encode().hex()}\n", "commit"),
+    (
+        "SealedSecret holding a password",
+        "s.yaml",
+        "kind: SealedSecret\nspec:\n  encryptedData:\n"
+        f"    password: {b64(bytes([2]) + PASSWORD_BYTES)}\n",
+        "password:",
+    ),
+    (
+        "SOPS data holding a password",
+        "s.enc.yaml",
+        f"db:\n  password: {sops(PASSWORD_BYTES[:40])}\n",
+        "password:",
+    ),
     ("trace key, AWS secret shape", "t.json", f'{{"traceId": "{SECRET40}"}}\n', SECRET40),
     ("host id, AWS secret shape", "e.json", f'{{"HostId": "{SECRET40}"}}\n', SECRET40),
     ("SOPS shape, plain data", "s.enc.yaml", f"db:\n  password: {sops(R.encode())}\n", "password"),
@@ -278,6 +299,11 @@ def test_a_secret_dressed_as_a_negative_place_is_still_found(
     hits = rules_tests.scan(path, text)
     line, _ = rules_tests.where(path, text, secret)
     assert line in {h.line for h in hits}, hits
+
+
+def test_a_stream_that_inflates_like_a_bomb_is_not_judged() -> None:
+    bomb = gzip.compress(b"A" * (1 << 22), mtime=0)
+    assert not precision._harmless_blob(b64(bomb), 0)
 
 
 def test_only_aws_documented_example_keys_pass() -> None:
