@@ -130,8 +130,9 @@ def _labelled_digest(line: str, at: int, value: str) -> bool:
         value = value[label.end() :]
     hex_length, b64_length = _DIGEST_LENGTHS[label.group(1).lower()]
     if _HEX.fullmatch(value):
-        return len(value) == hex_length
-    return _B64.fullmatch(value) is not None and len(value) == b64_length
+        return len(value) == hex_length and opaque(bytes.fromhex(value))
+    decoded = decode_base64(value) if len(value) == b64_length else None
+    return decoded is not None and opaque(decoded)
 
 
 def _digest_under_key(key: str, value: str) -> bool:
@@ -222,7 +223,8 @@ def _names_signature(words: tuple[str, ...]) -> bool:
 def _public_under_key(key: str, value: str) -> bool:
     words = tuple(key_words(key))
     if any(words[-len(tail) :] == tail for tail in _PUBLIC_KEY_WORDS):
-        return _public_key_shape(value)
+        decoded = _hex_or_base64(value)
+        return _public_key_shape(value) and decoded is not None and opaque(decoded)
     if words and words[-1] in _RECIPIENT_WORDS:
         return _AGE_RECIPIENT.fullmatch(value) is not None
     return _names_signature(words) and _signature_shape(value)
@@ -692,13 +694,17 @@ def _judged_by_key(
 # Tokens and API keys are issued, never chosen: random characters, digits among them. A plain
 # lower-case word or two (token: incremental) under such a key is a setting's value; a password
 # or a secret, which people choose, is not judged so.
-_ISSUED_WORDS = frozenset({"token", "tokens", "apikey", "key", "keys"})
+_ISSUED_WORDS = frozenset({"token", "tokens", "apikey", "apikeys"})
+_ISSUED_TAILS = (("api", "key"), ("api", "keys"), ("access", "key"))  # not secret_key: chosen
 _PLAIN_WORDS = re.compile(r"[a-z]{2,12}+(?:[_-][a-z]{2,12}+){0,2}+")
 
 
 def _word_for_a_token(key: str, value: str) -> bool:
-    words = key_words(key)
-    return bool(words) and words[-1] in _ISSUED_WORDS and _PLAIN_WORDS.fullmatch(value) is not None
+    words = tuple(key_words(key))
+    issued = bool(words) and (
+        words[-1] in _ISSUED_WORDS or any(words[-2:] == tail for tail in _ISSUED_TAILS)
+    )
+    return issued and _PLAIN_WORDS.fullmatch(value) is not None
 
 
 # -- our own rules' finds -------------------------------------------------------------------------

@@ -71,7 +71,7 @@ _MASK = re.compile(r"\*+|[xX]+|•+|\.+|…+|-+|_+|#+")
 # Groups of mask characters (XXXX-XXXX-XXXX, ****-****), and a token's vendor prefix followed by
 # a mask (sk-..., sk-ant-..., ghp_XXXX..., xoxb-<token>): nothing in either but the prefix, a
 # lower-case word that every such token starts with, and characters that stand for the rest.
-_MASK_RUN = r"(?:\*{2,}+|[xX]{2,}+|•{2,}+|\.{3,}+|…++|#{2,}+|<[^<>\n]{0,64}+>)"
+_MASK_RUN = r"(?:\*{2,}+|[xX]{2,}+|•{2,}+|\.{3,}+|…++|#{2,}+|<[a-z _-]{1,40}+>)"
 _MASK_GROUPS = re.compile(rf"{_MASK_RUN}(?:[-_ ]{_MASK_RUN})++")
 _MASKED_TOKEN = re.compile(rf"[a-z][a-z0-9]{{0,9}}+(?:[-_][a-z]{{1,8}}+){{0,3}}?[-_.]{_MASK_RUN}")
 # The example key pair of AWS's documentation, exactly: detectors match their shape, and no

@@ -235,6 +235,8 @@ STILL_FOUND = [
     ("identifier under a password key", "c.py", f'DB_PASSWORD = "airflow/{R}"\n', R),
     ("token, not a word", "job.yml", f"token: {R}\n", R),
     ("password, a word", "job.yml", "password: incremental\n", "incremental"),
+    ("secret key, a word (chosen)", "settings.yml", "secret_key: mysecretkey\n", "mysecretkey"),
+    ("prefix and a bracketed token", "doc.md", f"OPENAI_API_KEY=sk-<{R}{R}>\n", "sk-"),
     ("masked prefix, real body", "doc.md", f"OPENAI_API_KEY=sk-{R}{R}{R}...\n", "sk-"),
     (
         "AWS example id, another secret",
