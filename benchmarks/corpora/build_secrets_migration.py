@@ -5836,6 +5836,89 @@ pos(
     "the password written out, and also kept in a manager",
 )
 
+# --- more syntaxes, found by trying each family's neighbours ---
+_CA_PEM = (
+    "-----BEGIN CERTIFICATE-----\n"
+    + "\n".join(textwrap.wrap(b64(b"\x30\x82\x02\x0a" + fake_bytes(520, "kube-ca")), 64))
+    + "\n-----END CERTIFICATE-----\n"
+)
+neg(
+    "base64_data",
+    "kubeconfig-ca-data",
+    "code/deploy/kubeconfig.yaml",
+    t(f"""
+    apiVersion: v1
+    kind: Config
+    clusters:
+      - name: prod
+        cluster:
+          server: https://k8s.internal:6443
+          certificate-authority-data: {b64(_CA_PEM.encode())}
+    """),
+    "a kubeconfig's CA certificate, base64 of a PEM file",
+)
+pos(
+    "beside_negative",
+    "base64-data--kubeconfig-client-key",
+    "code/deploy/kubeconfig-admin.yaml",
+    t(f"""
+    users:
+      - name: admin
+        user:
+          client-certificate-data: {b64(_CA_PEM.encode())}
+          client-key-data: {b64(pem("RSA PRIVATE KEY", "kube-client-key").encode())}
+    """),
+    "client-key-data",
+    "a kubeconfig's client key: base64 of a private key PEM",
+)
+neg(
+    "encrypted_value",
+    "sealed-secret-json",
+    "code/deploy/k8s/db-sealed.json",
+    json.dumps(
+        {
+            "apiVersion": "bitnami.com/v1alpha1",
+            "kind": "SealedSecret",
+            "metadata": {"name": "shop-db"},
+            "spec": {"encryptedData": {"password": sealed("sealed-json", 180)}},
+        },
+        indent=2,
+    )
+    + "\n",
+    "a SealedSecret written as JSON",
+)
+neg(
+    "encrypted_value",
+    "sops-pgp-fingerprint",
+    "code/deploy/.sops.yaml",
+    t(f"""
+    creation_rules:
+      - path_regex: secrets/.*
+        pgp: {fake("0123456789ABCDEF", 40, "sops-pgp")}
+    """),
+    "SOPS creation rules naming a PGP key by fingerprint",
+)
+neg(
+    "cloud_secret_ref",
+    "cloudformation-sub-resolve",
+    "code/cfn/loader.yaml",
+    t("""
+    Resources:
+      LoaderDb:
+        Type: AWS::RDS::DBInstance
+        Properties:
+          MasterUserPassword: !Sub '{{resolve:secretsmanager:${Env}/loader/db:SecretString:password}}'
+    """),
+    "a dynamic reference whose path interpolates a parameter",
+)
+neg(
+    "password_prose_no_value",
+    "vault-path-prose",
+    "runbooks/admin_console.md",
+    "The admin console password: see Vault path secret/data/admin-console\n",
+    "prose naming the Vault path that holds the password",
+)
+
 
 # =================================================================================================
 

@@ -1,6 +1,8 @@
 """Base64 that the engine reports for its entropy and that decodes to what no credential is: a
 file of a known binary format (an image in a notebook's output, a gzip test fixture, an Avro
-container), or a JSON document (an in-toto statement, a cosign payload, an Avro schema).
+container), a JSON document (an in-toto statement, a cosign payload, an Avro schema), or a PEM
+file (kubeconfig's certificate-authority-data) whose blocks are public (a private key block in
+it is the engine's "Private Key", and is reported).
 
 Either may carry text, so ``decoded_text`` gives the text inside (a binary's printable runs, a
 gzip or zlib stream's content as well, the JSON as it is), for the caller to scan as if it were
@@ -62,7 +64,7 @@ def binary_format(data: bytes) -> bool:
 
 def decoded_text(data: bytes) -> tuple[str, str] | None:
     """(a file name for its kind, the text) that ``data``, a base64 value's bytes, holds when
-    it is a known binary format or a JSON document; None when it is neither."""
+    it is a known binary format, a PEM file or a JSON document; None otherwise."""
     if binary_format(data):
         runs = printable_runs(data)
         if data.startswith(_GZIP) or data[:2] in _ZLIB_HEADS:
@@ -73,7 +75,12 @@ def decoded_text(data: bytes) -> tuple[str, str] | None:
         return "decoded.txt", "\n".join(runs)
     try:
         text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text.lstrip().startswith("-----BEGIN "):
+        return "decoded.txt", text  # kubeconfig's certificate-authority-data: a PEM file
+    try:
         document = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except (ValueError, RecursionError):
         return None
     return ("decoded.json", text) if isinstance(document, dict | list) else None

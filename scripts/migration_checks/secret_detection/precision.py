@@ -104,7 +104,7 @@ _DIGEST_WORDS = frozenset(
     {
         "sha", "sha1", "sha224", "sha256", "sha384", "sha512", "md5", "digest", "digests",
         "checksum", "checksums", "etag", "hash", "integrity", "revision", "rev", "commit",
-        "fingerprint", "oid", "sum", "ref", "keyid", "fp",
+        "fingerprint", "oid", "sum", "ref", "keyid", "fp", "pgp",
     }
 )  # fmt: skip
 # Keys whose last words name a content address: a key's id is its fingerprint (TUF, in-toto),
@@ -478,8 +478,8 @@ def printable(data: bytes) -> bool:
 # A SealedSecret's encryptedData value: the length of the RSA-encrypted session key (two bytes,
 # 512 for the controller's 4096-bit key: 0x02..) and then ciphertext. Base64 of any text starts
 # with a printable byte, never 0x02.
-_SEALED_API = re.compile(r"kind:[ \t]*[\"']?SealedSecret\b")
-_ENCRYPTED_DATA = re.compile(r"[ \t]*encryptedData:[ \t]*\Z")
+_SEALED_API = re.compile(r"[ \t]*[\"']?kind[\"']?:[ \t]*[\"']?SealedSecret\b")
+_ENCRYPTED_DATA = re.compile(r"[ \t]*[\"']?encryptedData[\"']?:[ \t]*\{?[ \t]*")  # YAML or JSON
 _SEALED_MIN_BYTES = 64
 
 
@@ -499,7 +499,7 @@ def _sealed_value(value: str, number: int, lines: Lines) -> bool:
             if _ENCRYPTED_DATA.fullmatch(above) is None:
                 return False
             parent = True
-        if parent and _SEALED_API.match(above):
+        if parent and _SEALED_API.match(above):  # kind is above its spec, in YAML and JSON
             return True
     return False
 
@@ -538,6 +538,8 @@ _MANAGER_POINTER = re.compile(
     r"(?:1password|vault|lastpass|bitwarden|keepass(?:xc)?|keeper|dashlane|passbolt|password"
     r" manager|secrets manager|key vault|cyberark|secret server)\b(?P<rest>[^\n]{0,200}+)\Z"
 )
+# ... or a store's path of such words: see Vault path secret/data/admin
+_PROSE_PATH = re.compile(r"[a-z_-]{1,64}+(?:/[a-z_-]{1,64}+){1,8}+[.,;]?")
 _PROSE_WORD = re.compile(
     "[\"'\u2018\u2019\u201c\u201d(]*+[A-Za-z]++[\"'\u2018\u2019\u201c\u201d),.:;!?]*+"
 )
@@ -550,7 +552,10 @@ def _points_to_manager(line: str, at: int) -> bool:
     pointer = _MANAGER_POINTER.match(line, key_end + 1) if key_end >= 0 else None
     if pointer is None:
         return False
-    return all(_PROSE_WORD.fullmatch(word) for word in pointer["rest"].split())
+    return all(
+        _PROSE_WORD.fullmatch(word) or _PROSE_PATH.fullmatch(word)
+        for word in pointer["rest"].split()
+    )
 
 
 # -- the rules together ---------------------------------------------------------------------------

@@ -60,7 +60,9 @@ STORE_REFERENCE = re.compile(
     r"(?:vault|awssm|gcpsm|azkv|secretsmanager|ssm):(?://)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+"
     rf"(?:{_FRAGMENT}(?:{_SELECTORS})?|{_SELECTORS}(?:{_FRAGMENT})?)?"
     r"|op://[A-Za-z0-9_. -]+(?:/[A-Za-z0-9_. -]+){2,3}+"  # 1Password
-    r"|\{\{resolve:(?:secretsmanager|ssm-secure|ssm):[A-Za-z0-9_./:+=@-]+\}\}"  # CloudFormation
+    # CloudFormation, its path may interpolate a parameter (!Sub '{{resolve:...:${Env}/db...}}')
+    r"|\{\{resolve:(?:secretsmanager|ssm-secure|ssm):"
+    r"(?:[A-Za-z0-9_./:+=@-]|\$\{[A-Za-z0-9_.:]{1,64}+\})++\}\}"
     r"|arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+"
     r"|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)(?:#[A-Za-z0-9_.-]+)?"
     r"|projects/[A-Za-z0-9_-]+/secrets/[A-Za-z0-9_-]+(?:/versions/(?:[0-9]+|latest))?"  # GCP

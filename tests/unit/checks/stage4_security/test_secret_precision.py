@@ -49,6 +49,16 @@ AKIA_BYTES = b"\x00" + f"{AKIA} {SECRET40}".encode() + RANDOM[:2]  # 64 bytes
 PASSWORD_BYTES = f"\x00\x07password={R}!\x00".encode() + RANDOM[:200]
 
 
+CERTIFICATE = "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n".format(
+    b64(b"\x30\x82\x02\x00" + RANDOM[:300])
+)
+PRIVATE_KEY = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIGp8Xk9vR2mQ7tLp4wZ8nB3cH6yJ1dF5gS0aUeKiOqWr\n"
+    "-----END PRIVATE KEY-----\n"
+)
+
+
 def sops(data: bytes) -> str:
     return f"ENC[AES256_GCM,data:{b64(data)},iv:{SOPS_IV},tag:{SOPS_TAG},type:str]"
 
@@ -148,6 +158,26 @@ NOT_FOUND = [
         "PGPASSWORD=$(vault kv get -field=password secret/db) \\\n  psql -h db -U app -d shop\n",
     ),
     ("password manager", "handover.md", '- Password: see 1Password item "Legacy admin console"\n'),
+    (
+        "PEM certificate",
+        "kubeconfig.yaml",
+        f"clusters:\n- cluster:\n    certificate-authority-data: {b64(CERTIFICATE.encode())}\n",
+    ),
+    (
+        "SealedSecret, JSON",
+        "sealed.json",
+        json.dumps(
+            {"kind": "SealedSecret", "spec": {"encryptedData": {"password": SEALED}}}, indent=2
+        )
+        + "\n",
+    ),
+    ("pgp fingerprint", ".sops.yaml", f"creation_rules:\n  - pgp: {HEX64[:40].upper()}\n"),
+    ("Vault path in prose", "x.md", "The admin password: see Vault path secret/data/admin\n"),
+    (
+        "resolve with a parameter",
+        "t.yaml",
+        "R:\n  P:\n    MasterUserPassword: !Sub '{{resolve:secretsmanager:${Env}/db:SecretString:pw}}'\n",
+    ),
     ("PNG", "nb.ipynb", f'{{"data": {{"image/png": "{b64(PNG)}"}}}}\n'),
     ("gzip of text", "f.py", f'DATA = "{b64(CSV_GZIP)}"\n'),
     (
@@ -203,6 +233,18 @@ STILL_FOUND = [
         "s.enc.yaml",
         f"db:\n  password: {sops(PASSWORD_BYTES[:40])}\n",
         "password:",
+    ),
+    (
+        "PEM private key",
+        "kubeconfig.yaml",
+        f"users:\n- user:\n    client-key-data: {b64(PRIVATE_KEY.encode())}\n",
+        "client-key-data",
+    ),
+    (
+        "PEM certificate then a password",
+        "k.yaml",
+        f"ca: {b64((CERTIFICATE + 'password=' + R + '!').encode())}\n",
+        "ca:",
     ),
     ("trace key, AWS secret shape", "t.json", f'{{"traceId": "{SECRET40}"}}\n', SECRET40),
     ("host id, AWS secret shape", "e.json", f'{{"HostId": "{SECRET40}"}}\n', SECRET40),
