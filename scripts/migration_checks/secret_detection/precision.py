@@ -577,12 +577,16 @@ _BLOCK_SCALAR = re.compile(r"[^#\n]*:[ \t]*[|>][-+0-9]{0,2}+[ \t]*(?:#[^\n]*+)?\
 _MAX_DEPTH = 2  # base64 JSON inside base64 JSON: judged twice at most
 
 
-def _locate(value: str, number: int, lines: Lines) -> tuple[int, str, int, str]:
+def _locate(value: str, number: int, lines: Lines, start: int | None) -> tuple[int, str, int, str]:
     """Where the find is: (line number, its text, column, the value as written there), or
-    column -1. The engine reads a YAML block scalar on its key's line, and may keep a quote's
-    escape at the end of a value (``see 1Password item \\``); the value is then looked for in
-    the block, or without it."""
+    column -1. ``start``, where the parsed value starts (its quote, maybe), decides when it is
+    known: the same text may stand earlier on the line under another key. The engine reads a
+    YAML block scalar on its key's line, and may keep a quote's escape at the end of a value
+    (``see 1Password item \\``); the value is then looked for in the block, or without it."""
     line = lines(number)
+    if start is not None:
+        at = next((a for a in (start, start + 1) if line.startswith(value, a)), -1)
+        return number, line, at, value
     for text in (value, value.rstrip("\\")):
         at = line.find(text) if text else -1
         if at >= 0:
@@ -600,7 +604,9 @@ def _locate(value: str, number: int, lines: Lines) -> tuple[int, str, int, str]:
     return number, line, -1, value
 
 
-def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0) -> bool:
+def false_alarm(
+    kind: str, value: str, number: int, lines: Lines, depth: int = 0, start: int | None = None
+) -> bool:
     """Whether the engine's find ``value`` of type ``kind`` on line ``number`` of a file whose
     lines ``lines`` gives is one of the places and shapes above, not a secret (text decoded from
     a value is judged to ``_MAX_DEPTH``: below that, every find counts)."""
@@ -616,7 +622,14 @@ def false_alarm(kind: str, value: str, number: int, lines: Lines, depth: int = 0
         return _prefixed_filler(line, value) or (at >= 0 and _in_public_text(line, at, value))
     if kind == KEYWORD and _continues_a_fetch(value, number, lines):
         return True
-    number, line, at, value = _locate(value, number, lines)
+    if start is None and kind in _PLACE_KINDS:
+        # the same text twice on a line (label: x, password: x): each place must be a false alarm
+        found = _occurrences(lines(number), value)
+        if len(found) > 1:
+            return len(found) <= _MAX_OCCURRENCES and all(
+                false_alarm(kind, value, number, lines, depth, at) for at in found
+            )
+    number, line, at, value = _locate(value, number, lines, start)
     if kind == "Basic Auth Credentials":  # the password of user information: ":<value>@"
         at = line.find(f":{value}@") + 1 or at
     if at < 0:
@@ -673,6 +686,19 @@ def _in_public_text(line: str, at: int, value: str) -> bool:
         if arn.start() < at and at + len(value) <= arn.end():
             return True
     return _SSH_PUBLIC.search(line, max(0, at - 40), at) is not None
+
+
+_MAX_OCCURRENCES = 8
+
+
+def _occurrences(line: str, value: str) -> list[int]:
+    """Where ``value`` stands on ``line``, up to one more than ``_MAX_OCCURRENCES``."""
+    found: list[int] = []
+    at = line.find(value) if value else -1
+    while at >= 0 and len(found) <= _MAX_OCCURRENCES:
+        found.append(at)
+        at = line.find(value, at + 1)
+    return found
 
 
 def _judged_by_key(

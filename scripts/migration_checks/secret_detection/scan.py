@@ -17,6 +17,7 @@ from detect_secrets.core.potential_secret import PotentialSecret
 from migration_checks import fs
 from migration_checks.documents import Document, DocumentError, format_of, parse_document
 from migration_checks.fs import TooLarge, UnsafePath
+from migration_checks.model import Location
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.decoding import (
@@ -223,7 +224,7 @@ def scan_text(
                 parsed.data, options.extra_keys, options.schemes
             ):
                 location = parsed.at(pointer(*where))
-                if value in known or _judged_as_keyword(value, location.line, lines):
+                if value in known or _judged_as_keyword(value, location, lines):
                     continue
                 hashed = _hash(value)
                 own.setdefault(
@@ -242,10 +243,13 @@ def scan_text(
     return sorted(hits, key=lambda h: (h.line or 0, h.column or 0, h.kind))
 
 
-def _judged_as_keyword(value: str, line: int | None, lines: _Lines) -> bool:
+def _judged_as_keyword(value: str, location: Location, lines: _Lines) -> bool:
     """A value under a credential's key is what the keyword plugin finds: the same places and
-    shapes make it a false alarm."""
-    return line is not None and false_alarm(KEYWORD_TYPE, value, line, lines.__getitem__)
+    shapes make it a false alarm (judged where the parsed value starts)."""
+    if location.line is None or location.column is None:
+        return False
+    start = location.column - 1
+    return false_alarm(KEYWORD_TYPE, value, location.line, lines.__getitem__, start=start)
 
 
 def _shadow_text(renderings: dict[int, Unescaped]) -> str:

@@ -276,6 +276,18 @@ STILL_FOUND = [
     ("existingSecret, not a name", "values.yaml", f"auth:\n  existingSecret: {R}!\n", R),
     ("identifier under a password key", "c.py", f'DB_PASSWORD = "airflow/{R}"\n', R),
     ("token, not a word", "job.yml", f"token: {R}\n", R),
+    (
+        "a name, then the same text as the password",
+        "a.json",
+        '{"label": "xk9vr2mq7tlp4wz8", "password": "xk9vr2mq7tlp4wz8"}\n',
+        "xk9",
+    ),
+    (
+        "a name, then the same text as the password, flow YAML",
+        "a.yaml",
+        'a: {label: xk9vr2mq7tlp4wz8, password: "xk9vr2mq7tlp4wz8"}\n',
+        "xk9",
+    ),
     ("password, a word", "job.yml", "password: incremental\n", "incremental"),
     ("secret key, a word (chosen)", "settings.yml", "secret_key: mysecretkey\n", "mysecretkey"),
     ("prefix and a bracketed token", "doc.md", f"OPENAI_API_KEY=sk-<{R}{R}>\n", "sk-"),
