@@ -5919,6 +5919,79 @@ neg(
     "prose naming the Vault path that holds the password",
 )
 
+neg(
+    "digest_named",
+    "cyclonedx-sbom",
+    "evidence/loader.cdx.json",
+    json.dumps(
+        {
+            "bomFormat": "CycloneDX",
+            "components": [
+                {
+                    "name": "psycopg",
+                    "version": "3.1.18",
+                    "hashes": [
+                        {"alg": "SHA-256", "content": sha("sha256", "cdx-psycopg")},
+                        {"alg": "SHA-512", "content": sha("sha512", "cdx-psycopg")},
+                    ],
+                }
+            ],
+        },
+        indent=2,
+    )
+    + "\n",
+    "an SBOM's component hashes, the algorithm beside each",
+)
+neg(
+    "digest_named",
+    "spdx-yaml-checksums",
+    "evidence/loader.spdx.yaml",
+    t(f"""
+    packages:
+      - name: dbt-core
+        checksums:
+          - algorithm: SHA256
+            checksumValue: {sha("sha256", "spdx-dbt")}
+    """),
+    "an SPDX package checksum",
+)
+neg(
+    "digest_named",
+    "rekor-hash-value",
+    "evidence/rekor_entry.json",
+    json.dumps(
+        {
+            "kind": "hashedrekord",
+            "spec": {"data": {"hash": {"algorithm": "sha256", "value": sha("sha256", "rekor")}}},
+        },
+        indent=2,
+    )
+    + "\n",
+    "a transparency-log entry's artifact hash",
+)
+pos(
+    "beside_negative",
+    "digest-named--sbom-with-registry-token",
+    "evidence/image.cdx.json",
+    json.dumps(
+        {
+            "components": [
+                {
+                    "name": "loader",
+                    "hashes": [{"alg": "SHA-256", "content": sha("sha256", "cdx-loader")}],
+                    "properties": [
+                        {"name": "registry_token", "value": "ghp_" + fake(ALNUM, 36, "cdx-ghp")}
+                    ],
+                }
+            ]
+        },
+        indent=2,
+    )
+    + "\n",
+    "ghp_",
+    "a registry token in an SBOM's properties, beside component hashes",
+)
+
 
 # =================================================================================================
 

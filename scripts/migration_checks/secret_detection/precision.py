@@ -153,6 +153,33 @@ def _digest_under_key(key: str, value: str) -> bool:
     return len(decoded) in (algorithms[-1:] or _ANY_DIGEST_BYTES) and opaque(decoded)
 
 
+# A content hash beside the name of its algorithm: CycloneDX {"alg": "SHA-256", "content": ...},
+# SPDX {"algorithm": "SHA256", "checksumValue": ...}, Rekor and in-toto {"algorithm": "sha256",
+# "value": ...}, Sigstore "SHA2_256". The names, folded (no "-" or "_", lower case), and bytes.
+_ALGORITHM = re.compile(
+    r"(?:^|[{,\s])[\"']?(?:alg|algorithm|hashAlgorithm|hash_algorithm)[\"']?[ \t]*:[ \t]*"
+    r"[\"']?(?P<name>[A-Za-z0-9_-]{2,16}+)"
+)
+_ALGORITHM_BYTES = {
+    "md5": 16, "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64,
+    "sha2256": 32, "sha2384": 48, "sha2512": 64, "sha3256": 32, "sha3384": 48, "sha3512": 64,
+    "blake2b": 64, "blake2b512": 64, "blake2s": 32, "blake3": 32,
+}  # fmt: skip
+
+
+def _digest_beside_algorithm(value: str, number: int, lines: Lines) -> bool:
+    """Whether ``value`` is a digest whose object names its algorithm, with that algorithm's
+    length (hex or base64) and opaque bytes."""
+    decoded = _hex_or_base64(value)
+    if decoded is None or len(decoded) not in _ANY_DIGEST_BYTES:
+        return False
+    named = _sibling(value, number, lines, _ALGORITHM)
+    if named is None:
+        return False
+    folded = named["name"].replace("-", "").replace("_", "").lower()
+    return _ALGORITHM_BYTES.get(folded) == len(decoded) and opaque(decoded)
+
+
 def decode_base64(value: str) -> bytes | None:
     """The bytes of standard or URL-safe base64, padded or not; None if it is not base64."""
     if _B64.fullmatch(value) is None or "=" in value.rstrip("="):
@@ -360,6 +387,16 @@ def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
     decoded = decode_base64(value) if sizes else None
     if sizes is None or decoded is None or len(decoded) not in sizes or not opaque(decoded):
         return False
+    return _sibling(value, number, lines, _KTY) is not None
+
+
+def _sibling(
+    value: str, number: int, lines: Lines, member: re.Pattern[str]
+) -> re.Match[str] | None:
+    """``member`` searched among the other keys of the object that holds ``value`` on line
+    ``number``: the JSON object around it (its braces, within ``_JWK_WINDOW`` characters either
+    side), else its YAML mapping (the keys at its indentation, up to the mapping's ends: a
+    line less indented, or a list item's dash)."""
     line = lines(number)
     at = line.find(value)
     before, after = line[max(0, at - _JWK_WINDOW) : at], line[at : at + len(value) + _JWK_WINDOW]
@@ -373,39 +410,37 @@ def _jwk_public_member(key: str, value: str, number: int, lines: Lines) -> bool:
         after += "\n" + lines(n)[:_JWK_WINDOW]
     opened, closed = before.rfind("{"), after.find("}")
     if opened >= 0 and closed >= 0:
-        return _KTY.search(before[opened:] + after[:closed]) is not None
-    return _yaml_sibling(lines, number, "kty")
+        return member.search(before[opened:] + after[:closed])
+    return member.search("\n".join(_yaml_mapping(lines, number)))
 
 
 _YAML_KEY = re.compile(r"(?P<indent>[ \t]*(?:-[ \t]+)?)(?P<key>[A-Za-z0-9_\"'-]{1,64}+)[ \t]*:")
 
 
-def _yaml_sibling(lines: Lines, number: int, name: str) -> bool:
-    """Whether the YAML mapping that holds line ``number``'s key also has the key ``name``:
-    the lines above and below at the same indentation, up to the mapping's ends (a line less
-    indented, or a list item's dash)."""
+def _yaml_mapping(lines: Lines, number: int) -> list[str]:
+    """The lines of the keys of the YAML mapping that holds line ``number``'s key."""
     own = _YAML_KEY.match(lines(number))
     if own is None:
-        return False
+        return []
     column = len(own["indent"])
-    starts_item = own["indent"].strip().startswith("-")
+    found = [lines(number)]
     for step in (-1, 1):
         n = number + step
-        if step < 0 and starts_item:
+        if step < 0 and own["indent"].strip().startswith("-"):
             continue
         for _ in range(_JWK_LINES):
             sibling = _YAML_KEY.match(lines(n))
             if sibling is None or len(sibling["indent"]) != column:
                 break
-            if sibling["key"].strip("\"'") == name:
-                return True
+            found.append(lines(n))
             if sibling["indent"].strip().startswith("-"):
                 break  # the first key of this list item: nothing above belongs to it
             n += step
-    return False
+    return found
 
 
-_KTY = re.compile(r"[\"']?kty[\"']?[ \t]*:")
+# A member's name, as a key: after "{", ",", a line's start or white space, quoted or not.
+_KTY = re.compile(r"(?:^|[{,\s])[\"']?kty[\"']?[ \t]*:")
 
 
 # -- identifiers that services return -------------------------------------------------------------
@@ -709,7 +744,9 @@ def _judged_by_key(
     if _reference_place(key, value, number, lines):
         return True
     if kind in _PLACE_KINDS and (
-        _jwk_public_member(key, value, number, lines) or _service_identifier(key, value, line, at)
+        _jwk_public_member(key, value, number, lines)
+        or _service_identifier(key, value, line, at)
+        or (not credential_key(key) and _digest_beside_algorithm(value, number, lines))
     ):
         return True
     if kind == KEYWORD:
