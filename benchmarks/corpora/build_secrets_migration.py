@@ -37,6 +37,7 @@ import random
 import string
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "secrets_migration.jsonl"
@@ -5441,6 +5442,1081 @@ neg(
     machine entry from your .netrc.
     """),
     "prose about a .netrc, no entry",
+)
+
+
+# =================================================================================================
+# PRECISION FAMILIES, MORE SYNTAXES: for each family of false alarm that a precision rule removes
+# (src/.../secret_detection/precision.py, references.py; docs/secrets-rules.md), the same place and
+# shape in other files and syntaxes (negatives), and a real secret beside such a place or dressed
+# as it (positives, family ``beside_negative``, slug ``<negative family>--...``), which must
+# still be found.
+# =================================================================================================
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def sops_enc(salt: str, n: int = 24, kind: str = "str") -> str:
+    """A SOPS value: AES-GCM ciphertext with a 32-byte IV and a 16-byte tag."""
+    data, iv, tag = fake_bytes(n, salt), fake_bytes(32, salt + "-iv"), fake_bytes(16, salt + "-tag")
+    return f"ENC[AES256_GCM,data:{b64(data)},iv:{b64(iv)},tag:{b64(tag)},type:{kind}]"
+
+
+def sealed(salt: str, n: int = 120) -> str:
+    """A SealedSecret value: the session key's length (0x0200), then ciphertext."""
+    return b64(b"\x02\x00" + fake_bytes(n, salt))
+
+
+# --- git_sha ---
+neg(
+    "git_sha",
+    "terraform-git-source-ref",
+    "code/terraform/main.tf",
+    t(f"""
+    module "landing_bucket" {{
+      source = "git::https://github.com/shop-data/tf-modules.git//s3?ref={sha("sha1", "tf-ref")}"
+      name   = "orders-landing"
+    }}
+    """),
+    "a Terraform module pinned to a commit with ?ref=",
+)
+neg(
+    "git_sha",
+    "deploy-json-ref",
+    "evidence/deploy.json",
+    json.dumps(
+        {"repo": "shop-data/loader", "ref": sha("sha1", "deploy-ref"), "status": "success"},
+        indent=2,
+    )
+    + "\n",
+    "a deployment record's commit ref",
+)
+neg(
+    "git_sha",
+    "kustomize-ref",
+    "code/deploy/kustomization.yaml",
+    t(f"""
+    resources:
+      - https://github.com/shop-data/platform//deploy/base?ref={sha("sha1", "kustomize-ref")}
+    """),
+    "a kustomize remote base pinned to a commit",
+)
+pos(
+    "beside_negative",
+    "git-sha--gitlab-ref-and-password",
+    "code/.gitlab-ci.yml",
+    t(f"""
+    include:
+      - project: shop-data/ci-templates
+        ref: {sha("sha1", "gl-ref-pos")}
+        file: /dbt.yml
+    variables:
+      DBT_PASSWORD: "Lm3-gitlab-Pw8!"
+    """),
+    "Lm3-gitlab-Pw8!",
+    "a literal password in CI variables next to a pinned include ref",
+)
+
+# --- digest_named ---
+neg(
+    "digest_named",
+    "content-md5-header",
+    "evidence/upload_headers.txt",
+    t(f"""
+    PUT /landing/orders/2024-06-11.parquet HTTP/1.1
+    Host: shop-landing.s3.eu-west-1.amazonaws.com
+    Content-MD5: {b64(hashlib.md5(b"orders-2024-06-11").digest())}
+    Content-Length: 5242880
+    """),
+    "an HTTP Content-MD5 header: base64 of an MD5",
+)
+neg(
+    "digest_named",
+    "gcs-md5hash-json",
+    "evidence/gcs_objects.json",
+    json.dumps(
+        {
+            "name": "exports/orders.csv.gz",
+            "md5Hash": b64(hashlib.md5(b"gcs-orders").digest()),
+            "crc32c": "yZRlqg==",
+            "size": "1048576",
+        },
+        indent=2,
+    )
+    + "\n",
+    "a GCS object's md5Hash (base64 of an MD5)",
+)
+neg(
+    "digest_named",
+    "sri-jinja-template",
+    "code/dashboard/templates/base.html.j2",
+    t(f"""
+    <link rel="stylesheet" href="https://cdn.example.net/grid.css"
+          integrity="{sri("sha256", "grid-css")}" crossorigin="anonymous">
+    """),
+    "a subresource integrity digest in a template",
+)
+neg(
+    "digest_named",
+    "python-checksum-sha256",
+    "code/etl/verify_export.py",
+    t(f"""
+    CHECKSUM_SHA256 = "{b64(hashlib.sha256(b"export-v3").digest())}"
+    if object_head["ChecksumSHA256"] != CHECKSUM_SHA256:
+        raise ValueError("export changed")
+    """),
+    "an expected S3 SHA-256 checksum, base64",
+)
+pos(
+    "beside_negative",
+    "digest-named--md5hash-and-access-key",
+    "evidence/gcs_upload.json",
+    json.dumps(
+        {
+            "md5Hash": b64(hashlib.md5(b"gcs-pos").digest()),
+            "credentials": {"AccessKeyId": _AKIA[4], "SecretAccessKey": _AWS_SECRET[4]},
+        },
+        indent=2,
+    )
+    + "\n",
+    _AKIA[4],
+    "an AWS key pair next to an object's md5Hash",
+    also=(_AWS_SECRET[4],),
+)
+
+# --- etag ---
+neg(
+    "etag",
+    "s3-list-json",
+    "evidence/s3_list.json",
+    json.dumps(
+        {"Contents": [{"Key": "orders/part-0.parquet", "ETag": f'"{sha("md5", "etag-list")}"'}]},
+        indent=2,
+    )
+    + "\n",
+    "S3 ListObjects ETags (quoted MD5s) in JSON",
+)
+neg(
+    "etag",
+    "curl-if-none-match",
+    "code/scripts/poll_feed.sh",
+    t(f"""
+    #!/bin/sh
+    curl -sf -H 'If-None-Match: "{sha("md5", "etag-curl")}"' https://feeds.example.net/orders.csv -o orders.csv
+    """),
+    "an If-None-Match header with an ETag",
+)
+neg(
+    "etag",
+    "weak-etag-log",
+    "evidence/cdn_probe.log",
+    t(f"""
+    < HTTP/2 304
+    < ETag: W/"{sha("sha1", "etag-weak")}"
+    < cache-control: max-age=60
+    """),
+    "a weak ETag (a SHA-1) in a captured response",
+)
+pos(
+    "beside_negative",
+    "etag--etag-and-sts-credentials",
+    "evidence/sts_probe.json",
+    json.dumps(
+        {
+            "ETag": f'"{sha("md5", "etag-pos")}"',
+            "Credentials": {"AccessKeyId": _AKIA[5], "SecretAccessKey": _AWS_SECRET[5]},
+        },
+        indent=2,
+    )
+    + "\n",
+    _AKIA[5],
+    "credentials captured next to an ETag",
+    also=(_AWS_SECRET[5],),
+)
+
+# --- public_key ---
+neg(
+    "public_key",
+    "jwks-yaml-ec",
+    "code/api/jwks.yaml",
+    t(f"""
+    keys:
+      - kty: EC
+        crv: P-256
+        kid: loader-2024
+        x: {b64url(fake_bytes(32, "jwk-ec-x"))}
+        y: {b64url(fake_bytes(32, "jwk-ec-y"))}
+    """),
+    "an EC public JWK in YAML (x and y are curve coordinates)",
+)
+neg(
+    "public_key",
+    "jwk-rsa-multiline",
+    "configs/trusted_jwk.json",
+    json.dumps(
+        {"kty": "RSA", "kid": "approvals", "e": "AQAB", "n": b64url(fake_bytes(256, "jwk-rsa-n"))},
+        indent=2,
+    )
+    + "\n",
+    "an RSA public JWK (n is the modulus)",
+)
+pos(
+    "beside_negative",
+    "public-key--private-jwk",
+    "code/api/signing_jwk.json",
+    json.dumps(
+        {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": b64url(fake_bytes(32, "jwk-priv-x")),
+            "d": b64url(fake_bytes(32, "jwk-priv-d")),
+        },
+        indent=2,
+    )
+    + "\n",
+    b64url(fake_bytes(32, "jwk-priv-d")),
+    "a private JWK: d is the private key",
+)
+
+# --- signature ---
+neg(
+    "signature",
+    "tuf-yaml-sigs",
+    "evidence/root_metadata.yml",
+    t(f"""
+    signatures:
+      - keyid: {sha("sha256", "tuf-y-key")}
+        sig: {fake(HEX, 128, "tuf-y-sig")}
+    """),
+    "TUF-style signatures in YAML: a key id and an Ed25519 signature",
+)
+neg(
+    "signature",
+    "python-signature-hex",
+    "code/etl/verify_plan.py",
+    t(f"""
+    PLAN_SIGNATURE_HEX = "{fake(HEX, 128, "py-sig")}"
+    """),
+    "a signature constant (64 bytes, hex)",
+)
+neg(
+    "signature",
+    "sigstore-message-signature",
+    "evidence/loader.sigstore.json",
+    json.dumps(
+        {
+            "mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.2",
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": b64(fake_bytes(32, "ss-d"))},
+                "signature": b64(b"\x30\x45" + fake_bytes(69, "ss-sig")),
+            },
+        },
+        indent=2,
+    )
+    + "\n",
+    "a Sigstore bundle: a DER ECDSA signature and a digest",
+)
+neg(
+    "signature",
+    "intoto-attestation-payload",
+    "evidence/orders.att.json",
+    json.dumps(
+        {
+            "payloadType": "application/vnd.in-toto+json",
+            "payload": b64(
+                json.dumps(
+                    {
+                        "_type": "https://in-toto.io/Statement/v1",
+                        "subject": [
+                            {"name": "orders.parquet", "digest": {"sha256": sha("sha256", "att")}}
+                        ],
+                        "predicateType": "https://slsa.dev/provenance/v1",
+                    }
+                ).encode()
+            ),
+            "signatures": [{"sig": b64(fake_bytes(64, "att-sig"))}],
+        }
+    )
+    + "\n",
+    "an in-toto attestation: base64 JSON statement and its signature",
+)
+pos(
+    "beside_negative",
+    "signature--signature-and-signing-key",
+    "metadata/plan_signature.yml",
+    t(f"""
+    algorithm: ed25519
+    signature_b64: {b64(fake_bytes(64, "sig-pos"))}
+    signing_key: {b64(fake_bytes(32, "sig-pos-key"))}
+    """),
+    "signing_key:",
+    "the private signing key committed next to the signature",
+)
+pos(
+    "beside_negative",
+    "signature--token-under-signature-key",
+    "code/etl/webhook.py",
+    f'WEBHOOK = {{"signature": "ghp_{fake(ALNUM, 36, "sig-ghp")}"}}\n',
+    "ghp_",
+    "a GitHub token under a key named signature",
+)
+
+# --- k8s_secret_ref ---
+neg(
+    "k8s_secret_ref",
+    "redis-existing-secret",
+    "code/deploy/helm/redis-values.yaml",
+    t("""
+    auth:
+      enabled: true
+      existingSecret: redis-auth
+      existingSecretPasswordKey: redis-password
+    """),
+    "a Helm chart told which existing Secret holds the password",
+)
+neg(
+    "k8s_secret_ref",
+    "gcp-secret-provider",
+    "code/deploy/k8s/gcp-secrets.yaml",
+    t("""
+    apiVersion: secrets-store.csi.x-k8s.io/v1
+    kind: SecretProviderClass
+    metadata:
+      name: loader-gcp
+    spec:
+      provider: gcp
+      parameters:
+        secrets: |
+          - resourceName: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:etl/loader-AbC123"
+            path: "db-password"
+    """),
+    "a CSI provider class naming a secret by ARN in a block scalar",
+)
+pos(
+    "beside_negative",
+    "k8s-secret-ref--existing-secret-empty-and-password",
+    "code/deploy/helm/mlflow-values.yaml",
+    t("""
+    backendStore:
+      existingSecret: ""
+      password: "Qv7-mlflow-Db2!"
+    """),
+    "Qv7-mlflow-Db2!",
+    "no existing Secret named, and the password written instead",
+)
+
+# --- encrypted_value ---
+neg(
+    "encrypted_value",
+    "sops-json",
+    "code/deploy/secrets.enc.json",
+    json.dumps(
+        {
+            "db_password": sops_enc("sops-json-pw"),
+            "api_token": sops_enc("sops-json-tok", 40),
+            "sops": {"mac": sops_enc("sops-json-mac", 32), "version": "3.8.1"},
+        },
+        indent=2,
+    )
+    + "\n",
+    "a SOPS-encrypted JSON file",
+)
+neg(
+    "encrypted_value",
+    "sops-dotenv",
+    "code/.env.enc",
+    f"DB_PASSWORD={sops_enc('sops-env-pw')}\nAPI_TOKEN={sops_enc('sops-env-tok', 36)}\n",
+    "a SOPS-encrypted dotenv file",
+)
+neg(
+    "encrypted_value",
+    "sops-config-age",
+    "code/.sops.yaml",
+    t(f"""
+    creation_rules:
+      - path_regex: deploy/.*\\.enc\\.yaml$
+        age: age1{fake("qpzry9x8gf2tvdw0s3jn54khce6mua7l", 58, "age-rcpt")}
+    """),
+    "SOPS creation rules naming an age recipient (a public key)",
+)
+neg(
+    "encrypted_value",
+    "sealed-secret-two-keys",
+    "code/deploy/k8s/crm-sealed.yaml",
+    t(f"""
+    apiVersion: bitnami.com/v1alpha1
+    kind: SealedSecret
+    metadata:
+      name: crm-api
+    spec:
+      encryptedData:
+        api_token: {sealed("sealed-tok", 200)}
+        client_secret: {sealed("sealed-cs", 160)}
+    """),
+    "a SealedSecret with two encrypted values",
+)
+pos(
+    "beside_negative",
+    "encrypted-value--sops-unencrypted-suffix",
+    "code/deploy/secrets.enc.yaml",
+    t(f"""
+    db:
+      password: {sops_enc("sops-pos-pw")}
+      replica_password_unencrypted: Hx4-replica-Pw9
+    """),
+    "Hx4-replica-Pw9",
+    "a value left unencrypted in a SOPS file",
+)
+pos(
+    "beside_negative",
+    "encrypted-value--secret-data-next-to-sealed",
+    "code/deploy/k8s/crm-secret.yaml",
+    t(f"""
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: crm-api
+    stringData:
+      api_token: {fake(ALNUM, 40, "k8s-sd-tok")}
+    """),
+    "api_token:",
+    "a plain Secret's stringData (not sealed)",
+)
+
+# --- cloud_secret_ref ---
+neg(
+    "cloud_secret_ref",
+    "cloudformation-json-resolve",
+    "code/cfn/warehouse.json",
+    json.dumps(
+        {
+            "Resources": {
+                "Warehouse": {
+                    "Type": "AWS::Redshift::Cluster",
+                    "Properties": {
+                        "MasterUsername": "admin",
+                        "MasterUserPassword": "{{resolve:secretsmanager:prod/redshift:SecretString:password::}}",
+                    },
+                }
+            }
+        },
+        indent=2,
+    )
+    + "\n",
+    "a CloudFormation dynamic reference in JSON",
+)
+neg(
+    "cloud_secret_ref",
+    "cloudformation-ssm-secure",
+    "code/cfn/app.yaml",
+    t("""
+    Parameters:
+      Env: {Type: String}
+    Resources:
+      Loader:
+        Properties:
+          DbPassword: '{{resolve:ssm-secure:/prod/loader/db-password:3}}'
+    """),
+    "a CloudFormation ssm-secure reference",
+)
+pos(
+    "beside_negative",
+    "cloud-secret-ref--cloudformation-literal-password",
+    "code/cfn/replica.yaml",
+    t("""
+    Resources:
+      Primary:
+        Properties:
+          MasterUserPassword: "{{resolve:secretsmanager:prod/db:SecretString:password}}"
+      Replica:
+        Properties:
+          MasterUserPassword: "Rp5-replica-Db7"
+    """),
+    "Rp5-replica-Db7",
+    "a literal password beside a dynamic reference",
+)
+
+# --- query_string_ref ---
+neg(
+    "query_string_ref",
+    "gcpsm-yaml-version",
+    "code/etl/vendors.yml",
+    t("""
+    vendors:
+      acme:
+        api_token: gcpsm://projects/shop-prod/secrets/acme-token?version=7
+        client_secret: awssm://prod/acme/oauth?versionStage=AWSCURRENT#client_secret
+    """),
+    "secret-store references with version selectors",
+)
+neg(
+    "query_string_ref",
+    "vault-ref-dotenv",
+    "code/.env.example",
+    "CRM_API_KEY=vault:secret/data/crm?version=2#api_key\n",
+    "a Vault reference with a version and a field",
+)
+neg(
+    "query_string_ref",
+    "spark-jdbc-env",
+    "code/spark/conf/spark-defaults.conf",
+    "spark.datasource.orders.url jdbc:mysql://mysql-01.internal:3306/shop?user=spark&password=${MYSQL_PASSWORD}&useSSL=true\n",
+    "a JDBC URL whose password parameter is an environment reference",
+)
+pos(
+    "beside_negative",
+    "query-string-ref--jdbc-literal-then-params",
+    "code/spark/conf/replica.properties",
+    "replica.url=jdbc:postgresql://pg-02.internal:5432/shop?user=spark&password=Jd8-replica-Pw3&ssl=true\n",
+    "Jd8-replica-Pw3",
+    "a literal JDBC password followed by other parameters",
+)
+
+# --- dbt_env_var ---
+neg(
+    "dbt_env_var",
+    "vendor-secret-path-default",
+    "code/dbt/models/vendors/sources.yml",
+    t("""
+    version: 2
+    sources:
+      - name: acme
+        meta:
+          api_secret: "{{ env_var('ACME_SECRET_PATH', 'vendors/acme/api') }}"
+    """),
+    "a secret's path, with a path as its default",
+)
+neg(
+    "dbt_env_var",
+    "airflow-var-secret-path",
+    "code/airflow/dags/templates/extract.yaml",
+    t("""
+    extract:
+      secret: "{{ var.value.get('crm_secret_path', 'etl/crm/readonly') }}"
+    """),
+    "an Airflow variable naming a secret path, with a path default",
+)
+pos(
+    "beside_negative",
+    "dbt-env-var--env-var-password-default",
+    "code/dbt/profiles.yml",
+    t("""
+    shop:
+      outputs:
+        dev:
+          type: postgres
+          password: "{{ env_var('DBT_PASSWORD', 'Dv6-dbt-Local9') }}"
+    """),
+    "Dv6-dbt-Local9",
+    "a literal password as env_var's default",
+)
+
+# --- env_placeholder ---
+neg(
+    "env_placeholder",
+    "gcloud-mysqldump",
+    "code/scripts/dump_orders.sh",
+    t("""
+    #!/bin/sh
+    MYSQL_PWD=$(gcloud secrets versions access latest --secret=orders-db) \\
+      mysqldump -h mysql-01.internal -u etl shop orders > orders.sql
+    """),
+    "a password fetched from Secret Manager, then a continued command",
+)
+neg(
+    "env_placeholder",
+    "aws-sm-pg-dump",
+    "code/scripts/snapshot.sh",
+    t("""
+    #!/bin/bash
+    export PGPASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/shop --query SecretString --output text) \\
+      pg_dump -h pg-01.internal -U snapshot shop
+    """),
+    "a password fetched from Secrets Manager before a continued pg_dump",
+)
+pos(
+    "beside_negative",
+    "env-placeholder--literal-then-continued",
+    "code/scripts/restore.sh",
+    t("""
+    #!/bin/sh
+    PGPASSWORD=Rs2-restore-Pw8 \\
+      pg_restore -h pg-01.internal -U restore -d shop dump.pgc
+    """),
+    "Rs2-restore-Pw8",
+    "a literal password before a continued command",
+)
+
+# --- sql_column ---
+neg(
+    "sql_column",
+    "yaml-column-types",
+    "contracts/users_columns.yml",
+    t("""
+    columns:
+      password: varchar(255)
+      api_token: text
+      secret_key: BYTEA
+    """),
+    "a column-to-type map in YAML",
+)
+neg(
+    "sql_column",
+    "json-type-map",
+    "code/etl/type_overrides.json",
+    json.dumps(
+        {"password_hash": "CHAR(60)", "token": "VARCHAR(64)", "client_secret": "string"}, indent=2
+    )
+    + "\n",
+    "type overrides in JSON",
+)
+pos(
+    "beside_negative",
+    "sql-column--type-map-and-default",
+    "code/etl/user_types.py",
+    t("""
+    TYPES = {
+        "password": "varchar(255)",
+    }
+    DEFAULT_PASSWORD = "Tm4-default-Pw7"
+    """),
+    "Tm4-default-Pw7",
+    "a default password beside a type map",
+)
+
+# --- sql_password_param ---
+neg(
+    "sql_password_param",
+    "psql-create-role",
+    "code/sql/roles/create_loader.psql",
+    "CREATE ROLE loader LOGIN PASSWORD :'loader_password';\n",
+    "a psql variable as the password",
+)
+neg(
+    "sql_password_param",
+    "python-concatenation",
+    "code/etl/rotate.py",
+    t("""
+    def rotate(cur, new_pw):
+        cur.execute("ALTER USER etl_loader PASSWORD '" + new_pw + "'")
+    """),
+    "a SQL statement built from a variable",
+)
+neg(
+    "sql_password_param",
+    "jinja-var-concatenation",
+    "code/dbt/macros/create_reader.sql",
+    t("""
+    {% macro create_reader() %}
+      {% do run_query("CREATE USER reader PASSWORD '" ~ var('reader_password_var') ~ "'") %}
+    {% endmacro %}
+    """),
+    "a statement built from a dbt var",
+)
+pos(
+    "beside_negative",
+    "sql-password-param--psql-variable-and-literal",
+    "code/sql/roles/create_reader.sql",
+    t("""
+    ALTER ROLE app_rw WITH PASSWORD :'new_password';
+    ALTER ROLE app_ro WITH PASSWORD 'Ro3-reader-Pw6';
+    """),
+    "Ro3-reader-Pw6",
+    "a literal password beside a psql variable",
+)
+
+# --- doc_placeholder ---
+neg(
+    "doc_placeholder",
+    "aws-credentials-doc",
+    "docs/aws_profile.md",
+    t("""
+    ```ini
+    [shop-etl]
+    aws_access_key_id = AKIAI44QH8DHBEXAMPLE
+    aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+    ```
+    """),
+    "AWS's documented example key pair in a credentials file snippet",
+)
+neg(
+    "doc_placeholder",
+    "env-example-masked-tokens",
+    "code/.env.example",
+    t("""
+    GITLAB_TOKEN=glpat-XXXXXXXXXXXXXXXXXXXX
+    SLACK_BOT_TOKEN=xoxb-...
+    """),
+    "vendor prefixes followed by a mask",
+)
+neg(
+    "doc_placeholder",
+    "yaml-star-groups",
+    "code/ingest/vendor.example.yaml",
+    t("""
+    vendor:
+      api_key: "****-****-****-****"
+    """),
+    "a masked key in groups",
+)
+pos(
+    "beside_negative",
+    "doc-placeholder--example-id-real-secret",
+    "docs/aws_access_real.md",
+    t(f"""
+    AWS_ACCESS_KEY_ID={_AKIA[3]}
+    AWS_SECRET_ACCESS_KEY={_AWS_SECRET[3]}
+    """),
+    _AKIA[3],
+    "a real key pair in documentation",
+    also=(_AWS_SECRET[3],),
+)
+
+# --- identifier_value ---
+neg(
+    "identifier_value",
+    "sync-token-mode",
+    "code/ingest/sync.yml",
+    t("""
+    sync:
+      mode: incremental
+      token: cursor_based
+    """),
+    "a sync setting named token whose value is a mode",
+)
+neg(
+    "identifier_value",
+    "secret-prefix-path",
+    "code/airflow/config/secrets_backend.py",
+    t("""
+    SECRETS_BACKEND_KWARGS = {
+        "connections_prefix": "airflow/connections",
+    }
+    VAULT_SECRET_PREFIX = "etl/variables"
+    """),
+    "secret-backend prefixes (paths)",
+)
+pos(
+    "beside_negative",
+    "identifier-value--token-random",
+    "code/ingest/sync_real.yml",
+    t(f"""
+    sync:
+      mode: incremental
+      token: {fake(ALNUM, 32, "sync-tok")}
+    """),
+    "token:",
+    "an issued token under the same key",
+)
+
+# --- base64_data ---
+_AVRO_OCF = b64(b"Obj\x01\x04\x14avro.codec\x08null" + fake_bytes(160, "avro-ocf"))
+_ZLIB_ROWS = json.dumps({"orders": [{"id": 1, "total": 9.5}, {"id": 2, "total": 12.0}]}) * 4
+_ZLIB_JSON = b64(zlib.compress(_ZLIB_ROWS.encode()))
+neg(
+    "base64_data",
+    "jpeg-thumbnail-json",
+    "evidence/sample_rows.json",
+    json.dumps(
+        {
+            "row": 17,
+            "thumbnail": b64(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + fake_bytes(200, "jpeg")),
+        },
+        indent=2,
+    )
+    + "\n",
+    "a JPEG thumbnail in a sample",
+)
+neg(
+    "base64_data",
+    "zlib-fixture",
+    "code/tests/test_decode.py",
+    t(f"""
+    import base64, zlib
+
+    PAYLOAD = "{_ZLIB_JSON}"
+    """),
+    "a zlib-compressed JSON test fixture",
+)
+neg(
+    "base64_data",
+    "configmap-binary-json",
+    "code/deploy/k8s/schema-configmap.yaml",
+    t(f"""
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: orders-schema
+    binaryData:
+      schema.json: {b64(json.dumps({"type": "record", "name": "Order", "fields": [{"name": "id", "type": "long"}, {"name": "total", "type": "double"}, {"name": "currency", "type": "string"}]}).encode())}
+    """),
+    "a JSON schema as base64 ConfigMap data",
+)
+neg(
+    "base64_data",
+    "avro-container-fixture",
+    "code/tests/fixtures/orders_avro.yml",
+    t(f"""
+    avro_b64: {_AVRO_OCF}
+    """),
+    "an Avro object container file in a fixture",
+)
+pos(
+    "beside_negative",
+    "base64-data--secret-data-json-with-password",
+    "code/deploy/k8s/app-config-secret.yaml",
+    t(f"""
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: app-config
+    data:
+      config.json: {b64(json.dumps({"db": {"host": "pg-01.internal", "user": "app", "password": "Bc7-config-Json4!x"}}).encode())}
+    """),
+    "config.json:",
+    "base64 of a JSON document that holds a password",
+)
+
+# --- opaque_id ---
+neg(
+    "opaque_id",
+    "http-trace-headers",
+    "evidence/api_trace.txt",
+    t(f"""
+    traceparent: 00-{fake(HEX, 32, "tp-trace")}-{fake(HEX, 16, "tp-span")}-01
+    x-amz-request-id: {fake("0123456789ABCDEF", 16, "amz-req2")}
+    x-amz-id-2: {b64(fake_bytes(56, "amz-id2"))}
+    """),
+    "trace context and S3 request ids in captured headers",
+)
+neg(
+    "opaque_id",
+    "yaml-trace-ids",
+    "evidence/slow_query.yml",
+    t(f"""
+    query: copy_orders
+    trace_id: {fake(HEX, 32, "y-trace")}
+    span_id: {fake(HEX, 16, "y-span")}
+    parent_span_id: {fake(HEX, 16, "y-parent")}
+    """),
+    "trace and span ids in YAML",
+)
+neg(
+    "opaque_id",
+    "jsonl-correlation-ids",
+    "evidence/loader_log.jsonl",
+    "\n".join(
+        json.dumps({"level": "info", "correlation_id": fake(HEX, 32, f"corr{i}"), "rows": 1000 * i})
+        for i in range(3)
+    )
+    + "\n",
+    "correlation ids in structured logs",
+)
+pos(
+    "beside_negative",
+    "opaque-id--trace-and-access-key",
+    "evidence/failed_call.json",
+    json.dumps(
+        {
+            "traceId": fake(HEX, 32, "pos-trace"),
+            "request": {"headers": {"x-api-key": fake(ALNUM, 40, "pos-apikey")}},
+        },
+        indent=2,
+    )
+    + "\n",
+    "x-api-key",
+    "an API key captured in a request beside its trace id",
+)
+
+# --- password_prose_no_value ---
+neg(
+    "password_prose_no_value",
+    "stored-in-vault",
+    "runbooks/replica_access.md",
+    t("""
+    ## Access
+    - DB password: stored in Vault under the etl team path
+    """),
+    "prose saying where the password is kept",
+)
+neg(
+    "password_prose_no_value",
+    "bitwarden-txt",
+    "docs/contacts.txt",
+    t("""
+    Admin console
+    Password: see Bitwarden collection "Data Platform"
+    """),
+    "prose pointing to a password manager",
+)
+pos(
+    "beside_negative",
+    "password-prose-no-value--password-and-manager",
+    "docs/handover_real.md",
+    t("""
+    - User: ops-admin
+    - Password: Tr0ub4dor-X9 (also in 1Password)
+    """),
+    "Tr0ub4dor-X9",
+    "the password written out, and also kept in a manager",
+)
+
+# --- more syntaxes, found by trying each family's neighbours ---
+_CA_PEM = (
+    "-----BEGIN CERTIFICATE-----\n"
+    + "\n".join(textwrap.wrap(b64(b"\x30\x82\x02\x0a" + fake_bytes(520, "kube-ca")), 64))
+    + "\n-----END CERTIFICATE-----\n"
+)
+neg(
+    "base64_data",
+    "kubeconfig-ca-data",
+    "code/deploy/kubeconfig.yaml",
+    t(f"""
+    apiVersion: v1
+    kind: Config
+    clusters:
+      - name: prod
+        cluster:
+          server: https://k8s.internal:6443
+          certificate-authority-data: {b64(_CA_PEM.encode())}
+    """),
+    "a kubeconfig's CA certificate, base64 of a PEM file",
+)
+pos(
+    "beside_negative",
+    "base64-data--kubeconfig-client-key",
+    "code/deploy/kubeconfig-admin.yaml",
+    t(f"""
+    users:
+      - name: admin
+        user:
+          client-certificate-data: {b64(_CA_PEM.encode())}
+          client-key-data: {b64(pem("RSA PRIVATE KEY", "kube-client-key").encode())}
+    """),
+    "client-key-data",
+    "a kubeconfig's client key: base64 of a private key PEM",
+)
+neg(
+    "encrypted_value",
+    "sealed-secret-json",
+    "code/deploy/k8s/db-sealed.json",
+    json.dumps(
+        {
+            "apiVersion": "bitnami.com/v1alpha1",
+            "kind": "SealedSecret",
+            "metadata": {"name": "shop-db"},
+            "spec": {"encryptedData": {"password": sealed("sealed-json", 180)}},
+        },
+        indent=2,
+    )
+    + "\n",
+    "a SealedSecret written as JSON",
+)
+neg(
+    "encrypted_value",
+    "sops-pgp-fingerprint",
+    "code/deploy/.sops.yaml",
+    t(f"""
+    creation_rules:
+      - path_regex: secrets/.*
+        pgp: {fake("0123456789ABCDEF", 40, "sops-pgp")}
+    """),
+    "SOPS creation rules naming a PGP key by fingerprint",
+)
+neg(
+    "cloud_secret_ref",
+    "cloudformation-sub-resolve",
+    "code/cfn/loader.yaml",
+    t("""
+    Resources:
+      LoaderDb:
+        Type: AWS::RDS::DBInstance
+        Properties:
+          MasterUserPassword: !Sub '{{resolve:secretsmanager:${Env}/loader/db:SecretString:password}}'
+    """),
+    "a dynamic reference whose path interpolates a parameter",
+)
+neg(
+    "password_prose_no_value",
+    "vault-path-prose",
+    "runbooks/admin_console.md",
+    "The admin console password: see Vault path secret/data/admin-console\n",
+    "prose naming the Vault path that holds the password",
+)
+
+neg(
+    "digest_named",
+    "cyclonedx-sbom",
+    "evidence/loader.cdx.json",
+    json.dumps(
+        {
+            "bomFormat": "CycloneDX",
+            "components": [
+                {
+                    "name": "psycopg",
+                    "version": "3.1.18",
+                    "hashes": [
+                        {"alg": "SHA-256", "content": sha("sha256", "cdx-psycopg")},
+                        {"alg": "SHA-512", "content": sha("sha512", "cdx-psycopg")},
+                    ],
+                }
+            ],
+        },
+        indent=2,
+    )
+    + "\n",
+    "an SBOM's component hashes, the algorithm beside each",
+)
+neg(
+    "digest_named",
+    "spdx-yaml-checksums",
+    "evidence/loader.spdx.yaml",
+    t(f"""
+    packages:
+      - name: dbt-core
+        checksums:
+          - algorithm: SHA256
+            checksumValue: {sha("sha256", "spdx-dbt")}
+    """),
+    "an SPDX package checksum",
+)
+neg(
+    "digest_named",
+    "rekor-hash-value",
+    "evidence/rekor_entry.json",
+    json.dumps(
+        {
+            "kind": "hashedrekord",
+            "spec": {"data": {"hash": {"algorithm": "sha256", "value": sha("sha256", "rekor")}}},
+        },
+        indent=2,
+    )
+    + "\n",
+    "a transparency-log entry's artifact hash",
+)
+pos(
+    "beside_negative",
+    "digest-named--sbom-with-registry-token",
+    "evidence/image.cdx.json",
+    json.dumps(
+        {
+            "components": [
+                {
+                    "name": "loader",
+                    "hashes": [{"alg": "SHA-256", "content": sha("sha256", "cdx-loader")}],
+                    "properties": [
+                        {"name": "registry_token", "value": "ghp_" + fake(ALNUM, 36, "cdx-ghp")}
+                    ],
+                }
+            ]
+        },
+        indent=2,
+    )
+    + "\n",
+    "ghp_",
+    "a registry token in an SBOM's properties, beside component hashes",
 )
 
 

@@ -13,7 +13,8 @@ strings, SQL, .pgpass, HTTP authentication, prose and assignments (``statements`
 docs/secrets-rules.md. References, placeholders and properties of credentials (``references``),
 digests and signatures at their known places (``digests``), and the engine's false alarms
 known by place and shape (``precision``: digests under other names, public keys, signature
-blocks, elided keys, identifiers) are not secrets. ``scan`` puts these together
+blocks, elided keys, identifiers, ciphertext, base64 of files and documents judged by their text
+with ``blobs``) are not secrets. ``scan`` puts these together
 into a file's hits, ``baseline`` reads the audited false positives, and ``problems`` turns both
 into what the two checks yield.
 

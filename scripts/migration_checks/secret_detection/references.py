@@ -53,11 +53,18 @@ _SECRET_FETCHERS = frozenset(
     }
 )  # fmt: skip
 # Secret-store references other than the policy's schemes: they name where a secret is.
-_STORE_REFERENCE = re.compile(
-    r"vault:(?://)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+(?:#[A-Za-z0-9_.-]+)?"
-    r"(?:\?(?:version|versionId|versionStage|field|key)=[A-Za-z0-9_.-]+)?"
+# A store's selector of a version or a field names which value, never holds one: a query of
+# these parameters only, each with a short name-like value, before or after the "#key".
+_SELECTOR = r"(?:version|versionId|versionStage|field|key|property)=[A-Za-z0-9_.-]{1,64}+"
+_SELECTORS = rf"\?{_SELECTOR}(?:&{_SELECTOR}){{0,2}}+"
+_FRAGMENT = r"#[A-Za-z0-9_.-]{1,128}+"
+STORE_REFERENCE = re.compile(
+    r"(?:vault|awssm|gcpsm|azkv|secretsmanager|ssm):(?://)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*+"
+    rf"(?:{_FRAGMENT}(?:{_SELECTORS})?|{_SELECTORS}(?:{_FRAGMENT})?)?"
     r"|op://[A-Za-z0-9_. -]+(?:/[A-Za-z0-9_. -]+){2,3}+"  # 1Password
-    r"|\{\{resolve:(?:secretsmanager|ssm-secure|ssm):[A-Za-z0-9_./:+=@-]+\}\}"  # CloudFormation
+    # CloudFormation, its path may interpolate a parameter (!Sub '{{resolve:...:${Env}/db...}}')
+    r"|\{\{resolve:(?:secretsmanager|ssm-secure|ssm):"
+    r"(?:[A-Za-z0-9_./:+=@-]|\$\{[A-Za-z0-9_.:]{1,64}+\})++\}\}"
     r"|arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+"
     r"|ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+)(?:#[A-Za-z0-9_.-]+)?"
     r"|projects/[A-Za-z0-9_-]+/secrets/[A-Za-z0-9_-]+(?:/versions/(?:[0-9]+|latest))?"  # GCP
@@ -65,6 +72,27 @@ _STORE_REFERENCE = re.compile(
     r"|https://[a-z0-9-]+\.vault\.azure\.net/secrets/[A-Za-z0-9-]+(?:/[0-9a-f]{32})?/?"
 )
 _MASK = re.compile(r"\*+|[xX]+|•+|\.+|…+|-+|_+|#+")
+# Groups of mask characters (XXXX-XXXX-XXXX, ****-****), and a token's vendor prefix followed by
+# a mask (sk-..., sk-ant-..., ghp_XXXX..., xoxb-<token>): nothing in either but the prefix, a
+# lower-case word that every such token starts with, and characters that stand for the rest.
+_MASK_RUN = r"(?:\*{2,}+|[xX]{2,}+|•{2,}+|\.{3,}+|…++|#{2,}+|<[a-z _-]{1,40}+>)"
+_MASK_GROUPS = re.compile(rf"{_MASK_RUN}(?:[-_ ]{_MASK_RUN})++")
+_MASKED_TOKEN = re.compile(rf"[a-z][a-z0-9]{{0,9}}+(?:[-_][a-z]{{1,8}}+){{0,3}}?[-_.]{_MASK_RUN}")
+# The example key pair of AWS's documentation, exactly: detectors match their shape, and no
+# account can hold them (their "EXAMPLE" would be random in a real key).
+_AWS_EXAMPLES = frozenset(
+    {
+        "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    }
+)  # fmt: skip
+# A column's SQL data type (a type map: {"password": "varchar(255)"}) names the column's type.
+_SQL_TYPE = re.compile(
+    r"(?i)(?:n?varchar2?|n?char|character(?: varying)?|text|citext|string|bytea|blob|clob|nclob"
+    r"|binary|varbinary|raw|uuid|json|jsonb|int|integer|bigint|smallint|numeric|decimal|number"
+    r"|float|double|boolean|bool|date|timestamp|timestamptz|bytes)"
+    r"(?:\([ \t]{0,2}+(?:[0-9]{1,5}+|max)(?:[ \t]{0,2}+,[ \t]{0,2}+[0-9]{1,3}+)?[ \t]{0,2}+\))?"
+)
 _PLACEHOLDER_WORDS = frozenset(
     {"redacted", "[redacted]", "***redacted***", "[filtered]", "filtered", "masked", "hidden"}
     | {"none", "null", "nil", "n/a", "tbd", "todo"}
@@ -132,7 +160,7 @@ def is_reference(
     if (
         reference_problem(value, schemes) is None
         or _INTERPOLATION.fullmatch(value) is not None
-        or _STORE_REFERENCE.fullmatch(value) is not None
+        or STORE_REFERENCE.fullmatch(value) is not None
         or _template_reference(value)
     ):
         return True
@@ -148,7 +176,8 @@ def is_reference(
 
 def _template_reference(value: str) -> bool:
     """``{{ env_var('X') }}``, ``{{ .Data.password }}``, ``{{ var("x") | int }}``: a template
-    expression with at most one string literal, a name (a second, a default, must be empty)."""
+    expression with at most one string literal, a name (a second, a default, must be empty, or
+    a secret's path when the variable names a name or a path)."""
     template = _TEMPLATE.fullmatch(value)
     if template is None:
         return False
@@ -156,20 +185,33 @@ def _template_reference(value: str) -> bool:
         m.group(1) if m.group(1) is not None else m.group(2)
         for m in _STRING_LITERAL.finditer(template["body"])
     ]
-    if len(literals) > 2 or (len(literals) == 2 and literals[1]):
+    if len(literals) > 2:
         return False
+    if len(literals) == 2 and literals[1]:
+        # env_var('CRM_SECRET_NAME', 'crm/readonly'): a variable that holds a secret's name or
+        # path, whose default is one too (lower-case segments): a name is not a credential.
+        return names_a_property(literals[0]) and _LOWER_PATH.fullmatch(literals[1]) is not None
     return all(_NAME_LIKE.fullmatch(literal) for literal in literals)
 
 
+_LOWER_PATH = re.compile(r"[a-z0-9_.-]{1,64}+(?:/[a-z0-9_.-]{1,64}+){1,8}+")
+
+
 def is_placeholder(value: str) -> bool:
-    """Empty, a mask (``***``, ``xxxx``), a word that stands for a removed value, a
-    credential's own name (``password``), or documentation's stand-in spelled only with
-    placeholder words (``your-api-key-here``, ``changeme``). Matched on the whole value: a real
+    """Empty, a mask (``***``, ``xxxx``, ``XXXX-XXXX``), a token's prefix and a mask
+    (``sk-...``), a word that stands for a removed value, a credential's own name
+    (``password``), AWS's documented example keys, a SQL data type (``varchar(255)``), or
+    documentation's stand-in spelled only with placeholder words (``your-api-key-here``,
+    ``changeme``). Matched on the whole value: a real
     password beside such a word (``changeme-Wq7vLp2x``) is not a placeholder."""
     value = value.strip()
     return (
         not value
         or _MASK.fullmatch(value) is not None
+        or _MASK_GROUPS.fullmatch(value) is not None
+        or _MASKED_TOKEN.fullmatch(value) is not None
+        or value in _AWS_EXAMPLES
+        or _SQL_TYPE.fullmatch(value) is not None
         or value.lower() in _PLACEHOLDER_WORDS
         or _placeholder_phrase(value)
     )
@@ -269,10 +311,42 @@ STORE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)++")
 EXTERNAL_SECRET_KEYS = frozenset({"secretKey", "key", "property"})
 
 
+# The Secrets Store CSI driver's providers list the secrets to mount (``objects``, ``secrets``:
+# YAML in a string) by these keys; each value names a secret, a version or a file, with
+# characters of a name, a path or an ARN.
+_MOUNT_KEYS = frozenset(
+    {
+        "objectName", "objectType", "objectAlias", "objectVersion", "objectVersionLabel",
+        "objectFormat", "objectEncoding", "resourceName", "path", "fileName", "filePermission",
+        "jmesPath", "array", "mode",
+    }
+)  # fmt: skip
+_MOUNT_LINE = re.compile(
+    r"[ \t]*+(?:-[ \t]*+)?(?:(?P<key>[A-Za-z]{1,32}+):)?[ \t]*+"
+    r"(?P<value>\|[-+]?|\"[A-Za-z0-9_./:@*-]{0,512}+\"|[A-Za-z0-9_./:@*-]{0,512}+)[ \t]*+"
+)
+
+
+def _names_mounted_secrets(value: str) -> bool:
+    """Whether a SecretProviderClass parameter's text is only lines of its mount keys with
+    name-like values (a value written there with any other key is reported)."""
+    for line in value.splitlines():
+        found = _MOUNT_LINE.fullmatch(line)
+        if found is None:
+            return False
+        key = found["key"]
+        if key is None and found["value"] not in ("", "|", "|-", "|+"):
+            return False
+        if key is not None and key not in _MOUNT_KEYS:
+            return False
+    return True
+
+
 def reference_place(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
     """Whether the value at ``path`` of parsed data names a secret elsewhere, by its place: in
     an External Secrets Operator resource (``apiVersion: external-secrets.io/...``), the
-    ``secretKey`` of a ``spec.data`` item or a value of its ``remoteRef``; a Vault Agent
+    ``secretKey`` of a ``spec.data`` item or a value of its ``remoteRef``; a SecretProviderClass's
+    list of secrets to mount (``spec.parameters``), by name; a Vault Agent
     ``vault.hashicorp.com/agent-inject-secret-<name>`` annotation whose value is a Vault path."""
     if not isinstance(value, str) or not path:
         return False
@@ -285,6 +359,8 @@ def reference_place(data: Any, path: tuple[str | int, ...], value: Any) -> bool:
         root, rest = data[path[0]], path[1:]
     if not isinstance(root, dict):
         return False
+    if root.get("kind") == "SecretProviderClass" and rest[:2] == ("spec", "parameters"):
+        return _names_mounted_secrets(value)
     api = root.get("apiVersion")
     if not (isinstance(api, str) and api.startswith(_EXTERNAL_SECRETS_API)):
         return False

@@ -17,6 +17,7 @@ from detect_secrets.core.potential_secret import PotentialSecret
 from migration_checks import fs
 from migration_checks.documents import Document, DocumentError, format_of, parse_document
 from migration_checks.fs import TooLarge, UnsafePath
+from migration_checks.model import Location
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.ci_files import line_false_alarm
@@ -31,7 +32,7 @@ from migration_checks.secret_detection.digests import known_digests, sha256sum_d
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
 from migration_checks.secret_detection.notebooks import is_notebook, notebook_sources
-from migration_checks.secret_detection.precision import false_alarm
+from migration_checks.secret_detection.precision import false_alarm, own_false_alarm
 from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines, yaml_format_scan_lines
 from migration_checks.secret_detection.references import (
@@ -206,6 +207,8 @@ def scan_text(
         line, column = lines.position(found.offset)
         if line_false_alarm(found.kind, found.value, line, lines.__getitem__, path):
             continue
+        if own_false_alarm(path, found.value, lines[line], column - 1):
+            continue
         hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
     # Lines with escapes (``\u0041KIA...``) or string literals joined (``"ghp_" "Zq8w..."``),
@@ -250,10 +253,10 @@ def scan_text(
                 kubernetes_secret_values(parsed.data, options.schemes),
                 named_values(parsed.data, options.extra_keys, options.schemes),
             ):
-                if value in known:
+                location = parsed.at(pointer(*where))
+                if value in known or _judged_as_keyword(value, location, lines):
                     continue
                 hashed = _hash(value)
-                location = parsed.at(pointer(*where))
                 own.setdefault(
                     (location.line, hashed),
                     Hit(CREDENTIAL_VALUE, path, location.line, location.column, hashed, key=key),
@@ -268,6 +271,15 @@ def scan_text(
         if hit.hashed_secret not in engine_hashes and hit.line not in engine_lines
     )
     return sorted(hits, key=lambda h: (h.line or 0, h.column or 0, h.kind))
+
+
+def _judged_as_keyword(value: str, location: Location, lines: _Lines) -> bool:
+    """A value under a credential's key is what the keyword plugin finds: the same places and
+    shapes make it a false alarm (judged where the parsed value starts)."""
+    if location.line is None or location.column is None:
+        return False
+    start = location.column - 1
+    return false_alarm(KEYWORD_TYPE, value, location.line, lines.__getitem__, start=start)
 
 
 def _shadow_text(renderings: dict[int, Unescaped]) -> str:

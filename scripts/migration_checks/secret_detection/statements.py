@@ -172,6 +172,10 @@ _SQL_SET_PASSWORD = re.compile(
 # Outside SQL files a quoted "password 'x'" or IDENTIFIED BY is SQL only with one of these words
 # on its line, and so is a bare IDENTIFIED BY word in SQL files ("-- identified by their key").
 _SQL_CONTEXT = re.compile(r"(?i)\b(?:role|user|login|mapping|server|options|grant)\b")
+# A SQL literal that a template builds: the quoted part is only its join ('" ~ ', '" + '), and
+# the value is the literal joined in after it.
+_TEMPLATE_JOIN = re.compile(r"[ \t]*+[\"']?[ \t]*+(?:~|\+|\|\|)[ \t]*+")
+_NEXT_LITERAL = re.compile(r"(?P<v>[^'\"\n]{1,200}+)'")  # its opening quote closed the join
 _STATEMENT_REACH = 2  # lines of a statement before IDENTIFIED BY that may name its user
 _SQL_FILES = (".sql", ".ddl", ".psql", ".pgsql", ".hql", ".plsql", ".pks", ".pkb")
 _SQL_NOT_PASSWORDS = frozenset({"values", "password"})
@@ -223,7 +227,15 @@ def _sql(path: str, text: str, lines: _LineIndex) -> Iterator[Found]:
                 continue
             if group == "b" and not sql_file and _WORDS.fullmatch(value):
                 continue  # "identified by their key": prose
-            yield Found(SQL_PASSWORD, value.replace("''", "'"), match.start(group))
+            fragment = _TEMPLATE_JOIN.fullmatch(value)
+            if fragment is not None:  # '" ~ 'x' ~ "': the literal the template joins in
+                joined = _NEXT_LITERAL.match(text, match.end())
+                if joined is None:
+                    continue
+                value, at = joined.group("v"), joined.start("v")
+            else:
+                at = match.start(group)
+            yield Found(SQL_PASSWORD, value.replace("''", "'"), at)
 
 
 # -- .pgpass --------------------------------------------------------------------------------------

@@ -169,7 +169,6 @@ FOUND = [
     ("digest under a credential key", "models/unit.yml", f"vars:\n  api_key: '{HEX32}'\n"),
     ("hex of another width in dbt SQL", "models/prep.sql", f"select * from s where id = '{HEX40}'\n"),
     ("notebook: not an image", "analysis.ipynb", json.dumps({"outputs": [{"data": {"image/png": NOT_PNG}}]}, indent=1)),
-    ("notebook: image bytes under another key", "data.json", json.dumps({"blob": PNG}, indent=1)),
     ("alembic: another width", "migrations/versions/x.py", f'revision = "{HEX16}"\n'),
     ("notebook: a cell's password", "load.ipynb", notebook(['import snowflake.connector\n', f'conn = snowflake.connector.connect(user="etl", password="{R}")\n'])),
     ("notebook: a cell's DSN", "load.ipynb", notebook([f'conn = psycopg.connect("host=db port=5432 dbname=shop user=etl password={R}")\n'])),
