@@ -125,6 +125,8 @@ def kubernetes_secret_values(
                 literal = _literal(value)
                 if not isinstance(key, str) or literal is None:
                     continue
+                if key.lower() in _CONNECTION_FACTS:
+                    continue  # where to connect, not how to get in
                 judged = _base64_text(literal) if encoded else literal
                 if _certificates_only(judged):
                     continue  # tls.crt, ca.crt: public
@@ -137,6 +139,7 @@ def kubernetes_secret_values(
 # (Compose, Kustomize literals), ``args: ["--password", "x"]``.
 _NAME_KEYS = ("name", "Name", "key", "Key")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9]*+(?:_[A-Z0-9]++)++")  # another name: an alias, not a value
 _VALUE_KEYS = ("value", "Value")
 _ASSIGNED = re.compile(r"(?:--?)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)=(?P<value>.{1,400})", re.S)
 _PASSWORD_OPTION = re.compile(r"--?(?:[a-z]{1,20}+-)?(?:password|passwd|pass|pwd|token|secret)")
@@ -149,31 +152,49 @@ def named_values(
 ) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path, name, value) of every literal that parsed data gives a credential's name to
     without a credential-named key: a name/value pair, ``NAME=value`` or ``--password value``
-    items of a list."""
+    items of a list. The names and values of one list are judged together, as a mapping's
+    (``ci_files``: ``POSTGRES_PASSWORD=dbt`` beside ``POSTGRES_USER=dbt`` is a stand-in)."""
     for path, node in _nodes(data):
         found: list[tuple[tuple[str | int, ...], str, Any]] = []
+        settings: dict[str, Any] = {}
         if isinstance(node, dict):
-            name = next((node[k] for k in _NAME_KEYS if isinstance(node.get(k), str)), None)
-            field = next((k for k in _VALUE_KEYS if k in node), None)
-            if name is not None and field is not None and credential_key(name, extra_keys):
-                found.append(((*path, field), name, node[field]))
+            name, field = _name_and_value(node)
+            if name is not None and field is not None:
+                settings[name] = node[field]
+                if credential_key(name, extra_keys):
+                    found.append(((*path, field), name, node[field]))
         elif isinstance(node, list):
             pair = len(node) == 2 and all(isinstance(item, str) for item in node)
             named = pair and _NAME.fullmatch(node[0]) is not None
-            if named and credential_key(node[0], extra_keys):  # [X-Api-Key, value]
-                found.append(((*path, 1), node[0], node[1]))
+            if named and credential_key(node[0], extra_keys) and not _VARIABLE.fullmatch(node[1]):
+                found.append(((*path, 1), node[0], node[1]))  # [X-Api-Key, value]
             for index, item in enumerate(node):
+                if isinstance(item, dict):
+                    name, field = _name_and_value(item)
+                    if name is not None and field is not None:
+                        settings[name] = item[field]
                 if not isinstance(item, str):
                     continue
                 assigned = _ASSIGNED.fullmatch(item)
-                if assigned is not None and credential_key(assigned["key"], extra_keys):
-                    found.append(((*path, index), assigned["key"], assigned["value"]))
+                if assigned is not None:
+                    settings[assigned["key"]] = assigned["value"]
+                    if credential_key(assigned["key"], extra_keys):
+                        found.append(((*path, index), assigned["key"], assigned["value"]))
                 elif _PASSWORD_OPTION.fullmatch(item) and index + 1 < len(node):
                     found.append(((*path, index + 1), item, node[index + 1]))
         for where, name, value in found:
             literal = _literal(value)
-            if literal is not None and not not_a_secret(literal, schemes):
-                yield where, name, literal
+            if literal is None or not_a_secret(literal, schemes):
+                continue
+            if name in settings and structured_false_alarm(settings, (name,), value):
+                continue
+            yield where, name, literal
+
+
+def _name_and_value(node: dict[Any, Any]) -> tuple[str | None, str | None]:
+    name = next((node[k] for k in _NAME_KEYS if isinstance(node.get(k), str)), None)
+    field = next((k for k in _VALUE_KEYS if k in node), None)
+    return name, field
 
 
 def _nodes(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -192,6 +213,12 @@ def _nodes(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
 
 
 _CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+# A Secret's keys that say where to connect (a Helm chart's host, port and user beside the
+# password): not secrets themselves, and each judged by the rules of its key elsewhere.
+_CONNECTION_FACTS = frozenset(
+    {"host", "hostname", "port", "user", "username", "database", "dbname", "db", "schema",
+     "region", "endpoint", "namespace", "bucket", "sslmode"}
+)  # fmt: skip
 
 
 def _certificates_only(text: str | None) -> bool:

@@ -723,7 +723,12 @@ _KEYED_CALL = re.compile(
     r"[\"'](?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,63}+)[\"'][ \t]{0,4}+,[ \t]{0,4}+"
     r"(?P<q>[\"'])(?P<qv>[^\"'\n]{1,200}+)(?P=q)[ \t]{0,4}+\)"
 )
-_LETTERS = re.compile(r"[A-Za-z]++(?:[-'][A-Za-z]++)*+")
+# a value of letters alone, or a snake_case or UPPER_SNAKE name: a column, a variable, a default
+# that names itself (``op.drop_column("embed_tokens", "resource_type")``,
+# ``os.getenv("AWS_SECRET_ACCESS_KEY", "aws_secret_key")``)
+_NAME_VALUE = re.compile(
+    r"[A-Za-z]++(?:[-'][A-Za-z]++)*+|[a-z]++(?:_[a-z0-9]++)++|[A-Z]++(?:_[A-Z0-9]++)++"
+)
 _XML_PROPERTY = re.compile(
     r"\b(?:name|key)[ \t]{0,2}+=[ \t]{0,2}+[\"'](?P<key>[^\"'\n]{1,64}+)[\"']"
     r"(?:[ \t]{1,8}+value[ \t]{0,2}+=[ \t]{0,2}+[\"'](?P<qv>[^\"'\n]{1,200}+)[\"']"
@@ -766,7 +771,7 @@ def _assignments(path: str, text: str, folded: str, lines: _LineIndex) -> Iterat
                 key = match.group("key").rpartition(":")[2]  # a namespace prefix is not a word
                 group = "qv" if match.groupdict().get("qv") is not None else "v"
                 value = match.group(group)
-                named = pattern is _KEYED_CALL and _LETTERS.fullmatch(value) is not None
+                named = pattern is _KEYED_CALL and _NAME_VALUE.fullmatch(value) is not None
                 if credential_key(key) and not named:
                     yield Found(ASSIGNMENT, value, match.start(group))
 
