@@ -301,7 +301,9 @@ def unescape_line(line: str) -> Unescaped | None:
 # (Python, Java, JavaScript), "~" (Jinja), "||" (SQL) or "." (PHP, Perl).
 _LITERAL = re.compile(r"\"(?:[^\"\\\n]|\\.){0,400}+\"|'(?:[^'\\\n]|\\.){0,400}+'")
 _JOIN = re.compile(r"[ \t]*+(?:\+|~|\|\||\.)?[ \t]*+")
-HAS_JOIN = re.compile(r"[\"'][ \t]*+(?:\+|~|\|\||\.)?[ \t]*+[\"']")
+# a literal's last character, its quote, the join, the next quote and its first character (an
+# empty literal joins nothing)
+HAS_JOIN = re.compile(r"[^\"'\n][\"'][ \t]*+(?:\+|~|\|\||\.)?[ \t]*+[\"'][^\"'\n]")
 
 
 def join_literals(line: str) -> Unescaped | None:
@@ -336,7 +338,7 @@ def unescaped_lines(lines: list[str], *, joins: bool = False) -> dict[int, Unesc
     found: dict[int, Unescaped] = {}
     for number, line in enumerate(lines, 1):
         rendering = unescape_line(line) if "\\" in line else None
-        if rendering is None and joins:
+        if rendering is None and joins and HAS_JOIN.search(line) is not None:
             rendering = join_literals(line)
         if rendering is not None:
             found[number] = rendering

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from detect_secrets.core.potential_secret import PotentialSecret
 
@@ -244,16 +244,17 @@ def scan_text(
                 continue
             at = renderings[line].column(at - 1) + 1 if line in renderings else at
             own.setdefault((line, hashed), Hit(found.kind, path, line, at, hashed))
-    if structured and _may_hold_credential_values(text, options):
+    rules = _parsed_data_rules(text, options) if structured else ()
+    if rules:
         parsed = document()
         if parsed is not None:
-            known = known_digests(parsed.data)
-            for where, key, value in chain(
-                credential_values(parsed.data, options.extra_keys, options.schemes),
-                kubernetes_secret_values(parsed.data, options.schemes),
-                named_values(parsed.data, options.extra_keys, options.schemes),
+            known: set[str] | None = None
+            for where, key, value in chain.from_iterable(
+                rule(parsed.data, options) for rule in rules
             ):
                 location = parsed.at(pointer(*where))
+                if known is None:
+                    known = known_digests(parsed.data)
                 if value in known or _judged_as_keyword(value, location, lines):
                     continue
                 hashed = _hash(value)
@@ -288,27 +289,49 @@ def _shadow_text(renderings: dict[int, Unescaped]) -> str:
     return "\n".join(renderings[n].text if n in renderings else "" for n in range(1, last + 1))
 
 
+_Found = Iterator[tuple[tuple[str | int, ...], str, str]]
+_ParsedRule = Callable[[Any, Options], _Found]
+
+
+def _credential_values(data: Any, options: Options) -> _Found:
+    return credential_values(data, options.extra_keys, options.schemes)
+
+
+def _kubernetes_secret_values(data: Any, options: Options) -> _Found:
+    return kubernetes_secret_values(data, options.schemes)
+
+
+def _named_values(data: Any, options: Options) -> _Found:
+    return named_values(data, options.extra_keys, options.schemes)
+
+
 @cache
-def _credential_key_gate(extra_keys: frozenset[str]) -> re.Pattern[str]:
-    """A credential word as a key (``password:``), as a name given a value on its own or the next
-    line (``name: DB_PASSWORD``, ``- POSTGRES_PASSWORD=x``) or as an option (``--password``)."""
+def _gates(extra_keys: frozenset[str]) -> tuple[tuple[re.Pattern[str], _ParsedRule], ...]:
+    """For each rule on parsed data, what a folded text must hold for it to find anything: a
+    credential word as a key (``password:``); ``kind: Secret``; a credential word as a name given
+    a value (``name: DB_PASSWORD``, ``- POSTGRES_PASSWORD=x``, ``--password``, ``[X-Api-Key``)."""
     words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
-    return re.compile(
-        rf"(?:{words})s?[\"'\]]?\s*[:=]|(?:name|key)[\"']?\s*[:=][^\n]{{0,80}}?(?:{words})"
-        rf"|--?(?:[a-z]{{1,20}}-)?(?:{words})"
+    return (
+        (re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]"), _credential_values),
+        (re.compile(r"kind:[ \t]*+[\"']?secret\b"), _kubernetes_secret_values),
+        (
+            re.compile(
+                rf"(?:name|key)[\"']?\s*[:=][^\n]{{0,80}}?(?:{words})|--?(?:[a-z]{{1,20}}-)?(?:{words})"
+                rf"|(?:{words})[a-z0-9_]*=|\[\s*[\"']?[a-z0-9_.-]*(?:{words})"
+            ),
+            _named_values,
+        ),
     )
 
 
-_KUBERNETES_SECRET = re.compile(r"kind:[ \t]*+[\"']?secret\b")
-
-
-def _may_hold_credential_values(text: str, options: Options) -> bool:
-    """Whether a JSON or YAML text could have a key the credential-value rule looks for (any key
-    spelled with escapes could)."""
+def _parsed_data_rules(text: str, options: Options) -> tuple[_ParsedRule, ...]:
+    """The rules on parsed data that could find anything in a JSON or YAML text (all of them
+    when it has escapes: any key could be spelled with them)."""
+    gates = _gates(options.extra_keys)
+    if "\\" in text:
+        return tuple(rule for _, rule in gates)
     folded = fold(text)
-    if "\\" in text or _KUBERNETES_SECRET.search(folded) is not None:
-        return True
-    return _credential_key_gate(options.extra_keys).search(folded) is not None
+    return tuple(rule for gate, rule in gates if gate.search(folded) is not None)
 
 
 def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
