@@ -125,9 +125,10 @@ def kubernetes_secret_values(
                 literal = _literal(value)
                 if not isinstance(key, str) or literal is None:
                     continue
-                if key.lower() in _CONNECTION_FACTS:
-                    continue  # where to connect, not how to get in
                 judged = _base64_text(literal) if encoded else literal
+                plain = _PLAIN_FACT.fullmatch(judged if judged is not None else literal)
+                if key.lower() in _CONNECTION_FACTS and plain is not None:
+                    continue  # where to connect, not how to get in (a URL is judged)
                 if _certificates_only(judged):
                     continue  # tls.crt, ca.crt: public
                 if not not_a_secret(judged if judged is not None else literal, schemes):
@@ -219,6 +220,7 @@ _CONNECTION_FACTS = frozenset(
     {"host", "hostname", "port", "user", "username", "database", "dbname", "db", "schema",
      "region", "endpoint", "namespace", "bucket", "sslmode"}
 )  # fmt: skip
+_PLAIN_FACT = re.compile(r"[A-Za-z0-9._-]{1,253}")
 
 
 def _certificates_only(text: str | None) -> bool:
