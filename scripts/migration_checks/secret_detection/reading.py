@@ -30,7 +30,7 @@ from migration_checks.secret_detection.prefilter import (
     Plugins,
     candidate_lines,
     candidate_plugins,
-    yaml_may_hold_secret,
+    yaml_spans,
 )
 from migration_checks.secret_detection.yaml_values import YamlValue, string_values
 
@@ -165,10 +165,11 @@ def _first_reading(filename: str, text: str) -> list[Judged]:
         if lines is not None:  # an INI file without values: read line by line
             return _judge_raw(filename, text)
     if determine_file_type(filename) is FileType.YAML:
-        if not yaml_may_hold_secret(text):
+        spans = yaml_spans(text)
+        if spans is not None and not spans:
             return []
-        values = string_values(text)
-        if values:
+        values = string_values(text, spans)
+        if values is not None:
             return _judge_yaml(filename, text, values)
     return _judge_raw(filename, text)
 

@@ -86,8 +86,12 @@ def credential_values(
 ) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path, key, value) of every literal value under a credential-like key of parsed data: a
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
+    judged: dict[str, bool] = {}  # keys repeat (a list of records): each judged once
     for path, key, value in mapping_entries(data):
-        if credential_key(key, extra_keys) and not reference_place(data, path, value):
+        credential = judged.get(key)
+        if credential is None:
+            credential = judged[key] = credential_key(key, extra_keys)
+        if credential and not reference_place(data, path, value):
             if key == "secrets" and value == "inherit" and len(path) >= 3 and path[-3] == "jobs":
                 continue  # GitHub Actions: a reusable workflow gets its caller's secrets
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]

@@ -147,12 +147,13 @@ def scan_text(
     lines = _Lines(text)
     hits: list[Hit] = []
     engine_hashes: set[str] = set()
+    structured = format_of(path) is not None or path == options.baseline
     digests: set[str] | None = None
 
     def known_digest(value: str) -> bool:
         nonlocal digests
         if digests is None:
-            parsed = document() if format_of(path) or path == options.baseline else None
+            parsed = document() if structured else None
             digests = known_digests(parsed.data) if parsed is not None else set()
         return value in digests
 
@@ -183,7 +184,6 @@ def scan_text(
         engine_hashes.add(hit.hashed_secret)
     own: dict[tuple[int | None, str], Hit] = {}
     folded = fold(text)
-    structured = format_of(path) is not None or path == options.baseline
     for found in chain(
         url_secrets(text, options.schemes),
         token_secrets(text, folded),
@@ -216,11 +216,10 @@ def scan_text(
     if structured and _may_hold_credential_values(text, options):
         parsed = document()
         if parsed is not None:
-            known = known_digests(parsed.data)
             for where, key, value in credential_values(
                 parsed.data, options.extra_keys, options.schemes
             ):
-                if value in known:
+                if known_digest(value):
                     continue
                 hashed = _hash(value)
                 location = parsed.at(pointer(*where))
