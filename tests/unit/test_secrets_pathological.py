@@ -125,3 +125,21 @@ def test_the_ini_first_line_match_is_what_the_pattern_matched() -> None:
         line = "".join(rng.choices(alphabet, k=rng.randint(0, 10)))
         expected = re.match(rf"^\s*{re.escape(key)}[ :=]+{re.escape(value)}", line) is not None
         assert linear.first_line_matches(line, key, value) == expected, (line, key, value)
+
+
+def test_the_keyword_patterns_search_as_detect_secrets_does() -> None:
+    rng = random.Random(17)
+    pieces = [
+        *("api_key", "ApiKey", "db_pass", "DATABASE_PASS", "key_pass", "password", "Passwd"),
+        *("pwd", "secret", "contraseña", "CONTRASENA", "private_key", "keypass", "auth"),
+        *(" ", "\t", "=", "==", "!=", ":", ":=", "=>", '"', "'", "`", "[", "]", "[12]", "(", ")"),
+        *(".assign", "@", ";", ",", "x", "hunter2", "_", "\v", "\u0130", "\u017f"),
+    ]
+    patterns = {p for table in linear._KEYWORD_TABLES for p in table}
+    for _ in range(20_000):
+        line = "".join(rng.choices(pieces, k=rng.randint(0, 14)))
+        for pattern in patterns:
+            mine, theirs = linear._FROM_KEYWORD[pattern].search(line), pattern.search(line)
+            assert (mine and (mine.span(), mine.groups())) == (
+                theirs and (theirs.span(), theirs.groups())
+            ), (pattern.pattern, line)

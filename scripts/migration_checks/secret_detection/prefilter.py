@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -33,6 +33,7 @@ from detect_secrets.plugins.high_entropy_strings import (
 from detect_secrets.util.filetype import FileType
 
 from migration_checks.secret_detection.engine import plugin_classes
+from migration_checks.secret_detection.linear import KEYWORD_ANCHORS, Last, fold
 from migration_checks.secret_detection.yaml_values import line_numbers_in_order
 
 # Each anchor is something a plugin's pattern cannot match without, written for the text folded
@@ -56,28 +57,6 @@ def _anchors(spec: dict[str, tuple[str, ...] | str]) -> tuple[_Anchor, ...]:
         _Anchor(plugin, re.compile(pattern), re.compile(_SPANNING.get(pattern, pattern)))
         for plugin, patterns in spec.items()
         for pattern in ((patterns,) if isinstance(patterns, str) else patterns)
-    )
-
-
-# The keyword plugin's keywords (``api_?key``, ``password``) each hold one of these words; each
-# keyword is found at the word it holds (look-behind and look-ahead for the rest of it), so that
-# every pattern starts with a literal.
-_KEYWORD_WORDS = ("key", "pass", "pwd", "secret", "contrase")
-
-
-def _keyword_anchors() -> tuple[str, ...]:
-    around: dict[str, list[str]] = {word: [] for word in _KEYWORD_WORDS}
-    for keyword in ds_keyword.DENYLIST:
-        # "_?" is the only syntax the keywords use: each is one or two literals.
-        for literal in {keyword.replace("_?", "_"), keyword.replace("_?", "")}:
-            word = next(w for w in _KEYWORD_WORDS if w in literal)
-            before, _, after = literal.partition(word)
-            behind = f"(?<={re.escape(before + word)})" if before else ""
-            ahead = f"(?={re.escape(after)})" if after else ""
-            around[word].append(behind + ahead)
-    return tuple(
-        word if "" in forms else f"{word}(?:{'|'.join(sorted(forms))})"
-        for word, forms in around.items()
     )
 
 
@@ -114,7 +93,7 @@ _ANCHORS: dict[str, tuple[str, ...] | str] = {
     "IbmCosHmacDetector": r"secret",
     "IPPublicDetector": r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
     "JwtTokenDetector": r"eyj",
-    "KeywordDetector": _keyword_anchors(),
+    "KeywordDetector": KEYWORD_ANCHORS,
     "MailchimpDetector": r"-us[0-9]",
     "NpmDetector": r"_authtoken=",
     "OpenAIDetector": r"t3blbkfj",
@@ -184,39 +163,11 @@ def prefilter_on() -> bool:
     return _ENGINE_DIGEST == ENGINE_PINNED
 
 
-class _Last:
-    """A function's results for the two texts it was last given (the same objects): a file's
-    text, and the text folded, are folded and their words found by several readings and rules in
-    turn."""
-
-    def __init__(self, function: Callable[[str], str]) -> None:
-        self._function = function
-        self._last: list[tuple[str, str]] = []  # holds the texts: their ids are not reused
-
-    def __call__(self, text: str) -> str:
-        for given, result in self._last:
-            if given is text:
-                return result
-        result = self._function(text)
-        self._last = [(text, result), *self._last[:1]]
-        return result
-
-
-def _fold(text: str) -> str:
-    return text.replace("\u0130", "i").lower().replace("\u0131", "i").replace("\u017f", "s")
-
-
-fold = _Last(_fold)
-"""Lower case, length for length, matching what the case-insensitive patterns match: under
-``re.IGNORECASE`` the letters a-z also match U+0130, U+0131, U+017F and the Kelvin sign, and
-U+0130 is the one character whose lower case is two characters long."""
-
-
 def _words(folded: str) -> str:
     return "\n".join(set(folded.split()))
 
 
-words = _Last(_words)
+words = Last(_words)
 """The distinct words (runs without white space) of a folded text, one a line. A pattern that
 matches no white space and no line break matches a text only if it matches its words, which in
 a big file of data are a small part of it (a 3 MB JSON file has 15 KB of words): each anchor

@@ -28,8 +28,8 @@ from migration_checks.secret_detection.decoding import (
 from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
+from migration_checks.secret_detection.linear import fold
 from migration_checks.secret_detection.precision import false_alarm
-from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
