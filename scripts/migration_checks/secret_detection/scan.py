@@ -157,12 +157,20 @@ def scan_text(
             digests = known_digests(parsed.data) if parsed is not None else set()
         return value in digests
 
+    # Whether a find is a reference, a placeholder or a property, by its value and the line it
+    # was read on (asked once for each, where a file repeats a line by the thousand).
+    dismissed: dict[tuple[str, str, str], bool] = {}
+
     def engine_hits(scanned: str, source_of: Callable[[int], str]) -> Iterator[Hit]:
         for secret, read_line in engine_scan_lines(path, scanned):
             value = secret.secret_value or ""
-            if not_a_secret(value, options.schemes):
-                continue
-            if secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value):
+            key = (secret.type, value, read_line)
+            dismiss = dismissed.get(key)
+            if dismiss is None:
+                dismiss = dismissed[key] = not_a_secret(value, options.schemes) or (
+                    secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value)
+                )
+            if dismiss:
                 continue
             source = source_of(secret.line_number)
             if sha256sum_digest(source) == value or known_digest(value):
