@@ -163,15 +163,19 @@ def prefilter_on() -> bool:
     return _ENGINE_DIGEST == ENGINE_PINNED
 
 
+_WORDS_FROM = 1 << 16  # characters; in a smaller text, the text is searched at once
+
+
 def _words(folded: str) -> str:
-    return "\n".join(set(folded.split()))
+    return "\n".join(set(folded.split())) if len(folded) >= _WORDS_FROM else folded
 
 
 words = Last(_words)
 """The distinct words (runs without white space) of a folded text, one a line. A pattern that
 matches no white space and no line break matches a text only if it matches its words, which in
 a big file of data are a small part of it (a 3 MB JSON file has 15 KB of words): each anchor
-and literal is looked for there first, and in the text only when it is there."""
+and literal is looked for there first, and in the text only when it is there. A small text is
+its own words (finding them would cost more than it saves)."""
 
 
 def _anchor_matches(
@@ -179,7 +183,7 @@ def _anchor_matches(
 ) -> Iterator[tuple[str, re.Match[str]]]:
     vocabulary = words(folded)
     for anchor in anchors:
-        if anchor.word.search(vocabulary) is not None:
+        if vocabulary is folded or anchor.word.search(vocabulary) is not None:
             for match in anchor.pattern.finditer(folded):
                 yield anchor.plugin, match
 
@@ -203,7 +207,9 @@ def _he_candidates(
         (_HEX_PLUGIN, hex_runs, _HEX_DISTINCT),
         (_BASE64_PLUGIN, base64_runs, _BASE64_DISTINCT - spare),
     ):
-        if any(len(set(m.group(m.lastindex or 0))) >= distinct for m in runs.finditer(vocabulary)):
+        if vocabulary is text or any(
+            len(set(m.group(m.lastindex or 0))) >= distinct for m in runs.finditer(vocabulary)
+        ):
             for match in runs.finditer(text):
                 if len(set(match.group(match.lastindex or 0))) >= distinct:
                     yield plugin, match.start()

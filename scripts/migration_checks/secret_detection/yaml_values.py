@@ -114,7 +114,8 @@ _SCALAR = yaml.ScalarEvent
 _ALIAS = yaml.AliasEvent
 _MAPPING_START = yaml.MappingStartEvent
 _SEQUENCE_START = yaml.SequenceStartEvent
-_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_MAPPING_END = yaml.MappingEndEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
 _DOCUMENT_START = yaml.DocumentStartEvent
 _KEPT = (_STR, _BINARY)
 
@@ -141,19 +142,20 @@ def _walk_yaml(
         k = bisect.bisect_right(starts, end) - 1
         return k >= 0 and ends[k] >= start
 
+    scalar, plain_tag = _SCALAR, plain_tags.get  # (looked up once: hundreds of thousands of events)
     while (event := next_event()) is not None:
         kind = type(event)
         node: _Node
-        if kind is _SCALAR:
+        if kind is scalar:
             value = event.value
             if event.tag is not None:
                 tag = _resolved(event, yaml.ScalarNode)
             elif not event.implicit[0]:
                 tag = _STR  # quoted, or a block scalar: the resolver's default, a string
+            elif (cached := plain_tag(value)) is not None:
+                tag = cached
             else:
-                cached = plain_tags.get(value)
-                tag = cached if cached is not None else _resolved(event, yaml.ScalarNode)
-                plain_tags[value] = tag
+                tag = plain_tags[value] = _resolved(event, yaml.ScalarNode)
             if tag == _BINARY:
                 try:
                     value = base64.b64encode(base64.decodebytes(value.encode("ascii"))).decode()
@@ -161,7 +163,7 @@ def _walk_yaml(
                     raise _Unreadable from None
             start, end = event.start_mark.index, event.end_mark.index
             node = (tag, value, start, end, start, end)
-        elif kind in _ENDS:
+        elif kind is _MAPPING_END or kind is _SEQUENCE_END:
             for placed in stack.pop().values.values():
                 if placed is True:
                     others = True
