@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,20 +73,65 @@ def string_values(text: str, spans: Spans | None = None) -> list[YamlValue] | No
     key, value or aliased node overlaps one of them: the whole text is still parsed (what makes
     the transformer fail may be anywhere), but nothing more is made of the other values.
     """
-    loader = yaml.CSafeLoader(text)
-    try:
-        found = _walk_yaml(loader.get_event, spans)
-    except (yaml.YAMLError, _Unreadable, RecursionError):
-        return None
-    finally:
-        loader.dispose()
+    skip = _skippable(text, spans[0][0]) if spans else 0
+    shifted = None if spans is None else [(a - skip, b - skip) for a, b in spans]
+    found = _walk_text(text[skip:] if skip else text, shifted)
+    if skip and not found:  # nothing after the skipped entries: any string value before them?
+        skip, found = 0, _walk_text(text, spans)
     if found is None:
         return None
+    found = [(start + skip, end + skip, key, value) for start, end, key, value in found]
     lines = line_numbers_in_order(text, [start for start, _, _, _ in found])
     return [
         YamlValue(line, key, value, start, end)
         for line, (start, end, key, value) in zip(lines, found, strict=True)
     ]
+
+
+def _walk_text(text: str, spans: Spans | None) -> list[tuple[int, int, str, str]] | None:
+    loader = yaml.CSafeLoader(text)
+    try:
+        return _walk_yaml(loader.get_event, spans)
+    except (yaml.YAMLError, _Unreadable, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+# A line that starts a simple key of a block mapping at the left margin.
+_ROOT_KEY = re.compile(r"[A-Za-z0-9_][^\n]*?:(?:[ \t]|$)", re.MULTILINE)
+_COMMENTS = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+# What the values of the skipped entries could make the transformer fail on, or need from them:
+# anchors, aliases, tags, complex keys (a collection as a key).
+_NEEDS_ALL = re.compile(r"[&*!?]|[\]}][ \t]*:")
+
+
+def _skippable(text: str, first: int) -> int:
+    """How much of a YAML text can go unread before offset ``first``, where the first value
+    wanted is: 0, or the start of a line that starts an entry of the text's root mapping (a
+    block mapping at the left margin), every entry before it being one that nothing after it
+    needs and that parses by itself, and the text being one document.
+
+    The entries before such a line end with it (a line at the left margin ends any block
+    collection or scalar of theirs), so the text from it is read as it is in the whole text:
+    its values, and whether it fails, are the same, which the tests check."""
+    line = text.rfind("\n", 0, first) + 1
+    while line > 0 and _ROOT_KEY.match(text, line) is None:
+        line = text.rfind("\n", 0, line - 1) + 1
+    comments = _COMMENTS.match(text)
+    if line == 0 or _ROOT_KEY.match(text, comments.end() if comments else 0) is None:
+        return 0
+    if _NEEDS_ALL.search(text, 0, line) or _DOCUMENT_MARKER.search(text):
+        return 0
+    loader = yaml.CSafeLoader(text[:line])
+    try:
+        loader.raw_parse()  # the entries before parse by themselves (libyaml, no objects made)
+    except yaml.YAMLError:
+        return 0
+    finally:
+        loader.dispose()
+    return line
 
 
 def line_numbers_in_order(text: str, offsets: list[int]) -> list[int]:
@@ -139,7 +185,7 @@ def _walk_yaml(
     after = 0
 
     def overlaps(start: int, end: int) -> bool:
-        k = bisect.bisect_right(starts, end) - 1
+        k = bisect.bisect_left(starts, end) - 1
         return k >= 0 and ends[k] >= start
 
     scalar, plain_tag = _SCALAR, plain_tags.get  # (looked up once: hundreds of thousands of events)
@@ -214,7 +260,7 @@ def _walk_yaml(
                                 while after < len(ends) and ends[after] < key[2]:
                                     after += 1
                                 if (
-                                    (after < len(ends) and starts[after] <= node[3])
+                                    (after < len(ends) and starts[after] < node[3])
                                     or (key[4] != key[2] and overlaps(key[4], key[5]))
                                     or (node[4] != node[2] and overlaps(node[4], node[5]))
                                 ):
