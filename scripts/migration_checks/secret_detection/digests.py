@@ -15,6 +15,15 @@ _DIGEST_KEYS = frozenset({"sha256", "sha256_reviewed"})
 _HEX40 = re.compile(r"[0-9a-f]{40}")
 
 
+_PLACES = (*_DIGEST_KEYS, "public_key", "hashed_secret", "signature")
+
+
+def may_hold_digests(text: str) -> bool:
+    """Whether a JSON or YAML text could have a value at one of the places ``known_digests``
+    reads: it names one of them (keys spelled with escapes could name any)."""
+    return "\\" in text or any(place in text for place in _PLACES)
+
+
 def known_digests(data: Any) -> set[str]:
     """The values at the places SPEC section 5 names: ``sha256``, ``sha256_reviewed`` (64 hex
     digits), ``public_key`` and ``signature.value`` (base64); and a detect-secrets baseline's

@@ -25,7 +25,11 @@ from migration_checks.secret_detection.decoding import (
     read_text,
     unescaped_lines,
 )
-from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
+from migration_checks.secret_detection.digests import (
+    known_digests,
+    may_hold_digests,
+    sha256sum_digest,
+)
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
 from migration_checks.secret_detection.linear import fold
@@ -153,7 +157,7 @@ def scan_text(
     def known_digest(value: str) -> bool:
         nonlocal digests
         if digests is None:
-            parsed = document() if structured else None
+            parsed = document() if structured and may_hold_digests(text) else None
             digests = known_digests(parsed.data) if parsed is not None else set()
         return value in digests
 
