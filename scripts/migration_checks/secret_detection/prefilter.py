@@ -171,7 +171,7 @@ def _words(folded: str) -> str:
 
 
 words = Last(_words)
-"""The distinct words (runs without white space) of a folded text, one a line. A pattern that
+"""The distinct words (runs without white space) of a text, one a line. A pattern that
 matches no white space and no line break matches a text only if it matches its words, which in
 a big file of data are a small part of it (a 3 MB JSON file has 15 KB of words): each anchor
 and literal is looked for there first, and in the text only when it is there. A small text is
@@ -302,7 +302,7 @@ _SEPARATORS = "_.~=-"
 
 
 def _spaced(literal: str) -> bool:
-    return len(literal.split()) != 1
+    return literal.split() != [literal]  # empty, or holds white space
 
 
 class Triggers:
