@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import os
 import re
+import re._constants as sre_constants  # type: ignore[import-not-found]  # no stubs: the parser of re
+import re._parser as sre_parse  # type: ignore[import-not-found]
+import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from detect_secrets.filters import allowlist as ds_allowlist
 from detect_secrets.plugins import keyword as ds_keyword
@@ -247,9 +250,26 @@ _KEYWORD_FINDERS = tuple(
 )
 
 
+# Each keyword as a literal (``api_key``, ``apikey``), looked for in a long line: its words may
+# be there by the thousand (``password=x&password=x...``), its keywords' forms each found in C.
+_KEYWORD_LITERALS = tuple(
+    re.compile(re.escape(before + word + after))
+    for word, forms in _KEYWORD_FORMS.items()
+    for before, after in forms
+)
+_LONG_LINE = 4096
+
+
 def _keyword_starts(string: str) -> list[int]:
     folded = fold(string)
     starts: set[int] = set()
+    if len(folded) > _LONG_LINE:
+        for literal in _KEYWORD_LITERALS:
+            at = 0
+            while (match := literal.search(folded, at)) is not None:
+                starts.add(match.start())
+                at = match.start() + 1
+        return sorted(starts)
     for word, finder, forms in _KEYWORD_FINDERS:
         for match in finder.finditer(folded):
             at = match.start()
@@ -281,8 +301,13 @@ class _FromKeyword:
         self.pattern = compiled.pattern  # as detect-secrets' own, for whoever reads them
         self.flags = compiled.flags
         self._leading = compiled.pattern.startswith(ds_keyword.DENYLIST_REGEX)
+        self._needs = _needed_characters(sre_parse.parse(compiled.pattern, compiled.flags))
 
     def search(self, string: str) -> re.Match[str] | None:
+        # A line without the quote, ";", ":" or "=" a pattern needs is not searched (a megabyte
+        # of URL parameters holds a keyword every few characters, and no quote).
+        if not all(any(char in string for char in chars) for chars in self._needs):
+            return None
         starts = keyword_starts(string)
         if not self._leading:
             return self.compiled.search(string) if starts else None
@@ -291,6 +316,32 @@ class _FromKeyword:
             if match is not None:
                 return match
         return None
+
+
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+def _needed_characters(parsed: Any) -> list[frozenset[str]]:
+    """Sets of punctuation characters a pattern cannot match without one of each: its literals
+    and classes of literals that are not optional (in sequence, in groups, repeated at least
+    once). Letters are left out: under ``re.IGNORECASE`` they match more than themselves."""
+    needs: list[frozenset[str]] = []
+    for op, argument in parsed:
+        if op is sre_constants.LITERAL:
+            chars = frozenset({chr(argument)})
+        elif op is sre_constants.IN and all(o is sre_constants.LITERAL for o, _ in argument):
+            chars = frozenset(chr(code) for _, code in argument)
+        elif op is sre_constants.SUBPATTERN:
+            needs += _needed_characters(argument[3])
+            continue
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and argument[0] >= 1:
+            needs += _needed_characters(argument[2])
+            continue
+        else:
+            continue
+        if chars <= _PUNCTUATION:
+            needs.append(chars)
+    return needs
 
 
 def _keyword_tables() -> list[dict[re.Pattern[str], int]]:
