@@ -70,8 +70,10 @@ def string_values(text: str, spans: Spans | None = None) -> list[YamlValue] | No
     value (detect-secrets then reads the file line by line).
 
     With ``spans`` (sorted, disjoint ``(start, end)`` offsets of the text), only the values whose
-    key, value or aliased node overlaps one of them: the whole text is still parsed (what makes
-    the transformer fail may be anywhere), but nothing more is made of the other values.
+    key, value or aliased node overlaps one of them: the text is parsed from the entry of its
+    root mapping where the first span is, when the entries before it can be skipped
+    (``_skippable``), else whole (what makes the transformer fail may be anywhere), and nothing
+    more is made of the other values.
     """
     skip = _skippable(text, spans[0][0]) if spans else 0
     shifted = None if spans is None else [(a - skip, b - skip) for a, b in spans]
