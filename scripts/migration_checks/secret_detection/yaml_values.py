@@ -105,8 +105,10 @@ _ROOT_KEY = re.compile(r"[A-Za-z0-9_][^\n]*?:(?:[ \t]|$)", re.MULTILINE)
 _COMMENTS = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 # What the values of the skipped entries could make the transformer fail on, or need from them:
-# anchors, aliases, tags, complex keys (a collection as a key).
-_NEEDS_ALL = re.compile(r"[&*!?]|[\]}][ \t]*:")
+# anchors, aliases, tags, complex keys (a collection as a key); each looked for on its own (an
+# alternation of them is tried at every position).
+_NEEDS_ALL = "&*!?"
+_COLLECTION_KEY = re.compile(r"[\]}][ \t]*:")
 
 
 def _skippable(text: str, first: int) -> int:
@@ -124,7 +126,9 @@ def _skippable(text: str, first: int) -> int:
     comments = _COMMENTS.match(text)
     if line == 0 or _ROOT_KEY.match(text, comments.end() if comments else 0) is None:
         return 0
-    if _NEEDS_ALL.search(text, 0, line) or _DOCUMENT_MARKER.search(text):
+    if any(text.find(char, 0, line) >= 0 for char in _NEEDS_ALL):
+        return 0
+    if _COLLECTION_KEY.search(text, 0, line) or _DOCUMENT_MARKER.search(text):
         return 0
     loader = yaml.CSafeLoader(text[:line])
     try:
