@@ -16,12 +16,22 @@ _HEX40 = re.compile(r"[0-9a-f]{40}")
 
 
 _PLACES = (*_DIGEST_KEYS, "public_key", "hashed_secret", "signature")
+_KEY_END = re.compile(r"[\"']?\s*:")
 
 
 def may_hold_digests(text: str) -> bool:
     """Whether a JSON or YAML text could have a value at one of the places ``known_digests``
-    reads: it names one of them (keys spelled with escapes could name any)."""
-    return "\\" in text or any(place in text for place in _PLACES)
+    reads: one of them is written as a key (``sha256:``, ``"signature": {``; a key spelled with
+    escapes, or an alias of one, could be any)."""
+    if "\\" in text or "*" in text:
+        return True
+    for place in _PLACES:
+        at = text.find(place)
+        while at >= 0:
+            if _KEY_END.match(text, at + len(place)):
+                return True
+            at = text.find(place, at + 1)
+    return False
 
 
 def known_digests(data: Any) -> set[str]:
