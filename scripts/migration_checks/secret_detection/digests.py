@@ -15,6 +15,25 @@ _DIGEST_KEYS = frozenset({"sha256", "sha256_reviewed"})
 _HEX40 = re.compile(r"[0-9a-f]{40}")
 
 
+_PLACES = (*_DIGEST_KEYS, "public_key", "hashed_secret", "signature")
+_KEY_END = re.compile(r"[\"']?\s*:")
+
+
+def may_hold_digests(text: str) -> bool:
+    """Whether a JSON or YAML text could have a value at one of the places ``known_digests``
+    reads: one of them is written as a key (``sha256:``, ``"signature": {``; a key spelled with
+    escapes, or an alias of one, could be any)."""
+    if "\\" in text or "*" in text:
+        return True
+    for place in _PLACES:
+        at = text.find(place)
+        while at >= 0:
+            if _KEY_END.match(text, at + len(place)):
+                return True
+            at = text.find(place, at + 1)
+    return False
+
+
 def known_digests(data: Any) -> set[str]:
     """The values at the places SPEC section 5 names: ``sha256``, ``sha256_reviewed`` (64 hex
     digits), ``public_key`` and ``signature.value`` (base64); and a detect-secrets baseline's

@@ -16,20 +16,61 @@ leading ``[ \\t]*`` is tried from every position (``password=`` and 80 KB of spa
   the comment: that is checked once per text, and the comment start is searched only there;
 - the ``nextline`` forms are anchored at the start, so their tails are written ``.*+$`` and
   ``.*{end}[ \\t]*+$``, which match the same texts from one start in linear time.
+
+*The keyword plugin.* Its patterns start with the alternation of its keywords
+(``(api_?key|...|password|...)\\w*``), which the regular expression engine tries at every
+position of a line (1.5 s for a line of a megabyte): each is tried only where a keyword starts,
+and not at all on a line without the punctuation it needs (``_FromKeyword``). ``fold`` is here
+too, for the keywords are found in the line folded to lower case.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import re._constants as sre_constants  # type: ignore[import-not-found]  # no stubs: the parser of re
+import re._parser as sre_parse  # type: ignore[import-not-found]
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from string import punctuation
+from typing import Any, Generic, TypeVar
 
 from detect_secrets.filters import allowlist as ds_allowlist
+from detect_secrets.plugins import keyword as ds_keyword
 from detect_secrets.transformers import config as ds_config
 from detect_secrets.util.code_snippet import CodeSnippet
+
+T = TypeVar("T")
+
+
+class Last(Generic[T]):
+    """A function's results for the two texts it was last given (the same objects): a file's
+    text, and the text folded, are folded and their words found by several readings and rules in
+    turn, and a line is searched by each pattern of the keyword plugin in turn."""
+
+    def __init__(self, function: Callable[[str], T]) -> None:
+        self._function = function
+        self._last: list[tuple[str, T]] = []  # holds the texts: their ids are not reused
+
+    def __call__(self, text: str) -> T:
+        for given, result in self._last:
+            if given is text:
+                return result
+        result = self._function(text)
+        self._last = [(text, result), *self._last[:1]]
+        return result
+
+
+def _fold(text: str) -> str:
+    return text.replace("\u0130", "i").lower().replace("\u0131", "i").replace("\u017f", "s")
+
+
+fold = Last(_fold)
+"""Lower case, length for length, matching what the case-insensitive patterns match: under
+``re.IGNORECASE`` the letters a-z also match U+0130, U+0131, U+017F and the Kelvin sign, and
+U+0130 is the one character whose lower case is two characters long."""
 
 STOCK_ALLOWLIST = "detect_secrets.filters.allowlist.is_line_allowlisted"
 OWN_ALLOWLIST = f"{__name__}.is_line_allowlisted"
@@ -68,6 +109,7 @@ def nextline_regex(comment: _Comment) -> re.Pattern[str]:
     return re.compile(f"^[ \\t]*+{comment.head}allowlist[ -]nextline[ -]secret{tail}")
 
 
+@cache
 def _comments_for(filename: str) -> list[_Comment]:
     """The comment syntaxes detect-secrets looks for in a file: ``#`` alone in a ``.yaml`` file."""
     comments = _comments()
@@ -177,16 +219,169 @@ def _get_value_and_line_offset(
     return output
 
 
+# --- the keyword plugin ---------------------------------------------------------------------------
+# Its keywords (``api_?key``, ``password``) each hold one of these words.
+_KEYWORD_WORDS = ("key", "pass", "pwd", "secret", "contrase")
+
+
+def _keyword_forms() -> dict[str, list[tuple[str, str]]]:
+    """Each keyword as the word it holds and what comes before and after it (``api_key``:
+    ``("api_", "")``); ``_?`` is the only syntax the keywords use: each is one or two literals."""
+    forms: dict[str, list[tuple[str, str]]] = {word: [] for word in _KEYWORD_WORDS}
+    for keyword in ds_keyword.DENYLIST:
+        for literal in sorted({keyword.replace("_?", "_"), keyword.replace("_?", "")}):
+            word = next(w for w in _KEYWORD_WORDS if w in literal)
+            before, _, after = literal.partition(word)
+            forms[word].append((before, after))
+    return forms
+
+
+def _at_word(word: str, forms: list[tuple[str, str]]) -> str:
+    alternatives = sorted(
+        (f"(?<={re.escape(before + word)})" if before else "")
+        + (f"(?={re.escape(after)})" if after else "")
+        for before, after in forms
+    )
+    return word if "" in alternatives else f"{word}(?:{'|'.join(alternatives)})"
+
+
+_KEYWORD_FORMS = _keyword_forms()
+KEYWORD_ANCHORS = tuple(_at_word(word, forms) for word, forms in _KEYWORD_FORMS.items())
+"""Patterns of a folded text that match where a keyword is, at the word it holds (look-behinds
+and look-aheads for the rest of it): each starts with a literal, which the regular expression
+engine skips to, where the keywords' alternation would be tried at every position."""
+_KEYWORD_FINDERS = tuple(
+    (word, re.compile(anchor), forms)
+    for anchor, (word, forms) in zip(KEYWORD_ANCHORS, _KEYWORD_FORMS.items(), strict=True)
+)
+
+
+# Each keyword as a literal (``api_key``, ``apikey``), looked for in a long line: its words may
+# be there by the thousand (``password=x&password=x...``), its keywords' forms each found in C.
+_KEYWORD_LITERALS = tuple(
+    re.compile(re.escape(before + word + after))
+    for word, forms in _KEYWORD_FORMS.items()
+    for before, after in forms
+)
+_LONG_LINE = 4096
+
+
+def _keyword_starts(string: str) -> list[int]:
+    folded = fold(string)
+    starts: set[int] = set()
+    if len(folded) > _LONG_LINE:
+        for literal in _KEYWORD_LITERALS:
+            at = 0
+            while (match := literal.search(folded, at)) is not None:
+                starts.add(match.start())
+                at = match.start() + 1
+        return sorted(starts)
+    for word, finder, forms in _KEYWORD_FINDERS:
+        for match in finder.finditer(folded):
+            at = match.start()
+            for before, after in forms:
+                start = at - len(before)
+                if (
+                    start >= 0
+                    and folded.startswith(before, start)
+                    and folded.startswith(after, at + len(word))
+                ):
+                    starts.add(start)
+    return sorted(starts)
+
+
+keyword_starts = Last(_keyword_starts)
+"""Where a keyword starts in a line (case folded), in order: found once for the plugin's
+patterns, which each search the same line."""
+
+
+class _FromKeyword:
+    """A pattern of the keyword plugin whose ``search`` answers as the pattern's. Searched, it
+    is tried at every position of a line (its keywords are an alternation): a second for a line
+    of a megabyte. A pattern that starts with a keyword can match only where one starts, and is
+    tried only there, in order (the first that matches is the leftmost match); one that holds a
+    keyword elsewhere is searched only when the line holds a keyword."""
+
+    def __init__(self, compiled: re.Pattern[str]) -> None:
+        self.compiled = compiled
+        self.pattern = compiled.pattern  # as detect-secrets' own, for whoever reads them
+        self.flags = compiled.flags
+        self._leading = compiled.pattern.startswith(ds_keyword.DENYLIST_REGEX)
+        self._needs = _needed_characters(sre_parse.parse(compiled.pattern, compiled.flags))
+
+    def search(self, string: str) -> re.Match[str] | None:
+        # A line without the quote, ";", ":" or "=" a pattern needs is not searched (a megabyte
+        # of URL parameters holds a keyword every few characters, and no quote).
+        if not all(any(char in string for char in chars) for chars in self._needs):
+            return None
+        starts = keyword_starts(string)
+        if not self._leading:
+            return self.compiled.search(string) if starts else None
+        for start in starts:
+            match = self.compiled.match(string, start)
+            if match is not None:
+                return match
+        return None
+
+
+_PUNCTUATION = frozenset(punctuation)
+
+
+def _needed_characters(parsed: Any) -> list[frozenset[str]]:
+    """Sets of punctuation characters a pattern cannot match without one of each: its literals
+    and classes of literals that are not optional (in sequence, in groups, repeated at least
+    once). Letters are left out: under ``re.IGNORECASE`` they match more than themselves."""
+    needs: list[frozenset[str]] = []
+    for op, argument in parsed:
+        if op is sre_constants.LITERAL:
+            chars = frozenset({chr(argument)})
+        elif op is sre_constants.IN and all(o is sre_constants.LITERAL for o, _ in argument):
+            chars = frozenset(chr(code) for _, code in argument)
+        elif op is sre_constants.SUBPATTERN:
+            needs += _needed_characters(argument[3])
+            continue
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and argument[0] >= 1:
+            needs += _needed_characters(argument[2])
+            continue
+        else:
+            continue
+        if chars <= _PUNCTUATION:
+            needs.append(chars)
+    return needs
+
+
+def _keyword_tables() -> list[dict[re.Pattern[str], int]]:
+    """The keyword plugin's tables of patterns (by file type, and its default), each once."""
+    tables = [
+        *ds_keyword.REGEX_BY_FILETYPE.values(),
+        ds_keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    ]
+    return list({id(table): table for table in tables}.values())
+
+
+_KEYWORD_TABLES = _keyword_tables()
+_FROM_KEYWORD = {pattern: _FromKeyword(pattern) for table in _KEYWORD_TABLES for pattern in table}
+
+
 @contextmanager
 def linear_transformers() -> Iterator[None]:
     """detect-secrets' INI transformer with the linear allowlist patterns and first-line match,
-    while in effect."""
+    and its keyword plugin's patterns searched from the keywords, while in effect."""
     stock = getattr(ds_config, "get_allowlist_regexes")  # noqa: B009 - not re-exported
     stock_offsets = ds_config.IniFileParser._get_value_and_line_offset
+    stock_tables = [list(table.items()) for table in _KEYWORD_TABLES]
     setattr(ds_config, "get_allowlist_regexes", _config_nextline_regex)  # noqa: B010
     ds_config.IniFileParser._get_value_and_line_offset = _get_value_and_line_offset  # type: ignore[method-assign]
+    # The tables are changed in place (the plugin reads them by file type, and its default by
+    # name), in their order: the plugin yields a find for each pattern in turn.
+    for table, items in zip(_KEYWORD_TABLES, stock_tables, strict=True):
+        table.clear()
+        table.update((_FROM_KEYWORD[pattern], group) for pattern, group in items)  # type: ignore[misc]
     try:
         yield
     finally:
         setattr(ds_config, "get_allowlist_regexes", stock)  # noqa: B010
         ds_config.IniFileParser._get_value_and_line_offset = stock_offsets  # type: ignore[method-assign]
+        for table, items in zip(_KEYWORD_TABLES, stock_tables, strict=True):
+            table.clear()
+            table.update(items)

@@ -40,7 +40,7 @@ import re
 from collections.abc import Callable
 
 from migration_checks.secret_detection.blobs import decoded_text, printable_runs
-from migration_checks.secret_detection.prefilter import fold
+from migration_checks.secret_detection.linear import fold
 from migration_checks.secret_detection.reading import engine_scan_lines
 from migration_checks.secret_detection.references import (
     EXTERNAL_SECRET_KEYS,
@@ -271,14 +271,37 @@ def _in_public_block(lines: Lines, number: int, before: str) -> bool:
     """Whether a value (after ``before`` on line ``number``) is inside an armored block of a
     public key, certificate or signature: the last ``-----BEGIN`` before it is one, and no
     ``-----END`` comes between (looked for up to ``_BLOCK_LINES`` lines back)."""
-    for n in range(number, max(0, number - _BLOCK_LINES), -1):
-        line = before if n == number else lines(n)
-        begin, end = line.rfind("-----BEGIN "), line.rfind("-----END ")
-        if end > begin:
-            return False
-        if begin >= 0:
-            return _PUBLIC_BLOCKS.match(line, begin) is not None
-    return False
+    in_before = "-----BEGIN " in before or "-----END " in before
+    marked = number if in_before else _marked_line(lines, number)
+    if marked is None:
+        return False
+    line = before if marked == number else lines(marked)
+    begin, end = line.rfind("-----BEGIN "), line.rfind("-----END ")
+    return begin > end and _PUBLIC_BLOCKS.match(line, begin) is not None
+
+
+# The file, the line and the answer of the last ``_marked_line``: the values of a file come in
+# the order of its lines, and the lines a value before looked at are not looked at again (a file
+# of many values stays linear).
+_last_marked: tuple[Lines, int, int | None] | None = None
+
+
+def _marked_line(lines: Lines, number: int) -> int | None:
+    """The last of the ``_BLOCK_LINES - 1`` lines before ``number`` with a ``-----BEGIN`` or
+    ``-----END``, if any."""
+    global _last_marked
+    lowest = max(1, number - _BLOCK_LINES + 1)
+    n, known = number - 1, None
+    if _last_marked is not None and _last_marked[0] is lines and _last_marked[1] <= number:
+        known = _last_marked[2]  # of the lines before the last value's line
+        lowest = max(lowest, _last_marked[1])
+    while n >= lowest and "-----BEGIN " not in (line := lines(n)) and "-----END " not in line:
+        n -= 1
+    found = n if n >= lowest else None
+    if found is None and known is not None and known > number - _BLOCK_LINES:
+        found = known
+    _last_marked = (lines, number, found)
+    return found
 
 
 # -- private keys in documentation ----------------------------------------------------------------

@@ -33,44 +33,52 @@ from detect_secrets.plugins.high_entropy_strings import (
 from detect_secrets.util.filetype import FileType
 
 from migration_checks.secret_detection.engine import plugin_classes
+from migration_checks.secret_detection.linear import KEYWORD_ANCHORS, Last, fold
 from migration_checks.secret_detection.yaml_values import line_numbers_in_order
 
 # Each anchor is something a plugin's pattern cannot match without, written for the text folded
 # to lower case (``fold``), so that it also stands for the case-insensitive patterns. None may
-# match a line break: a match marks the line it is on.
+# match a line break: a match marks the line it is on. Each starts with a literal or at the
+# start of a run, so that the regular expression engine skips to where it could match (a
+# pattern that starts with a character class or an alternation is tried at every position).
 
 
 @dataclass(frozen=True, slots=True)
 class _Anchor:
     plugin: str
     pattern: re.Pattern[str]
-    # Substrings the pattern cannot match without, looked for first (memchr speed) where the
-    # pattern itself has no rare literal prefix for the regular expression engine to look for.
-    triggers: tuple[str, ...] = ()
+    # The anchor, or for one that can match white space a part of it that cannot: looked for in
+    # the text's words first (``words``), and the anchor in the text only when it is there.
+    word: re.Pattern[str]
 
 
 def _anchors(spec: dict[str, tuple[str, ...] | str]) -> tuple[_Anchor, ...]:
-    anchors = []
-    for plugin, patterns in spec.items():
-        for pattern in (patterns,) if isinstance(patterns, str) else patterns:
-            triggers = _TRIGGERS.get(pattern, ())
-            anchors.append(_Anchor(plugin, re.compile(pattern), triggers))
-    return tuple(anchors)
+    return tuple(
+        _Anchor(plugin, re.compile(pattern), re.compile(_SPANNING.get(pattern, pattern)))
+        for plugin, patterns in spec.items()
+        for pattern in ((patterns,) if isinstance(patterns, str) else patterns)
+    )
 
 
-# The keyword plugin's keywords are regular expressions (``api_?key``): each holds one of these.
-_KEYWORD_TRIGGERS = ("key", "pass", "pwd", "secret", "contrase")
-_KEYWORDS = "|".join(ds_keyword.DENYLIST)
-_IBM_KEYS = r"(?:key|pwd|password|pass|token)"
-_TRIGGERS = {
-    _KEYWORDS: _KEYWORD_TRIGGERS,
-    rf"{_IBM_KEYS}[\"']?\]?[ =:>]+[\"']?[a-z0-9_-]{{44}}": ("key", "pwd", "pass", "token"),
+# detect-secrets' ``(?:key|pwd|password|pass|token)["']?\]?[ =:>]+["']?[a-z0-9_-]{44}``, one
+# pattern for each word (the run of "[ =:>]" taken whole: nothing after it can match in it).
+_IBM = tuple(
+    rf"{word}[\"']?\]?[ =:>]++[\"']?[a-z0-9_-]{{44}}"
+    for word in ("key", "pwd", "pass(?:word)?", "token")
+)
+_AWS_PAIR = r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?['\"][0-9a-z/+]{40}['\"]"
+# The anchors that can match white space (a space, ``.``, ``\s``), each with a part that cannot.
+_SPANNING = {
+    "private key": "private",
+    r"private\s+key": "private",
+    _AWS_PAIR: r"['\"][0-9a-z/+]{40}['\"]",
+    **dict.fromkeys(_IBM, "[a-z0-9_-]{44}"),
 }
 _ANCHORS: dict[str, tuple[str, ...] | str] = {
     "ArtifactoryDetector": (r"akc[a-z0-9]{10}", r"ap[\da-f][a-z0-9]{8}"),
     "AWSKeyDetector": (
         r"(?:a3t[a-z0-9]|abia|acca|akia|asia)[0-9a-z]{16}",
-        r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?['\"][0-9a-z/+]{40}['\"]",
+        _AWS_PAIR,
     ),
     "AzureStorageKeyDetector": r"accountkey=[a-z0-9+/=]{88}",
     "BasicAuthDetector": r"://[^:/?#\[\]@!$&'()*+,;=\s]+:[^:/?#\[\]@!$&'()*+,;=\s]+@",
@@ -81,11 +89,11 @@ _ANCHORS: dict[str, tuple[str, ...] | str] = {
     "DiscordBotTokenDetector": r"\.[a-z\d_-]{6}\.[a-z\d_-]{27}",
     "GitHubTokenDetector": r"gh[pousr]_",
     "GitLabTokenDetector": (r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", r"gr1348941"),
-    "IbmCloudIamDetector": rf"{_IBM_KEYS}[\"']?\]?[ =:>]+[\"']?[a-z0-9_-]{{44}}",
+    "IbmCloudIamDetector": _IBM,
     "IbmCosHmacDetector": r"secret",
     "IPPublicDetector": r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
     "JwtTokenDetector": r"eyj",
-    "KeywordDetector": _KEYWORDS,
+    "KeywordDetector": KEYWORD_ANCHORS,
     "MailchimpDetector": r"-us[0-9]",
     "NpmDetector": r"_authtoken=",
     "OpenAIDetector": r"t3blbkfj",
@@ -155,20 +163,35 @@ def prefilter_on() -> bool:
     return _ENGINE_DIGEST == ENGINE_PINNED
 
 
-def fold(text: str) -> str:
-    """Lower case, length for length, matching what the case-insensitive patterns match: under
-    ``re.IGNORECASE`` the letters a-z also match U+0130, U+0131, U+017F and the Kelvin sign,
-    and U+0130 is the one character whose lower case is two characters long."""
-    return text.replace("\u0130", "i").lower().replace("\u0131", "i").replace("\u017f", "s")
+_WORDS_FROM = 1 << 16  # characters; in a smaller text, the text is searched at once
+
+
+def _words(folded: str) -> str:
+    return "\n".join(set(folded.split())) if len(folded) >= _WORDS_FROM else folded
+
+
+words = Last(_words)
+"""The distinct words (runs without white space) of a text, one a line. A pattern that
+matches no white space and no line break matches a text only if it matches its words, which in
+a big file of data are a small part of it (a 3 MB JSON file has 15 KB of words): each anchor
+and literal is looked for there first, and in the text only when it is there. A small text is
+its own words (finding them would cost more than it saves)."""
 
 
 def _anchor_matches(
     anchors: tuple[_Anchor, ...], folded: str
 ) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each anchor's first match on each line where it has one (a match marks its lines: a
+    megabyte of ``password=x&`` need not be matched a hundred thousand times)."""
+    vocabulary = words(folded)
     for anchor in anchors:
-        if not anchor.triggers or any(trigger in folded for trigger in anchor.triggers):
-            for match in anchor.pattern.finditer(folded):
+        if vocabulary is folded or anchor.word.search(vocabulary) is not None:
+            at = 0
+            while (match := anchor.pattern.search(folded, at)) is not None:
                 yield anchor.plugin, match
+                at = folded.find("\n", match.end()) + 1
+                if at == 0:
+                    break
 
 
 _HEX_PLUGIN = HexHighEntropyString.__name__
@@ -185,12 +208,17 @@ def _he_candidates(
     needs (a base64 run may have ``spare`` fewer: a backslash the reading adds). A hex run must
     be all of a quoted string; in a bare text it must also not be part of a longer base64 run,
     but that is not checked (the condition stays necessary)."""
-    for match in hex_runs.finditer(text):
-        if len(set(match.group(match.lastindex or 0))) >= _HEX_DISTINCT:
-            yield _HEX_PLUGIN, match.start()
-    for match in base64_runs.finditer(text):
-        if len(set(match.group(match.lastindex or 0))) >= _BASE64_DISTINCT - spare:
-            yield _BASE64_PLUGIN, match.start()
+    vocabulary = words(text)  # the runs match no white space: first among the words
+    for plugin, runs, distinct in (
+        (_HEX_PLUGIN, hex_runs, _HEX_DISTINCT),
+        (_BASE64_PLUGIN, base64_runs, _BASE64_DISTINCT - spare),
+    ):
+        if vocabulary is text or any(
+            len(set(m.group(m.lastindex or 0))) >= distinct for m in runs.finditer(vocabulary)
+        ):
+            for match in runs.finditer(text):
+                if len(set(match.group(match.lastindex or 0))) >= distinct:
+                    yield plugin, match.start()
 
 
 # The plugins that could report anything on a line (by class name); None: every plugin, the
@@ -235,13 +263,38 @@ def candidate_lines(text: str) -> dict[int, Plugins]:
     return {line: frozenset(found[line]) for line in sorted(found)}
 
 
-def yaml_may_hold_secret(text: str) -> bool:
-    """Whether any value of a YAML text could be reported once read as ``key: "value"`` lines."""
-    if not prefilter_on() or "\\" in text:  # escapes in double-quoted scalars may spell anything
-        return True
-    if next(_anchor_matches(_YAML_ANCHORS, fold(text)), None):
-        return True
-    return next(_he_candidates(text, _BARE_HEX, _BARE_BASE64, spare=1), None) is not None
+def yaml_spans(text: str) -> list[tuple[int, int]] | None:
+    """Where in a YAML text a value could be reported once read as a ``key: "value"`` line: the
+    spans (sorted, disjoint) of the lines that hold an anchor or a run the entropy plugins could
+    report, which lie in the value's key, its text, the text of the node it aliases, or the
+    comment after it; and of the lines that hold a pragma comment (the allowlist filter reads
+    the line before a value). Empty: nowhere; None: anywhere (the prefilter is off, or values
+    may be spelled otherwise than written: escapes in double-quoted scalars, ``!!binary``)."""
+    if not prefilter_on() or "\\" in text:
+        return None
+    folded = fold(text)
+    if "!" in text and "binary" in folded:  # a tag (!!binary, or its handle by %TAG)
+        return None
+    bounds = [(m.start(), m.end()) for _, m in _anchor_matches(_YAML_ANCHORS, folded)]
+    bounds += [(at, at) for _, at in _he_candidates(text, _BARE_HEX, _BARE_BASE64, spare=1)]
+    bounds += [(m.start(), m.end()) for m in _PRAGMA.finditer(folded)]
+    bounds.sort()
+    spans: list[tuple[int, int]] = []
+    for start, end in bounds:
+        if spans and start <= spans[-1][1]:  # on a line already taken
+            if end > spans[-1][1]:
+                spans[-1] = (spans[-1][0], _line_end(text, end))
+            continue
+        spans.append((text.rfind("\n", 0, start) + 1, _line_end(text, end)))
+    return spans
+
+
+_PRAGMA = re.compile("pragma")
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
 
 
 # --- our own rules ----------------------------------------------------------------------------
@@ -254,6 +307,10 @@ def yaml_may_hold_secret(text: str) -> bool:
 _SEPARATORS = "_.~=-"
 
 
+def _spaced(literal: str) -> bool:
+    return literal.split() != [literal]  # empty, or holds white space
+
+
 class Triggers:
     """The literals (in the folded text) of named rules, found in one pass."""
 
@@ -261,8 +318,9 @@ class Triggers:
         self._rules = rules
         literals = {t for ts in rules.values() for t in ts}
         self._by_literal = {t: [n for n, ts in rules.items() if t in ts] for t in literals}
-        ending = sorted(t for t in literals if t[-1] in _SEPARATORS)
+        ending = sorted(t for t in literals if t[-1] in _SEPARATORS and not _spaced(t))
         self._others = sorted(literals.difference(ending))
+        self._spaced = {t: _spaced(t) for t in self._others}
         self._lengths: dict[int, set[str]] = {}
         for literal in ending:
             self._lengths.setdefault(len(literal), set()).add(literal)
@@ -275,14 +333,16 @@ class Triggers:
     def on(self, folded: str) -> set[str]:
         """The rules one of whose literals occurs in ``folded`` (a text folded with ``fold``)."""
         found: set[str] = set()
+        # A literal without white space occurs in the text if, and only if, in its words.
+        vocabulary = words(folded)
         for literal in self._others:
-            if literal in folded:
+            if literal in (folded if self._spaced[literal] else vocabulary):
                 found.update(self._by_literal[literal])
         if self._pattern is not None:
-            for match in self._pattern.finditer(folded):
+            for match in self._pattern.finditer(vocabulary):
                 end = match.end()
                 for length, group in self._lengths.items():
-                    literal = folded[end - length : end]
+                    literal = vocabulary[end - length : end]
                     if literal in group:
                         found.update(self._by_literal[literal])
         return found

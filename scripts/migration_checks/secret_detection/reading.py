@@ -18,11 +18,12 @@ from typing import cast
 
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.plugins.base import BasePlugin
 from detect_secrets.settings import get_plugins
 from detect_secrets.transformers.config import ConfigFileTransformer, EagerConfigFileTransformer
 from detect_secrets.transformers.exceptions import ParsingError
 from detect_secrets.types import NamedIO
-from detect_secrets.util.code_snippet import get_code_snippet
+from detect_secrets.util.code_snippet import CodeSnippet, get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from migration_checks.secret_detection.prefilter import (
@@ -30,7 +31,7 @@ from migration_checks.secret_detection.prefilter import (
     Plugins,
     candidate_lines,
     candidate_plugins,
-    yaml_may_hold_secret,
+    yaml_spans,
 )
 from migration_checks.secret_detection.yaml_values import YamlValue, string_values
 
@@ -90,35 +91,72 @@ def _judge(
 ) -> list[Judged]:
     """What ``detect_secrets.core.scan._process_line_based_plugins`` reports on the candidate
     lines of a file whose lines are ``content`` (each line's context is taken from all of them),
-    each line given to the plugins that could report anything on it."""
+    each line given to the plugins that could report anything on it.
+
+    What a line yields depends on its text, the plugins run and, through the allowlist filter's
+    ``nextline`` pragma, the line before it (no other filter and no plugin reads the context):
+    a line that repeats one judged before yields the same secrets, on its own line number, without
+    being judged again (a generated file repeats lines by the thousand)."""
     found: list[Judged] = []
     plugins = [(plugin, type(plugin).__name__) for plugin in get_plugins()]
+    judged: dict[tuple[str, Plugins, str], list[PotentialSecret]] = {}
     for line_number, text, wanted in candidates:
         line = text.rstrip()
         snippet = get_code_snippet(lines=content, line_number=line_number)
-        if ds_scan._is_filtered_out(
-            required_filter_parameters=["line"], filename=filename, line=line, context=snippet
-        ):
+        previous = snippet.previous_line
+        key = (line, wanted, previous if "pragma" in previous.lower() else "")
+        secrets = judged.get(key)
+        if secrets is None:
+            secrets = judged[key] = _judge_line(
+                filename, line, line_number, snippet, wanted, plugins
+            )
+        else:
+            secrets = [_moved(secret, line_number) for secret in secrets]
+        found.extend((secret, line) for secret in secrets)
+    return found
+
+
+def _moved(secret: PotentialSecret, line_number: int) -> PotentialSecret:
+    """The same secret on another line (its attributes copied: ``copy.copy`` takes the long way
+    through ``__reduce_ex__``, which a file of many repeated finds pays for each)."""
+    moved: PotentialSecret = PotentialSecret.__new__(PotentialSecret)
+    moved.__dict__.update(secret.__dict__)
+    moved.line_number = line_number
+    return moved
+
+
+def _judge_line(
+    filename: str,
+    line: str,
+    line_number: int,
+    snippet: CodeSnippet,
+    wanted: Plugins,
+    plugins: list[tuple[BasePlugin, str]],
+) -> list[PotentialSecret]:
+    if ds_scan._is_filtered_out(
+        required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+    ):
+        return []
+    found: list[PotentialSecret] = []
+    for plugin, name in plugins:
+        if wanted is not None and name not in wanted and name in GATED:
             continue
-        for plugin, name in plugins:
-            if wanted is not None and name not in wanted and name in GATED:
-                continue
-            for secret in ds_scan._scan_line(
+        for secret in ds_scan._scan_line(
+            plugin=plugin,
+            filename=filename,
+            line=line,
+            line_number=line_number,
+            context=snippet,
+        ):
+            if not ds_scan._is_filtered_out(
+                required_filter_parameters=["context"],
+                filename=secret.filename,
+                secret=secret.secret_value,
                 plugin=plugin,
-                filename=filename,
                 line=line,
-                line_number=line_number,
                 context=snippet,
             ):
-                if not ds_scan._is_filtered_out(
-                    required_filter_parameters=["context"],
-                    filename=secret.filename,
-                    secret=secret.secret_value,
-                    plugin=plugin,
-                    line=line,
-                    context=snippet,
-                ):
-                    found.append((secret, line))
+                found.append(secret)
     return found
 
 
@@ -188,10 +226,11 @@ def _first_reading(filename: str, text: str) -> list[Judged]:
         if lines is not None:  # an INI file without values: read line by line
             return _judge_raw(filename, text)
     if determine_file_type(filename) is FileType.YAML:
-        if not yaml_may_hold_secret(text):
+        spans = yaml_spans(text)
+        if spans is not None and not spans:
             return []
-        values = string_values(text)
-        if values:
+        values = string_values(text, spans)
+        if values is not None:
             return _judge_yaml(filename, text, values)
     return _judge_raw(filename, text)
 

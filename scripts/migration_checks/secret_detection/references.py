@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 DEFAULT_REF_SCHEMES = ("vault://",)
@@ -284,6 +285,7 @@ def key_words(key: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w]
 
 
+@lru_cache(maxsize=4096)  # keys repeat: a file of records, a finding per line of a config
 def credential_key(key: str, extra: frozenset[str] = frozenset()) -> bool:
     """Whether a key names a credential's value (``password``, ``api_key``, ``clientSecret``),
     not a reference to one or a property of one (``password_ref``, ``token_type``)."""

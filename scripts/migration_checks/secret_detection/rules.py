@@ -89,8 +89,12 @@ def credential_values(
 ) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(path, key, value) of every literal value under a credential-like key of parsed data: a
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
+    judged: dict[str, bool] = {}  # keys repeat (a list of records): each judged once
     for path, key, value in mapping_entries(data):
-        named = credential_key(key, extra_keys) or _default_of_credential(path, extra_keys)
+        credential = judged.get(key)
+        if credential is None:
+            credential = judged[key] = credential_key(key, extra_keys)
+        named = credential or _default_of_credential(path, extra_keys)
         if named and not reference_place(data, path, value):
             if structured_false_alarm(data, path, value):
                 continue  # code/'s CI, dbt and Airflow shapes at their places (ci_files)

@@ -28,12 +28,16 @@ from migration_checks.secret_detection.decoding import (
     read_text,
     unescaped_lines,
 )
-from migration_checks.secret_detection.digests import known_digests, sha256sum_digest
+from migration_checks.secret_detection.digests import (
+    known_digests,
+    may_hold_digests,
+    sha256sum_digest,
+)
 from migration_checks.secret_detection.engine import KEYWORD_TYPE, engine
 from migration_checks.secret_detection.hits import FileScan, Hit, identifies
+from migration_checks.secret_detection.linear import fold
 from migration_checks.secret_detection.notebooks import is_notebook, notebook_sources
 from migration_checks.secret_detection.precision import false_alarm, own_false_alarm
-from migration_checks.secret_detection.prefilter import fold
 from migration_checks.secret_detection.reading import engine_scan_lines, yaml_format_scan_lines
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
@@ -153,14 +157,19 @@ def scan_text(
     lines = _Lines(text)
     hits: list[Hit] = []
     engine_hashes: set[str] = set()
+    structured = format_of(path) is not None or path == options.baseline
     digests: set[str] | None = None
 
     def known_digest(value: str) -> bool:
         nonlocal digests
         if digests is None:
-            parsed = document() if format_of(path) or path == options.baseline else None
+            parsed = document() if structured and may_hold_digests(text) else None
             digests = known_digests(parsed.data) if parsed is not None else set()
         return value in digests
+
+    # Whether a find is a reference, a placeholder or a property, by its value and the line it
+    # was read on (asked once for each, where a file repeats a line by the thousand).
+    dismissed: dict[tuple[str, str, str], bool] = {}
 
     def engine_hits(scanned: str, source_of: Callable[[int], str]) -> Iterator[Hit]:
         judged: set[tuple[str, int, str]] = set()
@@ -172,9 +181,13 @@ def scan_text(
                 continue
             judged.add(identity)
             value = secret.secret_value or ""
-            if not_a_secret(value, options.schemes):
-                continue
-            if secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value):
+            key = (secret.type, value, read_line)
+            dismiss = dismissed.get(key)
+            if dismiss is None:
+                dismiss = dismissed[key] = not_a_secret(value, options.schemes) or (
+                    secret.type == KEYWORD_TYPE and _keyword_names_property(read_line, value)
+                )
+            if dismiss:
                 continue
             source = source_of(secret.line_number)
             if sha256sum_digest(source) == value or known_digest(value):
@@ -198,7 +211,6 @@ def scan_text(
         engine_hashes.add(hit.hashed_secret)
     own: dict[tuple[int | None, str], Hit] = {}
     folded = fold(text)
-    structured = format_of(path) is not None or path == options.baseline
     for found in chain(
         url_secrets(text, options.schemes),
         token_secrets(text, folded),
@@ -248,14 +260,11 @@ def scan_text(
     if rules:
         parsed = document()
         if parsed is not None:
-            known: set[str] | None = None
             for where, key, value in chain.from_iterable(
                 rule(parsed.data, options) for rule in rules
             ):
                 location = parsed.at(pointer(*where))
-                if known is None:
-                    known = known_digests(parsed.data)
-                if value in known or _judged_as_keyword(value, location, lines):
+                if known_digest(value) or _judged_as_keyword(value, location, lines):
                     continue
                 hashed = _hash(value)
                 own.setdefault(

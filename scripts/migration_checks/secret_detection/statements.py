@@ -818,7 +818,7 @@ def statement_secrets(
     schemes: Sequence[str] = DEFAULT_REF_SCHEMES,
 ) -> Iterator[Found]:
     """The secrets of every rule of this module in a file's ``text`` (``folded``: it folded with
-    ``prefilter.fold``); ``structured``: a JSON or YAML file, whose credential-named keys the
+    ``linear.fold``); ``structured``: a JSON or YAML file, whose credential-named keys the
     credential-value rule judges on the parsed data (the assignment rule skips it)."""
     on = _TRIGGERS.on(folded)
     lines = _LineIndex(text)

@@ -521,7 +521,7 @@ FORMATS: tuple[TokenFormat, ...] = (
 
 def token_secrets(text: str, folded: str) -> Iterator[Found]:
     """Every token of a known format in ``text`` (``folded``: it folded with
-    ``prefilter.fold``), each with its offset; a format runs only when its literal is there."""
+    ``linear.fold``), each with its offset; a format runs only when its literal is there."""
     on = _TRIGGERS.on(folded)
     for index, token in enumerate(FORMATS):
         if str(index) not in on:

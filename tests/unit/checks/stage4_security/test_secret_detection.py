@@ -487,3 +487,51 @@ def test_the_plugins_of_lines_found_together_are_those_found_one_by_one() -> Non
     together = sd.candidate_plugins(lines)
     assert together == [sd.candidate_plugins([line])[0] for line in lines]
     assert sum(bool(plugins) for plugins in together) > 100
+
+
+# --- YAML values read from where they are wanted -------------------------------------------------
+
+_YAML_PIECES = [
+    *("a: 1\n", "b: x\n", "c: 'q\nd: e'\n", 'c2: "q\nd2: e"\n', "e:\n  f: g\n  h: [1,\n2]\n"),
+    *("i: |\n  text\n  more\n", "j: >\n  fold\nk: v\n", "- s\n", "l:\n- m\n- n\n", "# c\n", "\n"),
+    *("o: p # c\n", "q: &x r\n", "t: *x\n", "u: !!str 5\n", "v: {w: x, y: z}\n", "---\n", "...\n"),
+    *("z: plain\n  cont\n", "  ind: 1\n", "[a]: b\n", "? c\n: d\n", "aa: 'it''s'\n", "bb: ~\n"),
+    *(
+        "ee: x\nee: y\n",
+        "0: zero\n",
+        "gg: 'open\n",
+        "hh: a: b\n",
+        "mm: [\n",
+        "]\n",
+        'x: "m\n  l"\n',
+    ),
+]
+
+
+def test_yaml_values_skipped_before_the_first_wanted_are_none_of_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from migration_checks.secret_detection import yaml_values
+
+    rng = random.Random(18)
+    skipped = 0
+    for _ in range(6000):
+        text = "".join(rng.choices(_YAML_PIECES, k=rng.randint(1, 14)))
+        starts = [0]
+        for line in text.split("\n")[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        spans: list[tuple[int, int]] = []
+        for n in sorted(rng.sample(range(len(starts)), min(len(starts), rng.randint(1, 3)))):
+            end = text.find("\n", starts[n])
+            spans.append((starts[n], len(text) if end < 0 else end))
+        skipped += bool(yaml_values._skippable(text, spans[0][0]))
+        read = yaml_values.string_values(text, spans)
+        with monkeypatch.context() as patched:
+            patched.setattr(yaml_values, "_skippable", lambda text, first: 0)
+            whole = yaml_values.string_values(text, spans)
+
+        def ordered(values: list[yaml_values.YamlValue] | None) -> object:
+            return None if values is None else sorted(values, key=lambda v: (v.line, v.start))
+
+        assert ordered(read) == ordered(whole), (text, spans)
+    assert skipped > 500  # the comparison is not vacuous
