@@ -301,9 +301,20 @@ def unescape_line(line: str) -> Unescaped | None:
 # (Python, Java, JavaScript), "~" (Jinja), "||" (SQL) or "." (PHP, Perl).
 _LITERAL = re.compile(r"\"(?:[^\"\\\n]|\\.){0,400}+\"|'(?:[^'\\\n]|\\.){0,400}+'")
 _JOIN = re.compile(r"[ \t]*+(?:\+|~|\|\||\.)?[ \t]*+")
-# a literal's last character, its quote, the join, the next quote and its first character (an
-# empty literal joins nothing)
-HAS_JOIN = re.compile(r"[^\"'\n][\"'][ \t]*+(?:\+|~|\|\||\.)?[ \t]*+[\"'][^\"'\n]")
+# Two quotes with a join between them (or nothing): where literals may be joined. The caller
+# checks the characters around (``joins_literals``): an empty literal ("") joins nothing.
+_QUOTES_JOINED = re.compile(r"[\"'][ \t]*+(?:\+|~|\|\||\.)?[ \t]*+[\"']")
+
+
+def joins_literals(text: str) -> bool:
+    """Whether ``text`` may join two non-empty string literals anywhere (a quote-led search, so
+    that a text without such quotes costs a scan for its quotes)."""
+    for match in _QUOTES_JOINED.finditer(text):
+        start, end = match.span()
+        inside = start > 0 and end < len(text)
+        if inside and text[start - 1] not in "\"'\n" and text[end] not in "\"'\n":
+            return True
+    return False
 
 
 def join_literals(line: str) -> Unescaped | None:
@@ -338,7 +349,7 @@ def unescaped_lines(lines: list[str], *, joins: bool = False) -> dict[int, Unesc
     found: dict[int, Unescaped] = {}
     for number, line in enumerate(lines, 1):
         rendering = unescape_line(line) if "\\" in line else None
-        if rendering is None and joins and HAS_JOIN.search(line) is not None:
+        if rendering is None and joins and joins_literals(line):
             rendering = join_literals(line)
         if rendering is not None:
             found[number] = rendering

@@ -22,9 +22,9 @@ from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.ci_files import line_false_alarm
 from migration_checks.secret_detection.decoding import (
-    HAS_JOIN,
     Unescaped,
     is_binary_head,
+    joins_literals,
     read_text,
     unescaped_lines,
 )
@@ -226,7 +226,7 @@ def scan_text(
     # Lines with escapes (``\u0041KIA...``) or string literals joined (``"ghp_" "Zq8w..."``),
     # scanned once more as read: what is found there only is reported at its line, at the column
     # of the file where its text begins.
-    joins = HAS_JOIN.search(text) is not None
+    joins = joins_literals(text)
     renderings = unescaped_lines(lines.all(), joins=joins) if "\\" in text or joins else {}
     notebook = is_notebook(path) and "\\" in text
     if notebook:  # a cell's code, its quotes escaped in JSON, read decoded too
@@ -315,18 +315,21 @@ def _named_values(data: Any, options: Options) -> _Found:
 
 
 @cache
-def _gates(extra_keys: frozenset[str]) -> tuple[tuple[re.Pattern[str], _ParsedRule], ...]:
-    """For each rule on parsed data, what a folded text must hold for it to find anything: a
-    credential word as a key (``password:``); ``kind: Secret``; a credential word as a name given
-    a value (``name: DB_PASSWORD``, ``- POSTGRES_PASSWORD=x``, ``--password``, ``[X-Api-Key``)."""
+def _gates(
+    extra_keys: frozenset[str],
+) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], _ParsedRule], ...]]:
+    """What a line of a folded text must hold for each rule on parsed data to find anything
+    there: a credential word as a key (``password:``); ``kind: Secret``; a credential word as a
+    name given a value (``name: DB_PASSWORD``, ``- POSTGRES_PASSWORD=x``, ``--password``,
+    ``[X-Api-Key``). And the words without which none of them does, looked for first."""
     words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
-    return (
+    return re.compile(rf"{words}|kind"), (
         (re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]"), _credential_values),
         (re.compile(r"kind:[ \t]*+[\"']?secret\b"), _kubernetes_secret_values),
         (
             re.compile(
-                rf"(?:name|key)[\"']?\s*[:=][^\n]{{0,80}}?(?:{words})|--?(?:[a-z]{{1,20}}-)?(?:{words})"
-                rf"|(?:{words})[a-z0-9_]*=|\[\s*[\"']?[a-z0-9_.-]*(?:{words})"
+                rf"(?:name|key)[\"']?[ \t]*+[:=][^\n]{{0,80}}?(?:{words})"
+                rf"|--?(?:[a-z]{{1,20}}-)?(?:{words})|(?:{words})[a-z0-9_]*=|\[[ \t]*+[\"']?[a-z0-9_.-]*(?:{words})"
             ),
             _named_values,
         ),
@@ -335,12 +338,27 @@ def _gates(extra_keys: frozenset[str]) -> tuple[tuple[re.Pattern[str], _ParsedRu
 
 def _parsed_data_rules(text: str, options: Options) -> tuple[_ParsedRule, ...]:
     """The rules on parsed data that could find anything in a JSON or YAML text (all of them
-    when it has escapes: any key could be spelled with them)."""
-    gates = _gates(options.extra_keys)
+    when it has escapes: any key could be spelled with them), each gate tried only on the lines
+    (and the line after, where a name's value is) that hold a credential word."""
+    words, gates = _gates(options.extra_keys)
     if "\\" in text:
         return tuple(rule for _, rule in gates)
     folded = fold(text)
-    return tuple(rule for gate, rule in gates if gate.search(folded) is not None)
+    found: list[_ParsedRule] = []
+    done = -1
+    for word in words.finditer(folded):
+        if word.start() <= done:
+            continue
+        start = folded.rfind("\n", 0, word.start()) + 1
+        end = folded.find("\n", word.end())
+        end = len(folded) if end < 0 else end
+        done = end
+        for gate, rule in gates:
+            if rule not in found and gate.search(folded, start, end) is not None:
+                found.append(rule)
+        if len(found) == len(gates):
+            break
+    return tuple(rule for _, rule in gates if rule in found)
 
 
 def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
