@@ -94,7 +94,9 @@ def credential_values(
         credential = judged.get(key)
         if credential is None:
             credential = judged[key] = credential_key(key, extra_keys)
-        named = credential or _default_of_credential(path, extra_keys)
+        named = credential or (
+            key.lower() in _DEFAULT_KEYS and _default_of_credential(path, extra_keys)
+        )
         if named and not reference_place(data, path, value):
             if structured_false_alarm(data, path, value):
                 continue  # code/'s CI, dbt and Airflow shapes at their places (ci_files)
