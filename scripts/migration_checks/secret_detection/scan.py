@@ -105,6 +105,11 @@ def key_before(line: str, at: int) -> str | None:
 
 
 _STRUCTURED_GATE_WORDS = "password|passwd|pwd|pass|passphrase|secret|token|credential|bearer|key"
+_NAMED_GATE_WORDS = (
+    "pass|pwd|pw\\b|secret|token|credential|bearer|"
+    "(?:api|access|private|client|signing|encryption|master|auth|account|service|storage|shared"
+    "|app|application|subscription)[_.-]?keys?\\b"
+)
 
 
 def _keyword_names_property(line: str, value: str) -> bool:
@@ -314,24 +319,39 @@ def _named_values(data: Any, options: Options) -> _Found:
     return named_values(data, options.extra_keys, options.schemes)
 
 
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """What a line of a folded text must hold for a rule on parsed data to find anything there,
+    and what the whole text must hold besides (None: nothing)."""
+
+    line: re.Pattern[str]
+    rule: _ParsedRule
+    text: re.Pattern[str] | None = None
+
+
 @cache
-def _gates(
-    extra_keys: frozenset[str],
-) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], _ParsedRule], ...]]:
-    """What a line of a folded text must hold for each rule on parsed data to find anything
-    there: a credential word as a key (``password:``); ``kind: Secret``; a credential word as a
-    name given a value (``name: DB_PASSWORD``, ``- POSTGRES_PASSWORD=x``, ``--password``,
-    ``[X-Api-Key``). And the words without which none of them does, looked for first."""
+def _gates(extra_keys: frozenset[str]) -> tuple[re.Pattern[str], tuple[_Gate, ...]]:
+    """The gates of the rules on parsed data: a credential word as a key (``password:``);
+    ``kind: Secret``; a credential word as a name given a value (``- POSTGRES_PASSWORD=x``,
+    ``--password``, ``[X-Api-Key``, or ``name: DB_PASSWORD`` in a text with a ``value`` key).
+    And the words without which none of them opens, looked for first."""
     words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
+    # a name that credential_key accepts: "key" only after a qualifier (api_key, not primary_key)
+    named = "|".join([_NAMED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
     return re.compile(rf"{words}|kind"), (
-        (re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]"), _credential_values),
-        (re.compile(r"kind:[ \t]*+[\"']?secret\b"), _kubernetes_secret_values),
-        (
+        _Gate(re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]"), _credential_values),
+        _Gate(re.compile(r"kind:[ \t]*+[\"']?secret\b"), _kubernetes_secret_values),
+        _Gate(
             re.compile(
-                rf"(?:name|key)[\"']?[ \t]*+[:=][^\n]{{0,80}}?(?:{words})"
-                rf"|--?(?:[a-z]{{1,20}}-)?(?:{words})|(?:{words})[a-z0-9_]*=|\[[ \t]*+[\"']?[a-z0-9_.-]*(?:{words})"
+                rf"--?(?:[a-z]{{1,20}}-)?(?:{named})|(?:{named})[a-z0-9_]*="
+                rf"|\[[ \t]*+[\"']?[a-z0-9_.-]*(?:{named})"
             ),
             _named_values,
+        ),
+        _Gate(
+            re.compile(rf"(?:name|key)[\"']?[ \t]*+[:=][^\n]{{0,80}}?(?:{named})"),
+            _named_values,
+            re.compile(r"\bvalue[\"']?[ \t]*+[:=]"),
         ),
     )
 
@@ -339,12 +359,13 @@ def _gates(
 def _parsed_data_rules(text: str, options: Options) -> tuple[_ParsedRule, ...]:
     """The rules on parsed data that could find anything in a JSON or YAML text (all of them
     when it has escapes: any key could be spelled with them), each gate tried only on the lines
-    (and the line after, where a name's value is) that hold a credential word."""
+    that hold a credential word."""
     words, gates = _gates(options.extra_keys)
+    rules = list(dict.fromkeys(gate.rule for gate in gates))
     if "\\" in text:
-        return tuple(rule for _, rule in gates)
+        return tuple(rules)
     folded = fold(text)
-    found: list[_ParsedRule] = []
+    opened: set[int] = set()
     done = -1
     for word in words.finditer(folded):
         if word.start() <= done:
@@ -353,12 +374,16 @@ def _parsed_data_rules(text: str, options: Options) -> tuple[_ParsedRule, ...]:
         end = folded.find("\n", word.end())
         end = len(folded) if end < 0 else end
         done = end
-        for gate, rule in gates:
-            if rule not in found and gate.search(folded, start, end) is not None:
-                found.append(rule)
-        if len(found) == len(gates):
+        for index, gate in enumerate(gates):
+            if index not in opened and gate.line.search(folded, start, end) is not None:
+                opened.add(index)
+        if len(opened) == len(gates):
             break
-    return tuple(rule for _, rule in gates if rule in found)
+    found: set[_ParsedRule] = set()
+    for gate in (gates[i] for i in opened):
+        if gate.text is None or gate.text.search(folded) is not None:
+            found.add(gate.rule)
+    return tuple(rule for rule in rules if rule in found)
 
 
 def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
