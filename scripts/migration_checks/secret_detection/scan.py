@@ -105,11 +105,6 @@ def key_before(line: str, at: int) -> str | None:
 
 
 _STRUCTURED_GATE_WORDS = "password|passwd|pwd|pass|passphrase|secret|token|credential|bearer|key"
-_NAMED_GATE_WORDS = (
-    "pass|pwd|pw\\b|secret|token|credential|bearer|"
-    "(?:api|access|private|client|signing|encryption|master|auth|account|service|storage|shared"
-    "|app|application|subscription)[_.-]?keys?\\b"
-)
 
 
 def _keyword_names_property(line: str, value: str) -> bool:
@@ -319,71 +314,71 @@ def _named_values(data: Any, options: Options) -> _Found:
     return named_values(data, options.extra_keys, options.schemes)
 
 
-@dataclass(frozen=True, slots=True)
-class _Gate:
-    """What a line of a folded text must hold for a rule on parsed data to find anything there,
-    and what the whole text must hold besides (None: nothing)."""
-
-    line: re.Pattern[str]
-    rule: _ParsedRule
-    text: re.Pattern[str] | None = None
-
-
 @cache
-def _gates(extra_keys: frozenset[str]) -> tuple[re.Pattern[str], tuple[_Gate, ...]]:
-    """The gates of the rules on parsed data: a credential word as a key (``password:``);
-    ``kind: Secret``; a credential word as a name given a value (``- POSTGRES_PASSWORD=x``,
-    ``--password``, ``[X-Api-Key``, or ``name: DB_PASSWORD`` in a text with a ``value`` key).
-    And the words without which none of them opens, looked for first."""
+def _gate_patterns(extra_keys: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A credential word as a key (``password:``), and the credential words themselves."""
     words = "|".join([_STRUCTURED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
-    # a name that credential_key accepts: "key" only after a qualifier (api_key, not primary_key)
-    named = "|".join([_NAMED_GATE_WORDS, *(re.escape(k) for k in sorted(extra_keys))])
-    return re.compile(rf"{words}|kind"), (
-        _Gate(re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]"), _credential_values),
-        _Gate(re.compile(r"kind:[ \t]*+[\"']?secret\b"), _kubernetes_secret_values),
-        _Gate(
-            re.compile(
-                rf"--?(?:[a-z]{{1,20}}-)?(?:{named})|(?:{named})[a-z0-9_]*="
-                rf"|\[[ \t]*+[\"']?[a-z0-9_.-]*(?:{named})"
-            ),
-            _named_values,
-        ),
-        _Gate(
-            re.compile(rf"(?:name|key)[\"']?[ \t]*+[:=][^\n]{{0,80}}?(?:{named})"),
-            _named_values,
-            re.compile(r"\bvalue[\"']?[ \t]*+[:=]"),
-        ),
-    )
+    return re.compile(rf"(?:{words})s?[\"'\]]?\s*[:=]"), re.compile(rf"{words}|pw\b")
+
+
+# "key" names a credential only after a qualifier (api_key; primary_key names none)
+_KEY_QUALIFIED = re.compile(
+    r"(?:api|access|private|client|signing|encryption|master|auth|account|service|storage"
+    r"|shared|app|application|subscription)[_.-]?\Z"
+)
+
+
+_KUBERNETES_SECRET = re.compile(r"kind:[ \t]*+[\"']?secret\b")
+_VALUE_KEY = re.compile(r"\bvalue[\"']?[ \t]*+[:=]")
+_NAME_KEY = re.compile(r"(?:name|key)[\"']?[ \t]*+[:=][^\n]{0,80}+\Z")
+_OPTION_BEFORE = re.compile(r"(?:^|[^a-z0-9_-])--?(?:[a-z]{1,20}+-)?\Z")
+_PAIR_BEFORE = re.compile(r"\[[ \t]*+[\"']?[a-z0-9_.-]{0,40}+\Z")
+_ASSIGNED_AFTER = re.compile(r"[a-z0-9_]*+=")
+_BEFORE = 100  # characters before a credential word where its name's place is looked for
+
+
+def _names_a_credential(folded: str, named: re.Pattern[str]) -> bool:
+    """Whether a folded JSON or YAML text gives a credential's name a value without a
+    credential-named key: ``- POSTGRES_PASSWORD=x``, ``--password``, ``[X-Api-Key, ...]``, or
+    ``name: DB_PASSWORD`` in a text with a ``value`` key. Each credential word is looked at
+    from where it is (a search from every ``-`` or ``[`` of a big file costs far more)."""
+    pairs = None
+    for word in named.finditer(folded):
+        start, end = word.span()
+        if (
+            word.group() == "key"
+            and _KEY_QUALIFIED.search(folded, max(0, start - 13), start) is None
+        ):
+            continue
+        line_start = folded.rfind("\n", max(0, start - _BEFORE), start) + 1
+        head = folded[max(line_start, start - _BEFORE) : start]
+        if _ASSIGNED_AFTER.match(folded, end) is not None:
+            return True
+        if _OPTION_BEFORE.search(head) is not None or _PAIR_BEFORE.search(head) is not None:
+            return True
+        if _NAME_KEY.search(head) is not None:
+            if pairs is None:
+                pairs = _VALUE_KEY.search(folded) is not None
+            if pairs:
+                return True
+    return False
 
 
 def _parsed_data_rules(text: str, options: Options) -> tuple[_ParsedRule, ...]:
     """The rules on parsed data that could find anything in a JSON or YAML text (all of them
-    when it has escapes: any key could be spelled with them), each gate tried only on the lines
-    that hold a credential word."""
-    words, gates = _gates(options.extra_keys)
-    rules = list(dict.fromkeys(gate.rule for gate in gates))
+    when it has escapes: any key could be spelled with them)."""
     if "\\" in text:
-        return tuple(rules)
+        return (_credential_values, _kubernetes_secret_values, _named_values)
+    keys, named = _gate_patterns(options.extra_keys)
     folded = fold(text)
-    opened: set[int] = set()
-    done = -1
-    for word in words.finditer(folded):
-        if word.start() <= done:
-            continue
-        start = folded.rfind("\n", 0, word.start()) + 1
-        end = folded.find("\n", word.end())
-        end = len(folded) if end < 0 else end
-        done = end
-        for index, gate in enumerate(gates):
-            if index not in opened and gate.line.search(folded, start, end) is not None:
-                opened.add(index)
-        if len(opened) == len(gates):
-            break
-    found: set[_ParsedRule] = set()
-    for gate in (gates[i] for i in opened):
-        if gate.text is None or gate.text.search(folded) is not None:
-            found.add(gate.rule)
-    return tuple(rule for rule in rules if rule in found)
+    rules: list[_ParsedRule] = []
+    if keys.search(folded) is not None:
+        rules.append(_credential_values)
+    if _KUBERNETES_SECRET.search(folded) is not None:
+        rules.append(_kubernetes_secret_values)
+    if _names_a_credential(folded, named):
+        rules.append(_named_values)
+    return tuple(rules)
 
 
 def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
