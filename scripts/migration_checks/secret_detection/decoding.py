@@ -22,6 +22,7 @@ import codecs
 import itertools
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
@@ -306,15 +307,19 @@ _JOIN = re.compile(r"[ \t]*+(?:\+|~|\|\||\.)?[ \t]*+")
 _QUOTES_JOINED = re.compile(r"[\"'][ \t]*+(?:\+|~|\|\||\.)?[ \t]*+[\"']")
 
 
-def joins_literals(text: str) -> bool:
-    """Whether ``text`` may join two non-empty string literals anywhere (a quote-led search, so
-    that a text without such quotes costs a scan for its quotes)."""
+def joining_lines(text: str) -> set[int]:
+    """The 1-based numbers of the lines of ``text`` that may join two non-empty string literals
+    (a quote-led search: a text without such quotes costs a scan for its quotes)."""
+    found: set[int] = set()
+    line, position = 1, 0
     for match in _QUOTES_JOINED.finditer(text):
         start, end = match.span()
         inside = start > 0 and end < len(text)
         if inside and text[start - 1] not in "\"'\n" and text[end] not in "\"'\n":
-            return True
-    return False
+            line += text.count("\n", position, start)
+            position = start
+            found.add(line)
+    return found
 
 
 def join_literals(line: str) -> Unescaped | None:
@@ -343,13 +348,15 @@ def join_literals(line: str) -> Unescaped | None:
     return Unescaped("".join(parts), tuple(columns))
 
 
-def unescaped_lines(lines: list[str], *, joins: bool = False) -> dict[int, Unescaped]:
-    """The 1-based numbers of the lines that hold escapes (or, with ``joins``, string literals
-    that the language joins), each with its rendering."""
+def unescaped_lines(
+    lines: list[str], joined: AbstractSet[int] = frozenset()
+) -> dict[int, Unescaped]:
+    """The 1-based numbers of the lines that hold escapes, or string literals that the language
+    joins (``joined``: the lines ``joining_lines`` gives), each with its rendering."""
     found: dict[int, Unescaped] = {}
     for number, line in enumerate(lines, 1):
         rendering = unescape_line(line) if "\\" in line else None
-        if rendering is None and joins and joins_literals(line):
+        if rendering is None and number in joined:
             rendering = join_literals(line)
         if rendering is not None:
             found[number] = rendering

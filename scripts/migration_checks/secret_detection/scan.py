@@ -24,7 +24,7 @@ from migration_checks.secret_detection.ci_files import line_false_alarm
 from migration_checks.secret_detection.decoding import (
     Unescaped,
     is_binary_head,
-    joins_literals,
+    joining_lines,
     read_text,
     unescaped_lines,
 )
@@ -226,8 +226,8 @@ def scan_text(
     # Lines with escapes (``\u0041KIA...``) or string literals joined (``"ghp_" "Zq8w..."``),
     # scanned once more as read: what is found there only is reported at its line, at the column
     # of the file where its text begins.
-    joins = joins_literals(text)
-    renderings = unescaped_lines(lines.all(), joins=joins) if "\\" in text or joins else {}
+    joined = joining_lines(text)
+    renderings = unescaped_lines(lines.all(), joined) if "\\" in text or joined else {}
     notebook = is_notebook(path) and "\\" in text
     if notebook:  # a cell's code, its quotes escaped in JSON, read decoded too
         renderings.update(notebook_sources(lines.all()))

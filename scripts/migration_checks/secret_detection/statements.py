@@ -784,8 +784,15 @@ class _LineIndex:
     bisection each, not a search of the line."""
 
     def __init__(self, text: str) -> None:
+        self._text = text
         self._length = len(text)
-        self._ends = [m.start() for m in re.finditer("\n", text)]
+        self._line_ends: list[int] | None = None
+
+    @property
+    def _ends(self) -> list[int]:
+        if self._line_ends is None:  # most files need no line span: found when first asked
+            self._line_ends = [m.start() for m in re.finditer("\n", self._text)]
+        return self._line_ends
 
     def _number(self, offset: int) -> int:
         return bisect.bisect_left(self._ends, offset)
