@@ -262,7 +262,7 @@ _CREDENTIAL_WORDS = frozenset(
 _CREDENTIAL_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token")
 # "...key" or "...keys" is a credential after these words (api_key, access_keys, client-key), not
 # alone.
-_KEY_QUALIFIERS = frozenset(
+KEY_QUALIFIERS = frozenset(
     {
         "api", "access", "secret", "private", "client", "signing", "encryption", "master",
         "auth", "account", "service", "storage", "shared", "app", "application", "subscription",
@@ -297,7 +297,7 @@ def credential_key(key: str, extra: frozenset[str] = frozenset()) -> bool:
         return True
     if last.endswith(_CREDENTIAL_SUFFIXES):  # PGPASSWORD, dbpassword, apitoken, clientsecret
         return True
-    return last in ("key", "keys") and len(words) > 1 and words[-2] in _KEY_QUALIFIERS
+    return last in ("key", "keys") and len(words) > 1 and words[-2] in KEY_QUALIFIERS
 
 
 def names_a_property(key: str) -> bool:

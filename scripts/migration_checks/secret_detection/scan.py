@@ -41,6 +41,7 @@ from migration_checks.secret_detection.precision import false_alarm, own_false_a
 from migration_checks.secret_detection.reading import engine_scan_lines, yaml_format_scan_lines
 from migration_checks.secret_detection.references import (
     DEFAULT_REF_SCHEMES,
+    KEY_QUALIFIERS,
     key_words,
     names_a_property,
     not_a_secret,
@@ -322,10 +323,7 @@ def _gate_patterns(extra_keys: frozenset[str]) -> tuple[re.Pattern[str], re.Patt
 
 
 # "key" names a credential only after a qualifier (api_key; primary_key names none)
-_KEY_QUALIFIED = re.compile(
-    r"(?:api|access|private|client|signing|encryption|master|auth|account|service|storage"
-    r"|shared|app|application|subscription)[_.-]?\Z"
-)
+_KEY_QUALIFIED = re.compile(rf"(?:{'|'.join(sorted(KEY_QUALIFIERS))})[_.-]?\Z")
 
 
 _KUBERNETES_SECRET = re.compile(r"kind:[ \t]*+[\"']?secret\b")

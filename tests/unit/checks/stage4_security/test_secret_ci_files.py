@@ -11,8 +11,7 @@ import json
 
 import pytest
 
-from migration_checks import secret_detection as sd
-from migration_checks.documents import Document, DocumentError, Format, Limits, parse_document
+from tests.unit.checks.stage4_security.test_secret_rules import scan
 
 R = "Wq7vLp2xRz"  # a password
 
@@ -69,18 +68,6 @@ COLUMN_TYPES = (
     "          {value}\n"
 )
 JINJA_TYPE = '{%- if target.type in ("bigquery", "databricks") -%} string {%- else -%} varchar(95) {%- endif -%}'
-
-
-def scan(path: str, text: str) -> list[sd.Hit]:
-    def document() -> Document | None:
-        kind: Format = "json" if path.endswith(".json") else "yaml"
-        try:
-            return parse_document(path, text.encode("utf-8"), kind, Limits(), plain_data=False)
-        except DocumentError:
-            return None
-
-    with sd.engine():
-        return sd.scan_text(path, text, sd.Options(), document)
 
 
 WORKFLOW = ".github/workflows/ci.yml"
