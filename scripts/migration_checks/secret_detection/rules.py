@@ -90,13 +90,14 @@ def credential_values(
     """(path, key, value) of every literal value under a credential-like key of parsed data: a
     string that is not a reference or a placeholder, or a number; in a list, each of them."""
     judged: dict[str, bool] = {}  # keys repeat (a list of records): each judged once
-    for path, key, value in mapping_entries(data):
+    for parent, key, value in _entries(data):
         credential = judged.get(key)
         if credential is None:
             credential = judged[key] = credential_key(key, extra_keys)
-        named = credential or (
-            key.lower() in _DEFAULT_KEYS and _default_of_credential(path, extra_keys)
-        )
+        if not credential and key.lower() not in _DEFAULT_KEYS:
+            continue  # most keys: the entry's path is not even built
+        path = (*parent, key)
+        named = credential or _default_of_credential(path, extra_keys)
         if named and not reference_place(data, path, value):
             if structured_false_alarm(data, path, value):
                 continue  # code/'s CI, dbt and Airflow shapes at their places (ci_files)
@@ -253,6 +254,24 @@ def _default_of_credential(path: tuple[str | int, ...], extra_keys: frozenset[st
     if len(path) < 2 or not isinstance(path[-1], str) or not isinstance(path[-2], str):
         return False
     return path[-1].lower() in _DEFAULT_KEYS and credential_key(path[-2], extra_keys)
+
+
+def _entries(data: Any) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
+    """(path of the mapping, key, value) of every entry with a string key of every mapping in
+    parsed data, at any depth: ``mapping_entries`` without building each entry's path."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while pending:
+        path, node = pending.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str):
+                    yield path, key, value
+                    if isinstance(value, dict | list):
+                        pending.append(((*path, key), value))
+        elif isinstance(node, list):
+            pending.extend(
+                ((*path, i), item) for i, item in enumerate(node) if isinstance(item, dict | list)
+            )
 
 
 def mapping_entries(data: Any) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
