@@ -115,8 +115,11 @@ def _user_again(prefix: tuple[str, ...], value: str, users: list[str]) -> bool:
     """Whether ``value`` is the user name: the one set beside it, or the image's fixed user
     when none is set. Compared exactly: ``dbt`` is not ``Dbt`` nor ``dbt1``."""
     if users:
+        if len(set(users)) > 1:
+            return False  # a decoy: DB_USER=loader beside DB_LOGIN=<the password>
         # an e-mail address logs in as its local part too (PGADMIN_DEFAULT_EMAIL: admin@...)
-        return value in users or value in {u.partition("@")[0] for u in users if "@" in u}
+        user = users[0]
+        return value == user or ("@" in user and value == user.partition("@")[0])
     return _IMAGE_USERS.get(prefix) == value
 
 
@@ -140,10 +143,13 @@ def _line_user_name_again(key: str, value: str, number: int, lines: Lines) -> bo
     # Unless the value is the image's own user, only a line holding the value can hold the
     # user's setting that matters: the others are not parsed (many keyword lines stay cheap).
     any_line = _IMAGE_USERS.get(prefix) == value
+    nearby = range(max(1, number - _NEARBY), number + _NEARBY + 1)
+    if not any_line and not any(near != number and value in lines(near) for near in nearby):
+        return False
     users = []
-    for near in range(max(1, number - _NEARBY), number + _NEARBY + 1):
+    for near in nearby:  # every user setting around: a decoy beside the real user is not one
         line = lines(near)
-        if near == number or not (any_line or value in line) or not _may_name_a_user(line):
+        if near == number or not _may_name_a_user(line):
             continue
         setting = _setting(line)
         if setting is not None and _user_key_of(setting["key"], prefix):

@@ -71,8 +71,8 @@ _SIGNATURES = (
 _BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
 _TAR_MAGIC = (b"ustar\x0000", b"ustar  \x00")
 _SAMPLE = 8192
-# Of the sample, the share of bytes that are neither text nor UTF-8 above which it is binary.
-_NOT_TEXT_SHARE = 0.3
+# Of the sample, the share of control bytes above which it is binary.
+_NOT_TEXT_SHARE = 0.05
 _CONTROL = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # not \t \n \v \f \r ESC
 
 
@@ -119,12 +119,12 @@ def _wide_encoding(sample: bytes) -> str | None:
 
 
 def _looks_binary(sample: bytes) -> bool:
-    """Whether a sample without a NUL byte is mostly neither text nor UTF-8."""
+    """Whether a sample without a NUL byte holds control characters beyond text's share: bytes
+    that are not UTF-8 are Latin-1 text (a padding of 0xFF hides nothing), control bytes are
+    not (random data has one in nine)."""
     if not sample:
         return False
-    text = sample.decode("utf-8", errors="replace")
-    undecodable = text.count("\ufffd") - sample.count(b"\xef\xbf\xbd")
-    return undecodable + len(_CONTROL.findall(sample)) > _NOT_TEXT_SHARE * len(sample)
+    return len(_CONTROL.findall(sample)) > _NOT_TEXT_SHARE * len(sample)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +151,22 @@ _TEXT_SUFFIXES = frozenset(
 )  # fmt: skip
 
 
-def _named_text(path: str | None) -> bool:
+_PACKED_SUFFIXES = frozenset({"gz", "tgz", "bz2", "xz", "zst", "zip", "7z", "tar", "jar", "whl"})
+_TEXT_STEMS = frozenset({"env", "pgpass", "netrc", "npmrc", "pypirc", "dockerfile", "makefile"})
+
+
+def named_text(path: str | None) -> bool:
+    """Whether any part of a file's name says text: ``load.env.prod``, ``pgpass.prod``,
+    ``settings.json.bak`` are read by what their names also hold."""
     if path is None:
         return False
     name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
-    dot = name.rfind(".")
-    return dot <= 0 or name[dot:] in _TEXT_SUFFIXES
+    parts = name.lstrip(".").split(".")
+    if len(parts) == 1:
+        return True  # no extension: .pgpass, Dockerfile, a script
+    if parts[-1] in _PACKED_SUFFIXES:
+        return False  # prod.env.gz is a gzip file (read once decompressed)
+    return any(f".{part}" in _TEXT_SUFFIXES or part in _TEXT_STEMS for part in parts)
 
 
 def _text_throughout(raw: bytes) -> bool:
@@ -168,7 +178,7 @@ def _text_throughout(raw: bytes) -> bool:
         rest.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return len(_CONTROL.findall(rest)) <= 0.01 * len(rest) and len(rest) >= 0.9 * len(raw)
+    return len(_CONTROL.findall(rest)) <= 0.01 * len(rest)
 
 
 def read_text(raw: bytes, path: str | None = None) -> Reading:
@@ -180,20 +190,20 @@ def read_text(raw: bytes, path: str | None = None) -> Reading:
         encoding, skip = bom
         errors = _FALLBACK if encoding == "utf-8" else "replace"
         return Reading(raw[skip:].decode(encoding, errors=errors), f"{encoding} (BOM)")
-    named_text = _named_text(path)
-    if has_binary_signature(raw[:_SAMPLE]) and not named_text and not _text_throughout(raw):
+    says_text = named_text(path)
+    if has_binary_signature(raw[:_SAMPLE]) and not says_text and not _text_throughout(raw):
         return Reading(None)
     if b"\0" in raw:
         wide = _wide_encoding(raw[:_SAMPLE])
         if wide is not None:
             return Reading(raw.decode(wide, errors="replace"), wide)
-        if not named_text and not _text_throughout(raw):
+        if not says_text and not _text_throughout(raw):
             return Reading(None)
     try:
         return Reading(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    if not named_text and _looks_binary(raw[:_SAMPLE]):
+    if not says_text and _looks_binary(raw[:_SAMPLE]):
         return Reading(None)
     return Reading(raw.decode("utf-8", errors=_FALLBACK), "utf-8 (Latin-1 for bytes that are not)")
 

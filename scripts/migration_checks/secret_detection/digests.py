@@ -34,15 +34,18 @@ def may_hold_digests(text: str) -> bool:
     return False
 
 
-def known_digests(data: Any) -> set[str]:
-    """The values at the places SPEC section 5 names: ``sha256``, ``sha256_reviewed`` (64 hex
-    digits), ``public_key`` and ``signature.value`` (base64); and a detect-secrets baseline's
-    ``hashed_secret`` (40 hex digits, the SHA-1 of a value, not the value), so that the baseline
-    itself is scanned like every other file."""
-    found: set[str] = set()
-    pending = [data]
+def known_digests(data: Any) -> dict[str, list[tuple[str | int, ...]]]:
+    """The values at the places SPEC section 5 names, each with the paths it is at:
+    ``sha256``, ``sha256_reviewed`` (64 hex digits), ``public_key`` and ``signature.value``
+    (base64); and a detect-secrets baseline's ``hashed_secret`` (40 hex digits, the SHA-1 of a
+    value, not the value), so that the baseline itself is scanned like every other file. A value
+    is a digest only where it is at such a place: the same text under ``password`` elsewhere in
+    the file is judged like any other (a hostile author could copy a password under
+    ``public_key`` to excuse it)."""
+    found: dict[str, list[tuple[str | int, ...]]] = {}
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     while pending:
-        node = pending.pop()
+        path, node = pending.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(value, str):
@@ -51,15 +54,15 @@ def known_digests(data: Any) -> set[str]:
                         or (key == "public_key" and _BASE64_TEXT.fullmatch(value))
                         or (key == "hashed_secret" and _HEX40.fullmatch(value))
                     ):
-                        found.add(value)
+                        found.setdefault(value, []).append((*path, key))
                 elif key == "signature" and isinstance(value, dict):
                     signature = value.get("value")
                     if isinstance(signature, str) and _BASE64_TEXT.fullmatch(signature):
-                        found.add(signature)
+                        found.setdefault(signature, []).append((*path, key, "value"))
                 if isinstance(value, dict | list):
-                    pending.append(value)
+                    pending.append(((*path, key), value))
         elif isinstance(node, list):
-            pending.extend(node)
+            pending.extend(((*path, i), item) for i, item in enumerate(node))
     return found
 
 

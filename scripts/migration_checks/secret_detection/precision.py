@@ -607,8 +607,11 @@ _MANAGER_POINTER = re.compile(
 )
 # ... or a store's path of such words: see Vault path secret/data/admin
 _PROSE_PATH = re.compile(r"[a-z_-]{1,64}+(?:/[a-z_-]{1,64}+){1,8}+[.,;]?")
+# a word of prose: lower case, or capitalised once ("Admin"); a run of letters with inner
+# capitals ("XkTqwzRmPvLxKbNfQ") is a password of letters, not a word
 _PROSE_WORD = re.compile(
-    "[\"'\u2018\u2019\u201c\u201d(]*+[A-Za-z]++[\"'\u2018\u2019\u201c\u201d),.:;!?]*+"
+    "[\"'\u2018\u2019\u201c\u201d(]*+(?:[A-Za-z][a-z]*+|[A-Z]{1,6}+)"
+    "[\"'\u2018\u2019\u201c\u201d),.:;!?]*+"
 )
 
 

@@ -266,6 +266,7 @@ KEY_QUALIFIERS = frozenset(
     {
         "api", "access", "secret", "private", "client", "signing", "encryption", "master",
         "auth", "account", "service", "storage", "shared", "app", "application", "subscription",
+        "fernet", "hmac", "jwt", "session", "webhook", "license",
     }
 )  # fmt: skip
 # A key that ends with one of these names a reference to a credential or a property of one.

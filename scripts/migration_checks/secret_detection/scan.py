@@ -21,10 +21,17 @@ from migration_checks.model import Location
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.ci_files import line_false_alarm
+from migration_checks.secret_detection.containers import (
+    Inflated,
+    credential_container,
+    decompressed,
+    fingerprint,
+)
 from migration_checks.secret_detection.decoding import (
     Unescaped,
     is_binary_head,
     joining_lines,
+    named_text,
     read_text,
     unescaped_lines,
 )
@@ -159,14 +166,21 @@ def scan_text(
     hits: list[Hit] = []
     engine_hashes: set[str] = set()
     structured = format_of(path) is not None or path == options.baseline
-    digests: set[str] | None = None
+    digests: dict[str, set[int | tuple[str | int, ...]]] | None = None
 
-    def known_digest(value: str) -> bool:
+    def known_digest(value: str, where: int | tuple[str | int, ...] | None) -> bool:
+        """Whether ``value`` is a digest at one of its known places: ``where`` is the line of
+        an engine's find, or the path of a parsed value (the same text elsewhere in the file is
+        not excused)."""
         nonlocal digests
         if digests is None:
+            digests = {}
             parsed = document() if structured and may_hold_digests(text) else None
-            digests = known_digests(parsed.data) if parsed is not None else set()
-        return value in digests
+            if parsed is not None:
+                for digest, places in known_digests(parsed.data).items():
+                    lines = {parsed.at(pointer(*place)).line or 0 for place in places}
+                    digests[digest] = {*places, *lines}
+        return where is not None and where in digests.get(value, ())
 
     # Whether a find is a reference, a placeholder or a property, by its value and the line it
     # was read on (asked once for each, where a file repeats a line by the thousand).
@@ -191,7 +205,7 @@ def scan_text(
             if dismiss:
                 continue
             source = source_of(secret.line_number)
-            if sha256sum_digest(source) == value or known_digest(value):
+            if sha256sum_digest(source) == value or known_digest(value, secret.line_number):
                 continue
             if false_alarm(secret.type, value, secret.line_number, source_of):
                 continue
@@ -265,7 +279,7 @@ def scan_text(
                 rule(parsed.data, options) for rule in rules
             ):
                 location = parsed.at(pointer(*where))
-                if known_digest(value) or _judged_as_keyword(value, location, lines):
+                if known_digest(value, where) or _judged_as_keyword(value, location, lines):
                     continue
                 hashed = _hash(value)
                 own.setdefault(
@@ -384,7 +398,7 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
     try:
         raw = ctx.read_bytes(path)
     except TooLarge as exc:
-        if _binary_head(ctx, path):
+        if _binary_head(ctx, path) and not named_text(path):
             return FileScan(path)
         return FileScan(path, not_scanned=f"{exc} (limits.max_file_bytes)")
     except (UnsafePath, OSError):
@@ -392,7 +406,7 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
     reading = read_text(raw, path)
     text = reading.text
     if text is None:
-        return FileScan(path)  # binary
+        return _binary_file(path, raw, options)
     as_read = text  # UTF-16/32, a BOM, stray bytes: the parsers read UTF-8, so they get this
 
     def document() -> Document | None:
@@ -405,6 +419,29 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
     except Exception as exc:  # fail closed on this file, and never quote its text
         return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
     return FileScan(path, tuple(hits))
+
+
+def _binary_file(path: str, raw: bytes, options: Options) -> FileScan:
+    """A binary file: reported when it is a credential (a key store, a DER private key), read
+    once decompressed when it is compressed text, and otherwise not scanned."""
+    kind = credential_container(path, raw)
+    if kind is not None:
+        return FileScan(path, (Hit(kind, path, None, None, fingerprint(raw)),))
+    try:
+        inner = decompressed(raw)
+    except Inflated:
+        return FileScan(path, not_scanned="it inflates past the decompression limits")
+    if inner is None:
+        return FileScan(path)
+    inner_path = path.rsplit(".", 1)[0]  # prod.env.gz holds prod.env: its rules are a .env's
+    text = read_text(inner, inner_path).text
+    if text is None:
+        return FileScan(path)
+    try:
+        hits = scan_text(inner_path, text, options)
+        return FileScan(path, tuple(replace(hit, path=path) for hit in hits))
+    except Exception as exc:  # fail closed on this file, and never quote its text
+        return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
 
 
 _HEAD_BYTES = 8192

@@ -163,12 +163,11 @@ def _zip() -> bytes:
     [
         ("logo.png", _png()),
         ("bundle.zip", _zip()),
-        ("dump.gz", gzip.compress(f"{AWS_ID}\n".encode())),
         ("shop.sqlite", b"SQLite format 3\x00\x10\x00\x01\x01\xff" + f" {AWS_ID} ".encode()),
         ("data.parquet", b"PAR1\x15\x04\x15\x90\x01\xd8" + f" {AWS_ID} ".encode() + b"PAR1"),
         ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + f"({AWS_ID})".encode()),
         ("blob.bin", f"{AWS_ID}".encode() + b"\x00\x01\x02\x03"),
-        ("noise.bin", bytes(range(128, 256)) * 8 + AWS_ID.encode()),
+        ("noise.bin", bytes(range(256)) * 8 + AWS_ID.encode()),
     ],
 )
 def test_a_binary_file_is_not_read_as_text(tmp_path: Path, name: str, raw: bytes) -> None:
@@ -189,6 +188,8 @@ def test_a_binary_file_is_not_read_as_text(tmp_path: Path, name: str, raw: bytes
             b"# -*- coding: latin-1 -*-\n#" + b"\x01\xff" * 6000 + f"\nK = '{AWS_ID}'\n".encode(),
         ),
         (".pgpass", b"OggS\x00\x01\n" + f"*:*:*:u:{AWS_ID}\n".encode()),
+        (".env.production", f"K={AWS_ID}\n# ".encode() + b"\xff" * 400),
+        ("load.env.prod", f"export K={AWS_ID}\n".encode() + b"\x00" * 100),
     ],
 )
 def test_a_text_file_dressed_as_binary_is_read(tmp_path: Path, name: str, raw: bytes) -> None:
@@ -221,3 +222,25 @@ def test_a_structured_file_in_another_encoding_is_parsed_as_read(
     found = scan_bytes(tmp_path, "secret.yaml", text.encode(encoding))
     assert ("Credential Value", 4, 9) in places(found)
     assert found.not_scanned is None
+
+
+def test_compressed_text_is_read_and_a_key_store_is_reported(tmp_path: Path) -> None:
+    """A gzip file of a .env is read decompressed (a shell sources it through zcat), under the
+    rules of its inner name; a key store or a DER private key is reported as one."""
+    found = scan_bytes(tmp_path, "prod.env.gz", gzip.compress(b"PGPASSWORD=Wq7vR2xLp9sTz4Kd\n"))
+    assert [(hit.kind, hit.path, hit.line) for hit in found.hits] == [
+        ("Secret Keyword", "prod.env.gz", 1)
+    ]
+    store = scan_bytes(tmp_path, "loader.keytab", b"\x05\x02\x00\x00\x00\x3f" + bytes(64))
+    assert [hit.kind for hit in store.hits] == ["Key Store File"]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    der = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key = scan_bytes(tmp_path, "snowflake_rsa_key.bin", der)
+    assert [hit.kind for hit in key.hits] == ["Private Key"]
+    assert all(hit.hashed_secret not in repr(der) for hit in key.hits)

@@ -203,6 +203,13 @@ FOUND = [
     ("markdown pwd", "notes.md", "pwd: hunter2x\n", "hunter2x"),
     ("go assignment", "main.go", f'azureClientSecret := "{R}"\n', R),
     ("env", "app.env", "DB_PASSWORD=hunter2x\n", "hunter2x"),
+    # red team, round 2: a password copied to a digest's place, a decoy user name
+    (
+        "password copied under public_key",
+        "docker-compose.yml",
+        f"services:\n  etl:\n    environment:\n      PGPASSWORD: {R}\nx-signing:\n  public_key: {R}\n",
+        R,
+    ),
     # red-team findings: literals joined, escapes, values on the next line, programs' options
     (
         "adjacent literals",
@@ -846,3 +853,11 @@ def test_a_real_dbt_project_without_secrets_gives_no_hit() -> None:
         text = path.read_bytes().decode("utf-8")
         hits += scan(str(path.relative_to(JAFFLE_SHOP)), text)
     assert hits == []
+
+
+def test_a_decoy_user_name_does_not_excuse_the_password() -> None:
+    """A password equal to the user name is a stand-in, but only when one user name is set: a
+    second user key holding the password (DB_LOGIN beside DB_USER) is a decoy."""
+    text = f"DB_HOST=db\nDB_USER=loader\nDB_LOGIN={R}\nDB_PASSWORD={R}\n"
+    assert 4 in {hit.line for hit in scan(".env", text)}
+    assert scan(".env", "DB_HOST=db\nDB_USER=loader\nDB_PASSWORD=loader\n") == []
