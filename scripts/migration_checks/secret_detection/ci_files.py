@@ -53,6 +53,7 @@ import base64
 import binascii
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from detect_secrets.plugins.aws import AWSKeyDetector
@@ -142,19 +143,36 @@ def _line_user_name_again(key: str, value: str, number: int, lines: Lines) -> bo
         return False
     # Unless the value is the image's own user, only a line holding the value can hold the
     # user's setting that matters: the others are not parsed (many keyword lines stay cheap).
-    any_line = _IMAGE_USERS.get(prefix) == value
     nearby = range(max(1, number - _NEARBY), number + _NEARBY + 1)
-    if not any_line and not any(near != number and value in lines(near) for near in nearby):
+    if _IMAGE_USERS.get(prefix) != value and not _users(prefix, number, nearby, lines, value):
         return False
+    # every user setting around, then: a decoy beside the real user is not the user
+    return _user_again(prefix, value, _users(prefix, number, nearby, lines))
+
+
+def _users(
+    prefix: tuple[str, ...], number: int, nearby: range, lines: Lines, holding: str = ""
+) -> list[str]:
+    """The values of the user settings on the lines ``nearby`` (other than ``number``), only
+    those on lines that hold ``holding`` when given (cheap: most lines are not parsed)."""
     users = []
-    for near in nearby:  # every user setting around: a decoy beside the real user is not one
+    for near in nearby:
         line = lines(near)
-        if near == number or not _may_name_a_user(line):
+        if near == number or holding not in line:
             continue
-        setting = _setting(line)
-        if setting is not None and _user_key_of(setting["key"], prefix):
-            users.append(setting["value"])
-    return _user_again(prefix, value, users)
+        setting = _user_setting(line)
+        if setting is not None and _user_key_of(setting[0], prefix):
+            users.append(setting[1])
+    return users
+
+
+@lru_cache(maxsize=8192)  # each line is asked by every find around it
+def _user_setting(line: str) -> tuple[str, str] | None:
+    """The key and value of a line that may set a user, or None."""
+    if not _may_name_a_user(line):
+        return None
+    setting = _setting(line)
+    return (setting["key"], setting["value"]) if setting is not None else None
 
 
 def _may_name_a_user(line: str) -> bool:

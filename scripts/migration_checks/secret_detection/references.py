@@ -283,7 +283,15 @@ _PROPERTY_WORDS = frozenset(
 
 def key_words(key: str) -> list[str]:
     """``"clientSecret"``, ``"client-secret"``, ``"CLIENT_SECRET"`` -> ``["client", "secret"]``."""
-    return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w]
+    return list(_key_words(key))
+
+
+@lru_cache(maxsize=4096)  # keys repeat: a finding per line of a config asks for the same key
+def _key_words(key: str) -> tuple[str, ...]:
+    return tuple(w for w in _NOT_WORD.split(_CAMEL.sub("_", key).lower()) if w)
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=4096)  # keys repeat: a file of records, a finding per line of a config
