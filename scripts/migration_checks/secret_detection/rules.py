@@ -200,7 +200,7 @@ def named_values(
 
 
 def _name_and_value(node: dict[Any, Any]) -> tuple[str | None, str | None]:
-    field = "value" if "value" in node else "Value" if "Value" in node else None
+    field = next((k for k in _VALUE_KEYS if k in node), None)
     if field is None:  # most mappings: asked first, cheaply
         return None, None
     name = next((node[k] for k in _NAME_KEYS if isinstance(node.get(k), str)), None)
