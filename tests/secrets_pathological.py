@@ -119,4 +119,7 @@ def scan_once(name: str, text: str) -> list[sd.Hit]:
             return None
 
     with sd.engine():
-        return sd.scan_text(name, text, sd.Options(), document)
+        try:
+            return sd.scan_text(name, text, sd.Options(), document, most=sd.MAX_HITS_PER_FILE)
+        except sd.ScanStopped as stopped:
+            return stopped.hits

@@ -56,19 +56,28 @@ from migration_checks.secret_detection.rules import (
     URL_USERINFO,
     mapping_entries,
 )
-from migration_checks.secret_detection.scan import Options, scan_file, scan_files, scan_text
+from migration_checks.secret_detection.scan import (
+    MAX_HITS_PER_FILE,
+    Options,
+    ScanStopped,
+    scan_file,
+    scan_files,
+    scan_text,
+)
 
 __all__ = [
     "CONFIGS_DIR",
     "CREDENTIAL_VALUE",
     "ENGINE_PINNED",
     "FIXED_TEXTS",
+    "MAX_HITS_PER_FILE",
     "NO_ALLOWED_SCHEME",
     "URL_PARAMETER",
     "URL_USERINFO",
     "Baseline",
     "Hit",
     "Options",
+    "ScanStopped",
     "baseline_problems",
     "candidate_lines",
     "candidate_plugins",

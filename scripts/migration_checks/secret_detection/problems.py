@@ -60,9 +60,11 @@ def hit_message(hits: Sequence[Hit], baseline: Baseline) -> str:
 
 
 def not_scanned_message(scan: FileScan) -> str:
+    reason = scan.not_scanned or ""
+    limit = " (or raise that limit in the base policy)" if "(limits." in reason else ""
     return (
-        f"not scanned for secrets: {scan.not_scanned}; a secret in it cannot be ruled out, so "
-        "remove the file from the pull request (or raise the limit in the policy)"
+        f"not scanned for secrets: {reason}; a secret in it cannot be ruled out, so remove the "
+        f"file from the pull request{limit}"
     )
 
 

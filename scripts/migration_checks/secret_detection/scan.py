@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import chain
@@ -18,6 +18,7 @@ from migration_checks import fs
 from migration_checks.documents import Document, DocumentError, format_of, parse_document
 from migration_checks.fs import TooLarge, UnsafePath
 from migration_checks.model import Location
+from migration_checks.parallel import spread
 from migration_checks.pointers import pointer
 from migration_checks.secret_detection.baseline import DEFAULT_BASELINE
 from migration_checks.secret_detection.ci_files import line_false_alarm
@@ -127,6 +128,23 @@ def _keyword_names_property(line: str, value: str) -> bool:
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
+# A file with this many secrets is blocked whatever the rest of it holds; judging the rest would
+# only cost time (each find is judged against the lines around it), so the scan of the file
+# stops there and says so: a file of a million keyword lines takes a fraction of a second.
+MAX_HITS_PER_FILE = 1000
+
+
+class ScanStopped(Exception):
+    """``scan_text`` found ``most`` secrets and read no further; ``hits`` are those found."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        super().__init__(f"stopped after {len(hits)} secrets")
+        self.hits = sorted(hits, key=_hit_order)
+
+
+def _hit_order(hit: Hit) -> tuple[int, int, str]:
+    return (hit.line or 0, hit.column or 0, hit.kind)
+
 
 class _Lines:
     """A text's lines (``\\n``, ``\\r\\n`` or ``\\r`` ended), split only when first needed."""
@@ -159,9 +177,12 @@ def scan_text(
     text: str,
     options: Options,
     document: Callable[[], Document | None] = lambda: None,
+    *,
+    most: int | None = None,
 ) -> list[Hit]:
     """Every secret of a file's text, inside ``engine()``. ``document`` gives the file parsed
-    (JSON or YAML), when it is one, for the credential-value rule and the known digests."""
+    (JSON or YAML), when it is one, for the credential-value rule and the known digests. With
+    ``most``, ``ScanStopped`` is raised as soon as that many are found."""
     lines = _Lines(text)
     hits: list[Hit] = []
     engine_hashes: set[str] = set()
@@ -221,10 +242,17 @@ def scan_text(
                 identifies=identifies(secret.type, value),
             )
 
+    own: dict[tuple[int | None, str], Hit] = {}
+
+    def enough() -> None:
+        # own's finds on the engine's lines are dropped below: each is a secret all the same
+        if most is not None and len(hits) + len(own) >= most:
+            raise ScanStopped([*hits, *own.values()])
+
     for hit in engine_hits(text, lines.__getitem__):
         hits.append(hit)
         engine_hashes.add(hit.hashed_secret)
-    own: dict[tuple[int | None, str], Hit] = {}
+        enough()
     folded = fold(text)
     for found in chain(
         url_secrets(text, options.schemes),
@@ -238,6 +266,7 @@ def scan_text(
             continue
         hashed = _hash(found.value)
         own.setdefault((line, hashed), Hit(found.kind, path, line, column, hashed))
+        enough()
     # Lines with escapes (``\u0041KIA...``) or string literals joined (``"ghp_" "Zq8w..."``),
     # scanned once more as read: what is found there only is reported at its line, at the column
     # of the file where its text begins.
@@ -256,6 +285,7 @@ def scan_text(
                 at = renderings[hit.line].column(at - 1) + 1
             hits.append(replace(hit, column=at))
             engine_hashes.add(hit.hashed_secret)
+            enough()
         # the code a rendering shows (a notebook's cell, joined literals) is not structured
         cells = statement_secrets(
             path, shadow.text, fold(shadow.text), structured=False, schemes=options.schemes
@@ -271,6 +301,7 @@ def scan_text(
                 continue
             at = renderings[line].column(at - 1) + 1 if line in renderings else at
             own.setdefault((line, hashed), Hit(found.kind, path, line, at, hashed))
+            enough()
     rules = _parsed_data_rules(text, options) if structured else ()
     if rules:
         parsed = document()
@@ -286,6 +317,7 @@ def scan_text(
                     (location.line, hashed),
                     Hit(CREDENTIAL_VALUE, path, location.line, location.column, hashed, key=key),
                 )
+                enough()
     # A value the engine found (anywhere in the file), or a line it found something on, is not
     # reported again by our rules (a private key in a block scalar: the engine's "Private Key"
     # covers the credential-value rule's whole value).
@@ -295,7 +327,7 @@ def scan_text(
         for hit in own.values()
         if hit.hashed_secret not in engine_hashes and hit.line not in engine_lines
     )
-    return sorted(hits, key=lambda h: (h.line or 0, h.column or 0, h.kind))
+    return sorted(hits, key=_hit_order)
 
 
 def _judged_as_keyword(value: str, location: Location, lines: _Lines) -> bool:
@@ -415,10 +447,21 @@ def scan_file(ctx: MigrationContext, path: str, options: Options) -> FileScan:
         return _parsed_text(ctx, path, as_read)
 
     try:
-        hits = scan_text(path, text, options, document)
+        hits = scan_text(path, text, options, document, most=MAX_HITS_PER_FILE)
+    except ScanStopped as stopped:
+        return _stopped(path, stopped)
     except Exception as exc:  # fail closed on this file, and never quote its text
         return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
     return FileScan(path, tuple(hits))
+
+
+def _stopped(path: str, stopped: ScanStopped) -> FileScan:
+    return FileScan(
+        path,
+        tuple(stopped.hits),
+        not_scanned=f"the scan stopped after the first {len(stopped.hits)} secrets found in it, "
+        "and did not judge the rest of it",
+    )
 
 
 def _binary_file(path: str, raw: bytes, options: Options) -> FileScan:
@@ -438,8 +481,11 @@ def _binary_file(path: str, raw: bytes, options: Options) -> FileScan:
     if text is None:
         return FileScan(path)
     try:
-        hits = scan_text(inner_path, text, options)
+        hits = scan_text(inner_path, text, options, most=MAX_HITS_PER_FILE)
         return FileScan(path, tuple(replace(hit, path=path) for hit in hits))
+    except ScanStopped as stopped:
+        stopped.hits = [replace(hit, path=path) for hit in stopped.hits]
+        return _stopped(path, stopped)
     except Exception as exc:  # fail closed on this file, and never quote its text
         return FileScan(path, not_scanned=f"internal {type(exc).__name__} while scanning it")
 
@@ -480,8 +526,23 @@ def _parsed_text(ctx: MigrationContext, path: str, text: str) -> Document | None
         return None
 
 
-def scan_files(ctx: MigrationContext, paths: Iterable[str], options: Options) -> Iterator[FileScan]:
-    """Scan each file in turn, with detect-secrets configured for the whole run."""
+# Below this many bytes (a file counts at least _FILE_WEIGHT), one process scans faster than
+# forking workers does.
+PARALLEL_BYTES = 1 << 20
+_FILE_WEIGHT = 4096
+
+
+def scan_files(
+    ctx: MigrationContext, paths: Sequence[str], options: Options, *, workers: int | None = None
+) -> Iterator[FileScan]:
+    """Scan each file, with detect-secrets configured for the whole run; a big tree on every
+    usable core (``parallel.spread``: the same results, in the same order, as one process)."""
+    sizes = ctx.tree.files
     with engine():
-        for path in paths:
-            yield scan_file(ctx, path, options)
+        yield from spread(
+            paths,
+            lambda path: max(sizes.get(path, 0), _FILE_WEIGHT),
+            lambda path: scan_file(ctx, path, options),
+            min_weight=PARALLEL_BYTES,
+            workers=workers,
+        )

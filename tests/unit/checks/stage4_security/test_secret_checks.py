@@ -75,3 +75,38 @@ def test_a_tree_past_the_file_limit_blocks_as_an_incomplete_scan(make_tree: Any)
         if f["check"] == "secrets_scan" and "scan is incomplete" in f["message"]
     ]
     assert incomplete and incomplete[0]["blocker"] == "SECRETS_EXPOSED"
+
+
+def test_a_big_tree_scanned_by_workers_gives_what_one_process_gives(make_tree: Any) -> None:
+    from migration_checks import secret_detection as sd
+    from migration_checks.context import MigrationContext
+    from migration_checks.policy import load_policy
+
+    filler = "".join(f"SELECT col_{n} FROM t_{n};\n" for n in range(20000))  # ~0.5 MB a file
+    mutations: list[dict[str, Any]] = [
+        {"write": {"file": f"code/sql/big_{n}.sql", "content": filler}} for n in range(3)
+    ]
+    mutations += [
+        {"write": {"file": f"code/sql/s{n}.sql", "content": f"-- password = Qz8rT{n}vW2mKx\n"}}
+        for n in range(40)
+    ]
+    tree = make_tree(mutations=mutations)
+    ctx = MigrationContext(tree.migration, "m", load_policy(tree.policy))
+    paths = sorted(ctx.tree.files)
+    assert sum(ctx.tree.files.values()) >= sd.scan.PARALLEL_BYTES
+    options = sd.Options.from_policy(ctx.policy)
+    alone = list(sd.scan_files(ctx, paths, options, workers=1))
+    shared = list(sd.scan_files(ctx, paths, options, workers=2))
+    assert shared == alone
+    assert sum(len(scan.hits) for scan in shared) >= 40
+
+
+def test_a_file_of_a_thousand_secrets_blocks_without_reading_on(make_tree: Any) -> None:
+    lines = "".join(f"password = Hx{n:05}qTz9\n" for n in range(3000))
+    tree = make_tree(mutations=[{"write": {"file": "runbooks/dump.txt", "content": lines}}])
+    found = [f for f in findings(tree) if f["path"] == "runbooks/dump.txt"]
+    stopped = [f for f in found if f["line"] is None]
+    assert len(found) == 1001 and len(stopped) == 1
+    assert stopped[0]["blocker"] == "SECRETS_EXPOSED"
+    assert "stopped after the first 1000 secrets" in stopped[0]["message"]
+    assert max(f["line"] for f in found if f["line"] is not None) <= 1000
