@@ -8,6 +8,10 @@ a password in a URL or after ``password=`` (and the like), a token of a well-kno
 fullwidth letters), a PEM private key, a run of 32 hex digits or more and a long random-looking
 string are replaced by ``[redacted]``. The secret scan (stage 4) still reports the value where it
 is, by its fingerprint; this only keeps other checks from repeating it.
+
+Nor may a finding carry a character that UTF-8 cannot encode: a file name that is not UTF-8
+(git keeps names as bytes) is read as lone surrogates, which no report, annotation or step
+output can write. ``redact`` shows them escaped, as Python shows such bytes (``caf\\xe9.md``).
 """
 
 from __future__ import annotations
@@ -44,10 +48,22 @@ _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
 _MIN_ENTROPY = 3.5  # bits per character; English identifiers stay well below with three classes
 
 
+# What UTF-8 cannot encode: a byte of a name that was not UTF-8 (U+DC80-U+DCFF, Python's
+# surrogateescape) or another lone surrogate (a JSON "\\ud800" escape in a key).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
 def redact(text: str) -> str:
-    """``text`` with every secret-looking value replaced by ``[redacted]``."""
+    """``text`` with every secret-looking value replaced by ``[redacted]``, and every lone
+    surrogate escaped."""
     if not text:
         return text
+    text = _SURROGATE.sub(_escaped_surrogate, text)
     text = text.translate(_FULLWIDTH)
     text = URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
     text = _KEY_VALUE.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
