@@ -10,7 +10,9 @@ PARALLEL_VALIDATED on (``parallel_runs.min_required`` of them to reach CUTOVER_R
 and rollback plans when the target is CUTOVER_READY or CUTOVER_DONE; one
 ``{target}_runbook.md`` per dataset when the policy sets ``runbooks.per_dataset``. Symbolic links
 and special files are refused anywhere in the directory: a link could make the suite read, hash
-or publish a file from outside the pull request. Two names that differ only in case or Unicode
+or publish a file from outside the pull request. Each is reported here once, with the blocker of
+its place (the metadata's, a signed plan's, ``evidence/``'s, else CI_FAILURE); the checks that
+would read it report nothing more about it (one problem, one blocker). Two names that differ only in case or Unicode
 normalization are refused too: on macOS and Windows checkouts they are one file, so a reviewer
 and the suite could read different contents under the same name.
 
@@ -183,15 +185,26 @@ def _links_and_special_files(ctx: MigrationContext, reported: set[str]) -> Itera
     for link in ctx.tree.symlinks:
         if link not in reported:
             yield Problem(
-                f'"{link}" is a symbolic link; links are refused in a migration directory',
-                BlockerId.CI_FAILURE,
+                f'"{link}" is a symbolic link; links are refused in a migration directory: '
+                "commit the file itself",
+                blocker_of(link),
                 Location(path=link),
             )
     for path in ctx.tree.special:
         if path not in reported:
-            yield Problem(
-                f'"{path}" is not a regular file', BlockerId.CI_FAILURE, Location(path=path)
-            )
+            yield Problem(f'"{path}" is not a regular file', blocker_of(path), Location(path=path))
+
+
+def blocker_of(path: str) -> BlockerId:
+    """The blocker of a file that is not what it must be, by where it is (the metadata, a signed
+    plan, ``evidence/``, anything else): the later checks that read it report nothing more."""
+    if path == artifacts.METADATA.path:
+        return BlockerId.MISSING_METADATA
+    if path.startswith(f"plans/{artifacts.SIGNED_PLAN_PREFIX}"):
+        return BlockerId.UNSIGNED_PLAN
+    if path.startswith("evidence/"):
+        return BlockerId.EVIDENCE_INCOMPLETE
+    return BlockerId.CI_FAILURE
 
 
 def _colliding_names(ctx: MigrationContext) -> Iterator[Problem]:

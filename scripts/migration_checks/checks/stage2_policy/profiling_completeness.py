@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_checks.blockers import BlockerId
-from migration_checks.context import MigrationContext
+from migration_checks.context import MigrationContext, Skip
 from migration_checks.documents import Document
 from migration_checks.fs import UnsafePath, check_relative
 from migration_checks.model import Location, Problem, Stage
@@ -71,11 +71,7 @@ def _locate(ctx: MigrationContext, plan: Document, path: str) -> Problem | None:
             plan.at("/plan/profiling/report"),
         )
     if ctx.tree.is_link(path) or path in ctx.tree.special:
-        return Problem(
-            f'the profiling report "{path}" is not a regular file (links are refused)',
-            _INCOMPLETE,
-            plan.at("/plan/profiling/report"),
-        )
+        raise Skip(f'the profiling report "{path}" is not a regular file (file_structure)')
     if path not in ctx.tree.files:
         return Problem(
             f'the profiling report "{path}" (plan profiling.report) is missing',
