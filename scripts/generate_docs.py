@@ -1,34 +1,31 @@
-"""Regenerate the README's tables of checks, blockers and policy fields from their sources.
+"""Regenerate the reference from the code: the pages under docs/ and the README's tables.
 
-    python scripts/generate_docs.py          # rewrite README.md
-    python scripts/generate_docs.py --check  # exit 1 if README.md is out of date
+    python scripts/generate_docs.py          # rewrite them
+    python scripts/generate_docs.py --check  # exit 1, naming each, if one is out of date
 
-The registry is the source of the check and blocker tables (each check's id, stage, blocking
-flag, blockers and docstring); schemas/policy.schema.json is the source of the policy reference
-(each field's type, default and description).
+``migration_checks.reference`` writes one page per check (docs/checks/) and per blocker
+(docs/blockers/) and the policy reference (docs/policy.md), from the registry (each check's id,
+stage, blocking flag, blockers, docstring and policy fields) and schemas/policy.schema.json.
+The README keeps a table of the checks and one of the blockers, linking to their pages.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from migration_checks.blockers import BLOCKERS, BlockerId
+from migration_checks import reference
+from migration_checks.blockers import BLOCKERS
 from migration_checks.catalogue import SPEC_CHECKS
-from migration_checks.registry import ALL_CHECKS, BY_ID, Check
+from migration_checks.registry import BY_ID
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-
-
-def raises_any(check: Check) -> bool:
-    """A check whose blocker is data, such as a policy rule's: it may raise every blocker."""
-    return set(check.raises) == set(BlockerId)
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 
 
 def checks_table() -> str:
@@ -36,113 +33,75 @@ def checks_table() -> str:
     for check_id, (stage, blocking) in SPEC_CHECKS.items():
         check = BY_ID[check_id]
         raises = ", ".join(f"`{b}`" for b in check.raises)
-        if raises_any(check):
+        if reference.raises_any(check):
             raises = "the blocker each rule names (default `POLICY_VIOLATION`)"
-        summary = check.summary
+        link = f"[`{check_id}`](docs/{reference.CHECKS_DIR}/{check_id}.md)"
+        summary = reference.markdown(check.summary)
         rows.append(
-            f"| {int(stage)} {stage.title} | `{check_id}` | {'yes' if blocking else 'no'} | {raises} | {summary} |"
+            f"| {int(stage)} {stage.title} | {link} | {'yes' if blocking else 'no'} | {raises} | {summary} |"
         )
     return "\n".join(rows)
 
 
 def blockers_table() -> str:
-    rows = ["| blocker | condition (seed 6.2) | resolution | raised by |", "|---|---|---|---|"]
+    rows = ["| blocker | condition | resolution |", "|---|---|---|"]
     for blocker in BLOCKERS.values():
-        raisers = (
-            ", ".join(
-                f"`{c.id}`" for c in ALL_CHECKS if blocker.id in c.raises and not raises_any(c)
-            )
-            or "*later stages*"
-        )
-        if blocker.id is BlockerId.CI_FAILURE:
-            raisers += "; the runner (a crashing check, `ci_checks_required`, nothing to examine)"
-        rows.append(f"| `{blocker.id}` | {blocker.condition} | {blocker.resolution} | {raisers} |")
-    catch_all = [f"`{c.id}`" for c in ALL_CHECKS if raises_any(c)]
-    if catch_all:
-        rows.append(
-            f"\nAny blocker may also come from {', '.join(catch_all)}: a policy rule raises the "
-            "blocker it names."
-        )
-    return "\n".join(rows)
-
-
-def policy_table() -> str:
-    """Every field of the policy schema: path, type, default, description."""
-    schema = json.loads((SCHEMAS / "policy.schema.json").read_text(encoding="utf-8"))
-    defs = json.loads((SCHEMAS / "defs.schema.json").read_text(encoding="utf-8"))["$defs"]
-    rows = ["| field | type | default | meaning |", "|---|---|---|---|"]
-
-    def resolve(node: dict[str, Any]) -> dict[str, Any]:
-        ref = node.get("$ref", "")
-        return (
-            {**defs[ref.rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}}
-            if ref
-            else node
-        )
-
-    def kind(node: dict[str, Any]) -> str:
-        if "enum" in node:
-            values = node["enum"]
-            if len(values) > 6:
-                return f"one of {len(values)} strings"
-            return " \\| ".join(f"`{value}`" for value in values)
-        if "const" in node:
-            return f"`{node['const']}`"
-        if node.get("type") == "array" and isinstance(node.get("items"), dict):
-            return f"array of {kind(resolve(node['items']))}"
-        return str(node.get("type", "any"))
-
-    def walk(node: dict[str, Any], prefix: str) -> None:
-        for name, child in node.get("properties", {}).items():
-            child = resolve(child)
-            if name == "$schema":
-                continue
-            path = f"{prefix}{name}"
-            default = f"`{json.dumps(child['default'])}`" if "default" in child else ""
-            description = " ".join(child.get("description", "").split()).replace("|", "\\|")
-            rows.append(f"| `{path}` | {kind(child)} | {default} | {description} |")
-            if child.get("type") == "object":
-                walk(child, f"{path}.")
-                extra = child.get("additionalProperties")
-                if isinstance(extra, dict) and extra.get("type") == "object":
-                    walk(resolve(extra), f"{path}.{{name}}.")
-            items = child.get("items")
-            if (
-                child.get("type") == "array"
-                and isinstance(items, dict)
-                and resolve(items).get("type") == "object"
-            ):
-                walk(resolve(items), f"{path}[].")
-
-    walk(schema, "")
+        link = f"[`{blocker.id}`](docs/{reference.BLOCKERS_DIR}/{blocker.id}.md)"
+        rows.append(f"| {link} | {blocker.condition} | {blocker.resolution} |")
     return "\n".join(rows)
 
 
 def render(readme: str) -> str:
-    tables = (
-        ("checks", checks_table()),
-        ("blockers", blockers_table()),
-        ("policy", policy_table()),
-    )
-    for name, table in tables:
+    for name, table in (("checks", checks_table()), ("blockers", blockers_table())):
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(readme):
             raise SystemExit(
                 f"README.md lacks the <!-- {name}:start --> / <!-- {name}:end --> markers"
             )
-        readme = pattern.sub(lambda m, t=table: f"{m.group(1)}{t}{m.group(2)}", readme)
+        readme = pattern.sub(_filled(table), readme)
     return readme
 
 
+def _filled(table: str) -> Callable[[re.Match[str]], str]:
+    return lambda marked: f"{marked.group(1)}{table}{marked.group(2)}"
+
+
+def wanted() -> dict[Path, str]:
+    files = {DOCS / name: text for name, text in reference.pages().items()}
+    files[README] = render(README.read_text(encoding="utf-8"))
+    return files
+
+
+def stale_pages() -> list[Path]:
+    """Generated pages left from checks or blockers that no longer exist."""
+    keep = set(wanted())
+    return [
+        page
+        for folder in (reference.CHECKS_DIR, reference.BLOCKERS_DIR)
+        for page in sorted((DOCS / folder).glob("*.md"))
+        if page not in keep
+    ]
+
+
 def main() -> int:
-    current = README.read_text(encoding="utf-8")
-    updated = render(current)
+    files = wanted()
     if "--check" in sys.argv:
-        if updated != current:
-            print("README.md is out of date: run python scripts/generate_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(updated, encoding="utf-8")
+        out_of_date = [
+            path
+            for path, text in files.items()
+            if not path.is_file() or path.read_text(encoding="utf-8") != text
+        ] + stale_pages()
+        for path in out_of_date:
+            print(f"{path.relative_to(ROOT)} is out of date", file=sys.stderr)
+        if out_of_date:
+            print("run: python scripts/generate_docs.py", file=sys.stderr)
+        return 1 if out_of_date else 0
+    for path in stale_pages():
+        path.unlink()
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -1,7 +1,9 @@
 """The checks this version runs, as data: one explicit, ordered list built from the check modules.
 
 Each check module declares ``ID``, ``STAGE``, ``BLOCKING``, ``RAISES``, a docstring with
-``Passes:`` and ``Fails:`` sections, a ``check(ctx)`` generator and optionally ``applies(ctx)``.
+``Passes:`` and ``Fails:`` sections, a ``check(ctx)`` generator and optionally ``applies(ctx)``
+and ``POLICY``, the policy fields (sections or dotted paths) it reads, which its reference page
+lists as its options.
 Each stage package may declare what holds for the whole stage: ``applies(ctx)`` (why the stage
 does not apply to a migration, or None), ``finish(ctx, outcomes)`` (what the stage makes of its
 checks' outcomes, such as the dry run's evidence file), ``refuses()`` (why the stage must not run
@@ -79,6 +81,7 @@ class Check:
     doc: str
     run: Callable[[MigrationContext], Iterable[Problem]]
     applies: Callable[[MigrationContext], str | None] | None = None
+    policy: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -125,6 +128,7 @@ def _load(module: ModuleType) -> Check:
         doc=module.__doc__ or "",
         run=module.check,
         applies=getattr(module, "applies", None),
+        policy=tuple(getattr(module, "POLICY", ())),
     )
 
 

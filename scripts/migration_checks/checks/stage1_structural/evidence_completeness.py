@@ -29,6 +29,7 @@ ID = "evidence_completeness"
 STAGE = Stage.STRUCTURAL
 BLOCKING = True
 RAISES = (BlockerId.EVIDENCE_INCOMPLETE,)
+POLICY = ("evidence",)
 
 _INCOMPLETE = BlockerId.EVIDENCE_INCOMPLETE
 

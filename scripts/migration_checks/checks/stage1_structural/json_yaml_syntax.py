@@ -24,6 +24,7 @@ ID = "json_yaml_syntax"
 STAGE = Stage.STRUCTURAL
 BLOCKING = True
 RAISES = (BlockerId.SCHEMA_VALIDATION_FAILED, BlockerId.MISSING_METADATA)
+POLICY = ("limits",)
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:

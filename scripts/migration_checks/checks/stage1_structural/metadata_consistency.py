@@ -35,6 +35,7 @@ ID = "metadata_consistency"
 STAGE = Stage.STRUCTURAL
 BLOCKING = True
 RAISES = (BlockerId.SCHEMA_VALIDATION_FAILED,)
+POLICY = ("lifecycle",)
 
 _FAILED = BlockerId.SCHEMA_VALIDATION_FAILED
 _PLAN_FIELDS = ("project_id", "plan_id", "plan_version", "archetype_id", "policy_version")

@@ -25,6 +25,7 @@ ID = "plan_signature"
 STAGE = Stage.STRUCTURAL
 BLOCKING = True
 RAISES = (BlockerId.UNSIGNED_PLAN,)
+POLICY = ("signing",)
 
 _UNSIGNED = BlockerId.UNSIGNED_PLAN
 

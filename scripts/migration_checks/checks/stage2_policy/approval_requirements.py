@@ -27,6 +27,7 @@ ID = "approval_requirements"
 STAGE = Stage.POLICY
 BLOCKING = True
 RAISES = (BlockerId.POLICY_VIOLATION,)
+POLICY = ("approvals",)
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:

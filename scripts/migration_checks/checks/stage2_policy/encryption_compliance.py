@@ -32,6 +32,7 @@ ID = "encryption_compliance"
 STAGE = Stage.POLICY
 BLOCKING = True
 RAISES = (BlockerId.ENCRYPTION_UNMET,)
+POLICY = ("encryption",)
 
 _UNMET = BlockerId.ENCRYPTION_UNMET
 _BASE = "/plan/target/encryption"

@@ -47,6 +47,7 @@ ID = "pii_handling"
 STAGE = Stage.POLICY
 BLOCKING = True
 RAISES = (BlockerId.PII_NOT_ADDRESSED,)
+POLICY = ("pii",)
 
 _NOT_ADDRESSED = BlockerId.PII_NOT_ADDRESSED
 

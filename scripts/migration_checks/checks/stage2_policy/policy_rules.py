@@ -34,6 +34,7 @@ STAGE = Stage.POLICY
 BLOCKING = True
 # A rule names its blocker, and the policy schema admits any of the fifteen.
 RAISES = tuple(BlockerId)
+POLICY = ("rules",)
 
 # Document key -> artifact name, in the order SPEC section 3 lists them.
 DOCUMENTS = {

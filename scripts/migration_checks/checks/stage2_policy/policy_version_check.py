@@ -23,6 +23,7 @@ ID = "policy_version_check"
 STAGE = Stage.POLICY
 BLOCKING = True
 RAISES = (BlockerId.POLICY_VERSION_MISMATCH,)
+POLICY = ("policy_version",)
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:

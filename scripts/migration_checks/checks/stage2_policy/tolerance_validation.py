@@ -27,6 +27,7 @@ ID = "tolerance_validation"
 STAGE = Stage.POLICY
 BLOCKING = True
 RAISES = (BlockerId.POLICY_VIOLATION,)
+POLICY = ("tolerances",)
 
 _KINDS = (("relative", "max_relative"), ("absolute", "max_absolute"))
 

@@ -36,6 +36,7 @@ ID = "lint_python"
 STAGE = Stage.CODE_QUALITY
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("code_quality",)
 
 SUFFIXES = (".py", ".pyi")
 CONFIG_NAMES = (".ruff.toml", "ruff.toml", "pyproject.toml")

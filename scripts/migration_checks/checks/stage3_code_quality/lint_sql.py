@@ -50,6 +50,7 @@ ID = "lint_sql"
 STAGE = Stage.CODE_QUALITY
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("lint_sql", "code_quality")
 
 SUFFIXES = (".sql",)
 DBT_DIR = "code/dbt/"

@@ -55,6 +55,7 @@ ID = "lint_yaml"
 STAGE = Stage.CODE_QUALITY
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("code_quality",)
 
 CONFIG_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
 YAMLLINT = _tools.Tool("yamllint")

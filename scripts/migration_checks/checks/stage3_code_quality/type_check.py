@@ -39,6 +39,7 @@ ID = "type_check"
 STAGE = Stage.CODE_QUALITY
 BLOCKING = False
 RAISES = ()
+POLICY = ("code_quality",)
 
 SUFFIXES = (".py", ".pyi")
 CONFIG_NAMES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")

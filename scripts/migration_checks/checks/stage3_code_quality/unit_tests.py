@@ -41,6 +41,7 @@ ID = "unit_tests"
 STAGE = Stage.CODE_QUALITY
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("unit_tests", "code_quality")
 
 DEFAULT_TIMEOUT = 600
 MAX_REPORT_BYTES = 32 * 1024 * 1024

@@ -46,6 +46,7 @@ ID = "credential_validation"
 STAGE = Stage.SECURITY
 BLOCKING = True
 RAISES = (BlockerId.SECRETS_EXPOSED,)
+POLICY = ("secrets",)
 
 _EXPOSED = BlockerId.SECRETS_EXPOSED
 _SECRET_NAME = re.compile(r"[A-Z][A-Z0-9_]*")  # as secrets_refs.yml names them (defs.schema.json)

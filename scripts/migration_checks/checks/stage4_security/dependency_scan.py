@@ -45,6 +45,7 @@ ID = "dependency_scan"
 STAGE = Stage.SECURITY
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("dependency_scan",)
 
 _FAILURE = BlockerId.CI_FAILURE
 _DESCRIPTION_CHARS = 160

@@ -53,6 +53,7 @@ ID = "secrets_scan"
 STAGE = Stage.SECURITY
 BLOCKING = True
 RAISES = (BlockerId.SECRETS_EXPOSED,)
+POLICY = ("secrets", "limits.max_file_bytes", "limits.max_files")
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:

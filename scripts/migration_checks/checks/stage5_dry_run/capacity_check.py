@@ -27,6 +27,7 @@ ID = "capacity_check"
 STAGE = Stage.DRY_RUN
 BLOCKING = False
 RAISES = ()
+POLICY = ("dry_run",)
 
 _LARGEST = 5
 

@@ -35,6 +35,7 @@ ID = "connection_test"
 STAGE = Stage.DRY_RUN
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("dry_run",)
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:

@@ -44,6 +44,7 @@ ID = "extract_sample"
 STAGE = Stage.DRY_RUN
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE, BlockerId.PII_NOT_ADDRESSED)
+POLICY = ("dry_run", "pii")
 
 _FAILURE = BlockerId.CI_FAILURE
 _ISSUE_WORDS = {

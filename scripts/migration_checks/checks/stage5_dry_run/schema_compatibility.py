@@ -41,6 +41,7 @@ ID = "schema_compatibility"
 STAGE = Stage.DRY_RUN
 BLOCKING = True
 RAISES = (BlockerId.CI_FAILURE,)
+POLICY = ("dry_run",)
 
 _FAILURE = BlockerId.CI_FAILURE
 _LISTED = 10

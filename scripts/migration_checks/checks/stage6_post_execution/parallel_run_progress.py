@@ -26,6 +26,7 @@ ID = "parallel_run_progress"
 STAGE = Stage.POST_EXECUTION
 BLOCKING = False
 RAISES = ()
+POLICY = ("parallel_runs",)
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:
