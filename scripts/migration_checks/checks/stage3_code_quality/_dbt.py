@@ -62,8 +62,11 @@ _BLOCK = re.compile(r"\{%-?\s*(?:macro|test|materialization)\s")
 _SNAPSHOT = re.compile(r"\{%(-?)(\s*)snapshot\s+\w+(\s*)(-?)%\}")
 _END_SNAPSHOT = re.compile(r"\{%(-?)(\s*)endsnapshot(\s*)(-?)%\}")
 # A call of a macro in a template, ``{{ pkg.name(`` or ``{{ name(``.
-_CALL = re.compile(r"\{\{-?\s*(?:(\w+)\.)?(\w+)\s*\(")
-_HIDDEN = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{-?\s*config\s*\(.*?\)\s*-?\}\}", re.DOTALL)
+_CALL = re.compile(r"\{\{-?\s*(?:return\s*\(\s*)?(?:(\w+)\.)?(\w+)\s*\(")
+_MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)\s*\(.*?%\}(.*?)\{%-?\s*endmacro", re.DOTALL)
+_HIDDEN = re.compile(
+    r"\{#.*?#\}|\{%.*?%\}|\{\{-?\s*config\s*\(.*?\)\s*-?\}\}|--[^\n]*|/\*.*?\*/", re.DOTALL
+)
 _QUERY_WORDS = frozenset({"as", "in", "from", "join", "exists", "union", "all", "intersect"})
 _QUERY_WORDS_BEFORE_PAREN = frozenset({"as", "in", "from", "join", "exists", ""})
 
@@ -256,6 +259,8 @@ class Usage:
     query_shaped: set[str] = field(default_factory=set)  # "ns.name" or "name"
     problems: list[Problem] = field(default_factory=list)
     syntax_lines: dict[str, int] = field(default_factory=dict)  # a model whose Jinja is invalid
+    # Namespaces only macro bodies use: given a namespace, not named in the notice.
+    quiet_namespaces: dict[str, set[str]] = field(default_factory=dict)
 
 
 def scan(project: Project, sources: dict[str, str], macro_names: set[str]) -> Usage:
@@ -295,14 +300,51 @@ def scan(project: Project, sources: dict[str, str], macro_names: set[str]) -> Us
         undeclared = meta.find_undeclared_variables(tree) - known
         if not undeclared:
             continue
+        macro_file = path in project.macro_files
+        namespaces = usage.quiet_namespaces if macro_file else usage.namespaces
         for node in tree.find_all(nodes.Getattr):
             if isinstance(node.node, nodes.Name) and node.node.name in undeclared:
-                usage.namespaces.setdefault(node.node.name, set()).add(node.attr)
+                namespaces.setdefault(node.node.name, set()).add(node.attr)
+        if macro_file:
+            continue  # a name a macro's body uses may be set where the macro is called
         for name in undeclared:
             if name not in usage.namespaces:
                 usage.names.add(name)
-        usage.query_shaped.update(_query_calls(source, undeclared))
+    _query_shapes(project, sources, macro_names, known, usage)
     return usage
+
+
+def _query_shapes(
+    project: Project, sources: dict[str, str], own: set[str], known: set[str], usage: Usage
+) -> None:
+    """Which stubbed macros stand where a query stands: called so in a model, or as the body of
+    one of the project's macros that a model calls so."""
+    stubbed = set(usage.names) | set(usage.namespaces) | set(usage.quiet_namespaces)
+    candidates = stubbed | own | {project.name}
+    own_query: set[str] = set()
+
+    def note(found: Iterable[str]) -> None:
+        for key in found:
+            namespace, _, name = key.rpartition(".")
+            if namespace in ("", project.name) and name in own:
+                own_query.add(name)
+            elif (namespace or name) in stubbed:
+                usage.query_shaped.add(key)
+
+    for path, source in sources.items():
+        if path not in project.macro_files:
+            note(_query_calls(source, candidates))
+    bodies = {
+        match.group(1): match.group(2)
+        for path in project.macro_files
+        for match in _MACRO.finditer(sources.get(path, ""))
+    }
+    done: set[str] = set()
+    while own_query - done:
+        name = next(iter(own_query - done))
+        done.add(name)
+        if name in bodies:
+            note(_query_calls(bodies[name], candidates))
 
 
 def known_names(project: Project) -> set[str]:
@@ -376,8 +418,16 @@ def notice(project: Project, usage: Usage) -> Problem | None:
     )
 
 
+NOTICE_NAMES = 40
+
+
 def _members(found: dict[str, set[str]], namespaces: list[str]) -> str:
-    return ", ".join(f"{ns}.{member}" for ns in namespaces for member in sorted(found[ns]))
+    return _listed([f"{ns}.{member}" for ns in namespaces for member in sorted(found[ns])])
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:NOTICE_NAMES])
+    return shown if len(names) <= NOTICE_NAMES else f"{shown} and {len(names) - NOTICE_NAMES} more"
 
 
 def _stubbed(usage: Usage) -> dict[str, set[str]]:
@@ -408,7 +458,9 @@ def write_library(
         "name": project.name,
         "adapter_type": adapter_type,
         "vars": project.vars,
-        "namespaces": sorted(set(usage.namespaces) | set(project.packages)),
+        "namespaces": sorted(
+            set(usage.namespaces) | set(usage.quiet_namespaces) | set(project.packages)
+        ),
         "stubs": sorted(usage.names),
         "query_shaped": sorted(usage.query_shaped),
         "macro_files": [str(copy / m) for m in project.macro_files],

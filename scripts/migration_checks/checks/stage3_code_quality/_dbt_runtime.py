@@ -467,6 +467,38 @@ def _statement(*args: Any, caller: Any = None, **kwargs: Any) -> str:
     return ""
 
 
+def _as_bool(value: Any) -> Any:
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _as_number(value: Any) -> Any:
+    try:
+        return int(str(value))
+    except ValueError:
+        try:
+            return float(str(value))
+        except ValueError:
+            return value
+
+
+def _as_native(value: Any) -> Any:
+    text = str(value).strip()
+    if text in ("None", "none", "null"):
+        return None
+    if text in ("True", "False", "true", "false"):
+        return text.lower() == "true"
+    return _as_number(text)
+
+
+# dbt's Jinja filters; the templater adds them to its environment (``SQLFLUFF_JINJA_FILTERS``).
+FILTERS: dict[str, Callable[..., Any]] = {
+    "as_bool": _as_bool,
+    "as_native": _as_native,
+    "as_number": _as_number,
+    "as_text": str,
+}
+
+
 # --- the project --------------------------------------------------------------------------------
 
 
@@ -585,6 +617,7 @@ class State:
             "dbt": self.package("dbt"),
         }
         context.update(CROSS_DATABASE)
+        context["SQLFLUFF_JINJA_FILTERS"] = dict(FILTERS)
         for namespace in self.namespaces:
             if namespace not in context:
                 context[namespace] = self.package(namespace)
@@ -622,7 +655,7 @@ class State:
 
 
 def environment() -> Any:
-    from jinja2 import nodes
+    from jinja2 import ChainableUndefined, nodes
     from jinja2.ext import Extension
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -646,9 +679,26 @@ def environment() -> Any:
             node.body = parser.parse_statements((f"name:end{token.value}",), drop_needle=True)
             return node
 
-    return SandboxedEnvironment(
-        keep_trailing_newline=True, autoescape=False, extensions=["jinja2.ext.do", Blocks]
+    class Lenient(ChainableUndefined):
+        """A name a macro uses that its caller's context would give: a placeholder too."""
+
+        unsafe_callable = False
+        alters_data = False
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            return self
+
+        def __str__(self) -> str:
+            return _identifier(self._undefined_name or "undefined")
+
+    env = SandboxedEnvironment(
+        keep_trailing_newline=True,
+        autoescape=False,
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", Blocks],
+        undefined=Lenient,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 def load(here: str) -> dict[str, Any]:
