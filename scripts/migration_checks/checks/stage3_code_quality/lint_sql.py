@@ -370,6 +370,7 @@ class _Plan:
         }
         if not chain:
             merged[""]["rules"] = DEFAULT_RULES
+            merged[""]["ignore_templated_areas"] = "False"
         for user in chain:
             for section, values in user.sections.items():
                 merged.setdefault(section, {}).update(values)
