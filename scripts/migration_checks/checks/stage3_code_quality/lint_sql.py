@@ -1,24 +1,56 @@
 """Lint the SQL under ``code/`` (transforms, dbt models) with sqruff, or sqlfluff if the policy says.
 
 SQL that does not parse in the target's dialect fails at run time, in the middle of a wave;
-sqruff (sqlfluff's rules and codes, in Rust) parses every file in the migration's dialect and
-applies its default rules. The engine is ``lint_sql.engine`` (``sqruff``, the default, or
-``sqlfluff`` for teams that depend on its plugins). The dialect is, in order: the nearest
-configuration's ``dialect``; the policy's ``lint_sql.dialect``; the target system of
-``archetype_id`` (``oracle_to_snowflake``: snowflake; a lake target such as ``s3`` or ``hdfs``:
-sparksql); the mapping's ``target.dialect`` (a sqlglot name, translated); else ``ansi``. dbt models (every
-``.sql`` under ``code/dbt/``) are rendered with the jinja templater and dbt's builtins stubbed
-(``ref``, ``source``, ``config``, ``var``, ``is_incremental``, ``this``): dbt itself is never run
-and need not be installed; a configuration asking for the ``dbt`` templater gets that instead.
-The configuration nearest to each file (``.sqruff``, or ``.sqlfluff`` for sqlfluff) is honoured,
-except that jinja's ``library_path`` is always off (it would import the PR's Python into the
-linter) and no path setting may leave the migration directory. Each violation is a finding at its
-file, line and column with the rule code (``PRS`` for a parse error, ``TMP`` for a template that
-does not render); rules the configuration lists under ``warnings`` are warnings.
+sqruff (sqlfluff's rules and codes, in Rust) parses every file in the migration's dialect. The
+engine is ``lint_sql.engine`` (``sqruff``, the default, or ``sqlfluff``). The dialect is, in order:
+the configuration's ``dialect``; the policy's ``lint_sql.dialect``; the target system of
+``archetype_id`` (``oracle_to_snowflake``: snowflake; a lake such as ``s3`` or ``hdfs``: sparksql);
+the mapping's ``target.dialect`` (a sqlglot name, translated); else ``ansi``.
 
-Passes: ``SELECT order_id FROM orders`` in ``code/sql/``; a dbt model using ``{{ ref('stg') }}``
-and ``{% if is_incremental() %}``.
-Fails: ``select a,b from t`` (LT01, spacing after the comma); ``SELECT FROM WHERE`` (PRS);
+**What blocks.** Without a user configuration, only what makes SQL wrong: a file that does not
+template (``TMP``), lex or parse (``PRS``), and the ``ambiguous`` (AM) and ``references`` (RF) rule
+groups, of the engine's core rules plus AM08 (a join without a condition is a cross join);
+layout (LT), capitalisation (CP), aliasing (AL), convention (CV), structure (ST), jinja (JJ) and
+tsql (TQ) findings are warnings. A linter's taste is the team's to choose; a migration gate blocks
+on meaning. With a user configuration (``.sqlfluff``, ``.sqruff``, ``pyproject.toml``
+``[tool.sqlfluff]``, ``setup.cfg``/``tox.ini`` ``[sqlfluff]``), the configuration decides, as for
+``lint_yaml``: its rules run, and every violation blocks except those of the rules it lists under
+``warnings``. It may lower or switch off any rule, but never a template, lexing or parse error:
+``ignore = parsing,templating`` and ``warnings = PRS`` do not hide a model that dbt could not
+compile. Configurations are scoped as sqlfluff scopes them: every one from the migration
+directory down to the file's directory applies, the nearer winning key by key.
+
+**dbt projects** are found by their ``dbt_project.yml``, anywhere under ``code/`` (``code/dbt/``
+without one is a project with dbt's default paths), and templated the way dbt would, with dbt
+itself never run and nothing downloaded (``_dbt``, ``_dbt_runtime``): the project's own macros
+(``macro-paths``), dbt's builtins and cross-database macros (``dbt.date_trunc``,
+``adapter.dispatch``), ``var()`` with the ``vars:`` of ``dbt_project.yml``, and placeholders for
+the macros of packages it declares in ``packages.yml``/``dependencies.yml`` and any other name
+nothing defines, named in one notice per project. Macro files (and generic tests) are not linted
+as models; models, analyses, singular tests, snapshots, and any other ``.sql`` of the project
+are, so no ``model-paths`` or ``seed-paths`` can take SQL out of the check. A ``*-paths`` entry
+outside ``code/`` is refused (a finding at its line). A macro file whose Jinja does not parse is a
+finding of its own; a macro that calls itself without end is the model's ``TMP``. SQL outside
+any project is raw SQL unless a configuration chooses a templater.
+
+**What a configuration may not do.** jinja's ``library_path`` from the pull request is always off
+(it would import the PR's Python into the linter): the suite passes its own, the generated dbt
+context. No path setting may leave the migration directory. The ``dbt`` templater is replaced by
+``jinja`` with dbt's context stubbed. An inline ``-- sqlfluff:templater...`` line is refused (a
+finding at its line; sqlfluff would apply it over every configuration). A configuration written
+for sqlfluff that sqruff cannot honour (``[sqlfluff:templater:jinja:macros]``,
+``[sqlfluff:templater:python:context]``) runs on sqlfluff when it is installed, with a notice;
+else sqruff runs and a notice names what it ignored.
+
+Each violation is a finding at its file, line and column with the rule code. Violations inside
+what a template produced are reported where the tag stands when no user configuration is given
+(``ignore_templated_areas = False``); a configuration may say otherwise.
+
+Passes: ``SELECT order_id FROM orders`` in ``code/sql/``; a dbt model using ``{{ ref('stg') }}``,
+``{{ dbt_utils.star(ref('stg')) }}`` and ``{% if is_incremental() %}``, anywhere under ``code/``;
+``select a,b from t`` (LT01, a warning).
+Fails: ``SELECT FROM WHERE`` (PRS); ``from a inner join b`` without a condition (AM08);
+``macro-paths: ['../../..']``; with ``rules = LT01`` in a ``.sqlfluff``, ``select a,b from t``;
 ``lint_sql.dialect: klingon``; the engine not installed.
 """
 
