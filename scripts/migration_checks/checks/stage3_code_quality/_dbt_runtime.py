@@ -405,36 +405,18 @@ def _safe_namespace(name: str, **members: Any) -> Namespace:
     return Namespace(name, lambda attr: members.get(attr, Placeholder(attr)))
 
 
+def _chosen(module: types.ModuleType, *names: str) -> Namespace:
+    return _safe_namespace(module.__name__, **{name: getattr(module, name) for name in names})
+
+
+# dbt's ``modules``, as the few members a template uses (never the modules themselves).
 _MODULE_MEMBERS: dict[str, Namespace] = {
-    "datetime": _safe_namespace(
-        "datetime",
-        datetime=_datetime.datetime,
-        date=_datetime.date,
-        timedelta=_datetime.timedelta,
-        timezone=_datetime.timezone,
-        time=_datetime.time,
+    "datetime": _chosen(_datetime, "datetime", "date", "timedelta", "timezone", "time"),
+    "re": _chosen(
+        _re, "compile", "match", "search", "sub", "findall", "split", "escape", "fullmatch"
     ),
-    "re": _safe_namespace(
-        "re",
-        compile=_re.compile,
-        match=_re.match,
-        search=_re.search,
-        sub=_re.sub,
-        findall=_re.findall,
-        split=_re.split,
-        escape=_re.escape,
-        fullmatch=_re.fullmatch,
-        IGNORECASE=_re.IGNORECASE,
-        I=_re.I,
-    ),
-    "itertools": _safe_namespace(
-        "itertools",
-        chain=_itertools.chain,
-        product=_itertools.product,
-        combinations=_itertools.combinations,
-        permutations=_itertools.permutations,
-        groupby=_itertools.groupby,
-        islice=_itertools.islice,
+    "itertools": _chosen(
+        _itertools, "chain", "product", "combinations", "permutations", "groupby", "islice"
     ),
 }
 _MODULES = Namespace("modules", lambda attr: _MODULE_MEMBERS.get(attr, Placeholder(attr)))
