@@ -67,6 +67,7 @@ _MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)\s*\(.*?%\}(.*?)\{%-?\s*endmacro", re
 _HIDDEN = re.compile(
     r"\{#.*?#\}|\{%.*?%\}|\{\{-?\s*config\s*\(.*?\)\s*-?\}\}|--[^\n]*|/\*.*?\*/", re.DOTALL
 )
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _QUERY_WORDS = frozenset({"as", "in", "from", "join", "exists", "union", "all", "intersect"})
 _QUERY_WORDS_BEFORE_PAREN = frozenset({"as", "in", "from", "join", "exists", ""})
 
@@ -131,12 +132,14 @@ def _defaults(project: Project) -> Project:
 
 def _read_project(ctx: MigrationContext, root: str) -> Project:
     config = f"{root}/{PROJECT_FILE}"
-    project = Project(root, config, name=posixpath.basename(root) or "project")
+    base = re.sub(r"\W", "_", posixpath.basename(root), flags=re.ASCII)
+    project = Project(root, config, name=base if _NAME.match(base) else "project")
     document = ctx.parse(config)
     data = document.data if isinstance(document, Document) else None
     if isinstance(data, dict):
-        if isinstance(data.get("name"), str) and data["name"].strip():
-            project.name = data["name"].strip()
+        name = data.get("name")
+        if isinstance(name, str) and _NAME.match(name.strip()):
+            project.name = name.strip()  # dbt's own rule; anything else is not echoed
         for key in PATH_KEYS:
             if key in data:
                 project.paths[key] = tuple(_paths(project, document, key, data[key]))

@@ -310,6 +310,12 @@ CROSS_DATABASE: dict[str, Callable[..., Any]] = {
 # --- the rest of dbt's context ----------------------------------------------------------------
 
 
+def _public(name: str) -> bool:
+    """A name the project may add to the context: an identifier of its own, never one of the
+    loader's or the templater's (``_...``, ``SQLFLUFF_JINJA_FILTERS``)."""
+    return name.isidentifier() and not name.startswith("_") and name != "SQLFLUFF_JINJA_FILTERS"
+
+
 class Config:
     """``config(...)`` renders nothing; ``config.get`` gives the default."""
 
@@ -601,11 +607,13 @@ class State:
         context.update(CROSS_DATABASE)
         context["SQLFLUFF_JINJA_FILTERS"] = dict(FILTERS)
         for namespace in self.namespaces:
-            if namespace not in context:
+            if _public(namespace) and namespace not in context:
                 context[namespace] = self.package(namespace)
-        context.setdefault(self.name, self.package(self.name))
+        if _public(self.name):
+            context.setdefault(self.name, self.package(self.name))
         for name in self.stubs:
-            context.setdefault(name, self.stub(name))
+            if _public(name):
+                context.setdefault(name, self.stub(name))
         return context
 
     # macros ------------------------------------------------------------------------------
@@ -620,7 +628,7 @@ class State:
                 tree = env.parse(source)
             except Exception:  # noqa: S112 - the suite reports a macro file that does not parse
                 continue
-            names = [m.name for m in tree.find_all(nodes.Macro)]
+            names = [m.name for m in tree.find_all(nodes.Macro) if _public(m.name)]
             for name in names:
                 self.context[name] = Macro(name, self.macros)
                 self.macros.setdefault(name, None)

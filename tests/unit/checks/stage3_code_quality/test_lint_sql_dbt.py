@@ -265,3 +265,18 @@ def test_snapshot_tags_keep_every_position() -> None:
 )
 def test_query_shaped_calls(source: str, query: bool) -> None:
     assert (list(_dbt._query_calls(source, {"pkg"})) == ["pkg.union_data"]) is query
+
+
+def test_runtime_context_reaches_no_module() -> None:
+    """A module reachable from a template is a way out of Jinja's sandbox (``re.enum.sys``)."""
+    import types
+
+    from migration_checks.checks.stage3_code_quality import _dbt_runtime
+
+    context = _dbt_runtime.State(
+        {"name": "_context", "namespaces": ["SQLFLUFF_JINJA_FILTERS", "pkg"]}, ""
+    ).context
+    assert not any(isinstance(v, types.ModuleType) for v in context.values())
+    assert isinstance(context["modules"].re.enum, _dbt_runtime.Placeholder)
+    assert "_context" not in context and isinstance(context["SQLFLUFF_JINJA_FILTERS"], dict)
+    assert str(context["pkg"].union_data(table_identifier="x")) == "pkg_union_data"
