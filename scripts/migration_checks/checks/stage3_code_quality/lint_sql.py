@@ -1,24 +1,56 @@
 """Lint the SQL under ``code/`` (transforms, dbt models) with sqruff, or sqlfluff if the policy says.
 
 SQL that does not parse in the target's dialect fails at run time, in the middle of a wave;
-sqruff (sqlfluff's rules and codes, in Rust) parses every file in the migration's dialect and
-applies its default rules. The engine is ``lint_sql.engine`` (``sqruff``, the default, or
-``sqlfluff`` for teams that depend on its plugins). The dialect is, in order: the nearest
-configuration's ``dialect``; the policy's ``lint_sql.dialect``; the target system of
-``archetype_id`` (``oracle_to_snowflake``: snowflake; a lake target such as ``s3`` or ``hdfs``:
-sparksql); the mapping's ``target.dialect`` (a sqlglot name, translated); else ``ansi``. dbt models (every
-``.sql`` under ``code/dbt/``) are rendered with the jinja templater and dbt's builtins stubbed
-(``ref``, ``source``, ``config``, ``var``, ``is_incremental``, ``this``): dbt itself is never run
-and need not be installed; a configuration asking for the ``dbt`` templater gets that instead.
-The configuration nearest to each file (``.sqruff``, or ``.sqlfluff`` for sqlfluff) is honoured,
-except that jinja's ``library_path`` is always off (it would import the PR's Python into the
-linter) and no path setting may leave the migration directory. Each violation is a finding at its
-file, line and column with the rule code (``PRS`` for a parse error, ``TMP`` for a template that
-does not render); rules the configuration lists under ``warnings`` are warnings.
+sqruff (sqlfluff's rules and codes, in Rust) parses every file in the migration's dialect. The
+engine is ``lint_sql.engine`` (``sqruff``, the default, or ``sqlfluff``). The dialect is, in order:
+the configuration's ``dialect``; the policy's ``lint_sql.dialect``; the target system of
+``archetype_id`` (``oracle_to_snowflake``: snowflake; a lake such as ``s3`` or ``hdfs``: sparksql);
+the mapping's ``target.dialect`` (a sqlglot name, translated); else ``ansi``.
 
-Passes: ``SELECT order_id FROM orders`` in ``code/sql/``; a dbt model using ``{{ ref('stg') }}``
-and ``{% if is_incremental() %}``.
-Fails: ``select a,b from t`` (LT01, spacing after the comma); ``SELECT FROM WHERE`` (PRS);
+**What blocks.** Without a user configuration, only what makes SQL wrong: a file that does not
+template (``TMP``), lex or parse (``PRS``), and the ``ambiguous`` (AM) and ``references`` (RF) rule
+groups, of the engine's core rules plus AM08 (a join without a condition is a cross join);
+layout (LT), capitalisation (CP), aliasing (AL), convention (CV), structure (ST), jinja (JJ) and
+tsql (TQ) findings are warnings. A linter's taste is the team's to choose; a migration gate blocks
+on meaning. With a user configuration (``.sqlfluff``, ``.sqruff``, ``pyproject.toml``
+``[tool.sqlfluff]``, ``setup.cfg``/``tox.ini`` ``[sqlfluff]``), the configuration decides, as for
+``lint_yaml``: its rules run, and every violation blocks except those of the rules it lists under
+``warnings``. It may lower or switch off any rule, but never a template, lexing or parse error:
+``ignore = parsing,templating`` and ``warnings = PRS`` do not hide a model that dbt could not
+compile. Configurations are scoped as sqlfluff scopes them: every one from the migration
+directory down to the file's directory applies, the nearer winning key by key.
+
+**dbt projects** are found by their ``dbt_project.yml``, anywhere under ``code/`` (``code/dbt/``
+without one is a project with dbt's default paths), and templated the way dbt would, with dbt
+itself never run and nothing downloaded (``_dbt``, ``_dbt_runtime``): the project's own macros
+(``macro-paths``), dbt's builtins and cross-database macros (``dbt.date_trunc``,
+``adapter.dispatch``), ``var()`` with the ``vars:`` of ``dbt_project.yml``, and placeholders for
+the macros of packages it declares in ``packages.yml``/``dependencies.yml`` and any other name
+nothing defines, named in one notice per project. Macro files (and generic tests) are not linted
+as models; models, analyses, singular tests, snapshots, and any other ``.sql`` of the project
+are, so no ``model-paths`` or ``seed-paths`` can take SQL out of the check. A ``*-paths`` entry
+outside ``code/`` is refused (a finding at its line). A macro file whose Jinja does not parse is a
+finding of its own; a macro that calls itself without end is the model's ``TMP``. SQL outside
+any project is raw SQL unless a configuration chooses a templater.
+
+**What a configuration may not do.** jinja's ``library_path`` from the pull request is always off
+(it would import the PR's Python into the linter): the suite passes its own, the generated dbt
+context. No path setting may leave the migration directory. The ``dbt`` templater is replaced by
+``jinja`` with dbt's context stubbed. An inline ``-- sqlfluff:templater...`` line is refused (a
+finding at its line; sqlfluff would apply it over every configuration). A configuration written
+for sqlfluff that sqruff cannot honour (``[sqlfluff:templater:jinja:macros]``,
+``[sqlfluff:templater:python:context]``) runs on sqlfluff when it is installed, with a notice;
+else sqruff runs and a notice names what it ignored.
+
+Each violation is a finding at its file, line and column with the rule code. Violations inside
+what a template produced are reported where the tag stands when no user configuration is given
+(``ignore_templated_areas = False``); a configuration may say otherwise.
+
+Passes: ``SELECT order_id FROM orders`` in ``code/sql/``; a dbt model using ``{{ ref('stg') }}``,
+``{{ dbt_utils.star(ref('stg')) }}`` and ``{% if is_incremental() %}``, anywhere under ``code/``;
+``select a,b from t`` (LT01, a warning).
+Fails: ``SELECT FROM WHERE`` (PRS); ``from a inner join b`` without a condition (AM08);
+``macro-paths: ['../../..']``; with ``rules = LT01`` in a ``.sqlfluff``, ``select a,b from t``;
 ``lint_sql.dialect: klingon``; the engine not installed.
 """
 
@@ -28,6 +60,7 @@ import configparser
 import importlib
 import io
 import json
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_checks.blockers import BlockerId
-from migration_checks.checks.stage3_code_quality import _tools
+from migration_checks.checks.stage3_code_quality import _dbt, _tools
 from migration_checks.checks.stage3_code_quality._tools import (
     ConfigFile,
     ConfigRefused,
@@ -192,71 +225,337 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
             )
         ]
     files, copy, started = ws.begin(ctx, SUFFIXES, engine.tool, blocking=True)
-    groups = _tools.group_by_config(ctx, ws, files, (engine.config_name,), blocking=True)
-    started.extend(groups.problems)
-    for config_path, members in groups.by_config.items():
-        config = groups.configs.get(config_path) if config_path else None
-        for dbt in (True, False):
-            chosen = [p for p in members if p.startswith(DBT_DIR) == dbt]
-            if not chosen:
-                continue
-            try:
-                text, warnings = merged_config(engine, config, dialect=dialect, dbt=dbt)
-            except ConfigRefused as exc:
-                started.append(_tools.config_problem(str(exc), config_path, blocking=True))
-                break
-            config_file = ws.out(f"{engine.name}.ini")
-            config_file.write_text(text, encoding="utf-8")
-            args = ["lint", "--format", "json", "--ignore-local-config", "--nocolor"]
-            args += ["--config", str(config_file), "--library-path", "none"]
-            if engine.name == "sqruff":
-                args.append("--parsing-errors")
-            else:
-                args += ["--disable-progress-bar", "--processes", "0"]
-            started.extend(
-                ws.start_batches(
-                    engine.tool,
-                    ID,
-                    args,
-                    chosen,
-                    cwd=copy,
-                    copy=copy,
-                    blocking=True,
-                    group=(copy, warnings, config_path),
-                )
+    plan = _Plan(ctx, ws, files, copy, engine, dialect)
+    started.extend(plan.problems)
+    for key, members in plan.groups.items():
+        run_engine, text, library, configured, config_path = key
+        config_file = ws.out(f"{run_engine.name}.ini")
+        config_file.write_text(text, encoding="utf-8")
+        args = ["lint", "--format", "json", "--ignore-local-config", "--nocolor"]
+        args += ["--config", str(config_file), "--library-path", library or "none"]
+        if run_engine.name == "sqruff":
+            args.append("--parsing-errors")
+        else:
+            args += ["--disable-progress-bar", "--processes", "0"]
+        started.extend(
+            ws.start_batches(
+                run_engine.tool,
+                ID,
+                args,
+                members,
+                cwd=copy,
+                copy=copy,
+                blocking=True,
+                group=_Run(
+                    copy,
+                    _warnings(text, run_engine),
+                    config_path,
+                    configured,
+                    plan.template_lines,
+                    plan.padded_lines,
+                ),
             )
+        )
     return started
 
 
-def merged_config(
-    engine: Engine, config: ConfigFile | None, *, dialect: str, dbt: bool
-) -> tuple[str, frozenset[str]]:
-    """Our defaults overlaid by the user's configuration; and the rules it makes warnings."""
-    section = engine.section
-    merged = configparser.ConfigParser(interpolation=None)
-    merged.optionxform = str  # type: ignore[assignment,method-assign]
-    merged[section] = {"dialect": dialect, "templater": "jinja" if dbt else "raw"}
-    if config is not None:
-        user = _tools.load_ini(config)
-        _tools.check_paths(config, _tools.ini_pairs(user))
-        for name in user.sections():
-            if not merged.has_section(name):
-                merged.add_section(name)
-            for key, value in user.items(name, raw=True):
-                merged[name][key] = value
-    if merged[section].get("templater", "raw").strip() == "dbt":
-        merged[section]["templater"] = "jinja"  # dbt's builtins are stubbed; dbt never runs
-    jinja = f"{section}:templater:jinja"
-    if not merged.has_section(jinja):
-        merged.add_section(jinja)
-    merged[jinja].setdefault("apply_dbt_builtins", "True")
-    merged[jinja].pop("library_path", None)
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What reading one run's report needs."""
+
+    copy: Path
+    warnings: frozenset[str]  # the rules the configuration makes warnings
+    config_path: str | None  # the innermost user configuration (None: the suite's defaults)
+    configured: bool
+    template_lines: dict[str, int]  # where a template does not parse (the engine gives no line)
+    padded_lines: dict[str, frozenset[int]]  # lines of rewritten snapshot tags
+
+
+# (engine, configuration text, library path, whether a user configuration governs, its path)
+_GroupKey = tuple[Engine, str, str | None, bool, str | None]
+
+
+class _Plan:
+    """Which files are linted how: the dbt project each belongs to, the configurations that
+    govern it, the engine that can honour them; and the findings made before any tool runs."""
+
+    def __init__(
+        self,
+        ctx: MigrationContext,
+        ws: Workspace,
+        files: list[str],
+        copy: Path,
+        engine: Engine,
+        dialect: str,
+    ) -> None:
+        self.ctx, self.ws, self.copy, self.engine, self.dialect = ctx, ws, copy, engine, dialect
+        self.groups: dict[_GroupKey, list[str]] = {}
+        self.template_lines: dict[str, int] = {}
+        self.padded_lines: dict[str, frozenset[int]] = {}
+        self.problems: list[Job | Problem] = []
+        self._chains: dict[str, list[_UserConfig]] = {}
+        self._libraries: dict[str, str | None] = {}
+        self.projects = _dbt.find_projects(ctx)
+        for project in self.projects:
+            self.problems.extend(project.problems)
+        sources = {path: self._source(path) for path in files}
+        members: dict[str, list[str]] = {}
+        outside: list[str] = []
+        for path in files:
+            found = _dbt.owner(self.projects, path)
+            if found is None:
+                outside.append(path)
+                continue
+            if found.is_macro_file(path, sources[path]):
+                found.macro_files.append(path)
+            else:
+                found.models.append(path)
+            members.setdefault(found.root, []).append(path)
+        for project in self.projects:
+            if not project.models:
+                continue
+            for path in project.models:
+                if "snapshot" in sources[path]:
+                    rewritten, lines = _dbt.rewrite_snapshots(sources[path])
+                    if lines:
+                        sources[path] = rewritten
+                        self.padded_lines[path] = lines
+                        (copy / path).write_text(rewritten, encoding="utf-8")
+            library = self._library(project, {p: sources[p] for p in members[project.root]})
+            for path in project.models:
+                self._add(path, sources[path], project, library)
+        for path in outside:
+            self._add(path, sources[path], None, None)
+
+    def _source(self, path: str) -> str:
+        return (self.copy / path).read_bytes().decode("utf-8", "replace")
+
+    def _library(self, project: _dbt.Project, sources: dict[str, str]) -> str | None:
+        names = _dbt.macro_names(sources[p] for p in project.macro_files)
+        usage = _dbt.scan(project, sources, names)
+        self.problems.extend(usage.problems)
+        self.template_lines.update(usage.syntax_lines)
+        notice = _dbt.notice(project, usage)
+        if notice is not None:
+            self.problems.append(notice)
+        try:
+            dialect = (
+                self._merged(f"{project.root}/model.sql", project=True)[1]
+                .get("", {})
+                .get("dialect", self.dialect)
+            )
+        except ConfigRefused:
+            dialect = self.dialect
+        adapter = _dbt.ADAPTERS.get(dialect, dialect)
+        path = _dbt.write_library(
+            self.ws.out("dbt"), project, usage, copy=self.copy, adapter_type=adapter
+        )
+        return str(path)
+
+    def _add(
+        self, path: str, source: str, project: _dbt.Project | None, library: str | None
+    ) -> None:
+        refused = _inline_templater(path, source)
+        if refused is not None:
+            self.problems.append(refused)
+            return
+        try:
+            chain, merged = self._merged(path, project=project is not None)
+        except ConfigRefused as exc:
+            self.problems.append(_tools.config_problem(str(exc), path, blocking=True))
+            return
+        engine = self.engine
+        unsupported = _sqruff_cannot_honour(chain) if engine.name == "sqruff" else []
+        if unsupported:
+            where = chain[-1].config.path
+            if _tools.locate(_tools.SQLFLUFF) is not None:
+                engine = ENGINES["sqlfluff"]
+                self.problems.append(
+                    Problem(
+                        f"runs on sqlfluff: sqruff cannot honour {', '.join(unsupported)}",
+                        location=Location(path=where),
+                        severity=Severity.NOTICE,
+                    )
+                )
+            else:
+                self.problems.append(
+                    Problem(
+                        f"sqruff ignored {', '.join(unsupported)}, which only sqlfluff honours "
+                        f"(install it with `{_tools.SQLFLUFF.install}`)",
+                        location=Location(path=where),
+                        severity=Severity.NOTICE,
+                    )
+                )
+        text = _render(engine, merged)
+        config_path = chain[-1].config.path if chain else None
+        key = (engine, text, library, bool(chain), config_path)
+        self.groups.setdefault(key, []).append(path)
+
+    def _merged(
+        self, path: str, *, project: bool
+    ) -> tuple[list[_UserConfig], dict[str, dict[str, str]]]:
+        """The configurations that govern ``path`` (outermost first) and their merge over the
+        suite's defaults, with the suite's rules applied (see the module's docstring)."""
+        chain = self._chain(posixpath.dirname(path))
+        merged: dict[str, dict[str, str]] = {
+            "": {"dialect": self.dialect, "templater": "jinja" if project else "raw"},
+            "templater:jinja": {"apply_dbt_builtins": "True"},
+        }
+        if not chain:
+            merged[""]["rules"] = DEFAULT_RULES
+            merged[""]["ignore_templated_areas"] = "False"
+        for user in chain:
+            for section, values in user.sections.items():
+                merged.setdefault(section, {}).update(values)
+        core = merged[""]
+        templater = core.get("templater", "raw").strip()
+        if templater == "dbt" or (project and templater in ("jinja", "")):
+            core["templater"] = "jinja"  # dbt's context is stubbed; dbt never runs
+        for section in merged:
+            if section.startswith("templater:"):
+                merged[section].pop("library_path", None)  # never the PR's Python
+        if "ignore" in core:
+            kept = [v.strip() for v in core["ignore"].split(",") if v.strip() not in _NEVER_IGNORED]
+            core["ignore"] = ",".join(v for v in kept if v)
+        return chain, merged
+
+    def _chain(self, directory: str) -> list[_UserConfig]:
+        if directory not in self._chains:
+            parent = self._chain(posixpath.dirname(directory)) if directory not in ("", ".") else []
+            own = []
+            for name in CONFIG_NAMES:
+                rel = f"{directory}/{name}" if directory not in ("", ".") else name
+                found = self.ws.config_at(self.ctx, rel)
+                if found is not None:
+                    user = _user_config(found, self.copy)
+                    if user is not None:
+                        own.append(user)
+            self._chains[directory] = [*parent, *own]
+        return self._chains[directory]
+
+
+# In each directory, in the order sqlfluff reads them (a later one wins), then sqruff's own.
+CONFIG_NAMES = ("setup.cfg", "tox.ini", ".sqlfluff", "pyproject.toml", ".sqruff")
+# A user configuration may make rules warnings or switch them off; it cannot hide SQL that does
+# not template, lex or parse (the gate's meaning).
+_NEVER_IGNORED = frozenset({"parsing", "templating", "lexing"})
+ALWAYS_BLOCKING = frozenset({"PRS", "TMP", "LXR"})
+# Without a user configuration: the engine's core rules, and AM08 (a join without a condition is
+# a cross join, whatever its author meant).
+DEFAULT_RULES = "core,AM08"
+# Without a user configuration: the rule groups that find SQL that means something else than it
+# seems (ambiguous joins, columns, unions; references that do not resolve).
+DEFAULT_BLOCKING_GROUPS = ("AM", "RF")
+# What a configuration written for sqlfluff may hold that sqruff does not honour.
+SQLFLUFF_ONLY_SECTIONS = ("templater:jinja:macros", "templater:python:context")
+
+
+@dataclass(frozen=True, slots=True)
+class _UserConfig:
+    config: ConfigFile
+    sections: dict[str, dict[str, str]]  # "" for the core section, else e.g. "rules:LT05"
+    sqlfluff: bool  # written for sqlfluff
+
+
+def _user_config(config: ConfigFile, copy: Path) -> _UserConfig | None:
+    """The SQL linter sections of a configuration file, or None when it has none."""
+    name = posixpath.basename(config.path)
+    sections: dict[str, dict[str, str]] = {}
+    if name == "pyproject.toml":
+        tool = _tools.load_toml(config).get("tool")
+        table = tool.get("sqlfluff") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            return None
+        _tools.check_paths(config, _tools.toml_pairs(table))
+        _flatten(table, (), sections)
+        sqlfluff = True
+    else:
+        parser = _tools.load_ini(config)
+        owned = [s for s in parser.sections() if s.split(":", 1)[0] in ("sqlfluff", "sqruff")]
+        if not owned:
+            return None
+        _tools.check_paths(config, ((k, v) for s in owned for k, v in parser.items(s, raw=True)))
+        for section in owned:
+            suffix = section.split(":", 1)[1] if ":" in section else ""
+            sections.setdefault(suffix, {}).update(parser.items(section, raw=True))
+        sqlfluff = name != ".sqruff"
+    base = copy / config.directory if config.directory else copy
+    for values in sections.values():
+        for key, value in values.items():
+            if _tools.is_path_key(key) and key != "library_path" and value.strip():
+                values[key] = ",".join(
+                    str(base / item.strip()) for item in value.split(",") if item.strip()
+                )
+    return _UserConfig(config, sections, sqlfluff)
+
+
+def _flatten(
+    table: dict[str, Any], parts: tuple[str, ...], into: dict[str, dict[str, str]]
+) -> None:
+    """``[tool.sqlfluff.X.Y]`` as sqlfluff reads it: ``core`` is the main section, and a rule's
+    name under ``rules`` keeps its dots (``rules:capitalisation.keywords``)."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            _flatten(value, (*parts, str(key)), into)
+            continue
+        if parts in ((), ("core",)):
+            section = ""
+        elif parts[0] == "rules" and len(parts) > 1:
+            section = "rules:" + ".".join(parts[1:])
+        else:
+            section = ":".join(parts)
+        text = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        into.setdefault(section, {})[str(key)] = text
+
+
+def _sqruff_cannot_honour(chain: list[_UserConfig]) -> list[str]:
+    found = []
+    for user in chain:
+        if not user.sqlfluff:
+            continue
+        for section in user.sections:
+            if section.startswith(SQLFLUFF_ONLY_SECTIONS):
+                found.append(f'"[sqlfluff:{section}]" in {user.config.path}')
+    return found
+
+
+def _render(engine: Engine, merged: dict[str, dict[str, str]]) -> str:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    for section, values in merged.items():
+        name = f"{engine.section}:{section}" if section else engine.section
+        parser[name] = {k: v.replace("\n", "\n") for k, v in values.items()}
     buffer = io.StringIO()
-    merged.write(buffer)
-    warnings = frozenset(
-        code.strip() for code in merged[section].get("warnings", "").split(",") if code.strip()
-    )
-    return buffer.getvalue(), warnings
+    parser.write(buffer)
+    return buffer.getvalue()
+
+
+def _warnings(text: str, engine: Engine) -> frozenset[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(text)
+    value = parser.get(engine.section, "warnings", fallback="")
+    return frozenset(code.strip() for code in value.split(",") if code.strip())
+
+
+_INLINE = re.compile(r"^--\s*(?:sqlfluff|sqruff)\s*:(.*)$", re.MULTILINE)
+
+
+def _inline_templater(path: str, source: str) -> Problem | None:
+    """sqlfluff applies ``-- sqlfluff:templater:...`` lines before templating, over any
+    configuration (a ``library_path`` there would import the PR's Python): such a file is refused."""
+    for match in _INLINE.finditer(source):
+        setting = match.group(1).strip().lower()
+        if setting.startswith("templater") or "path" in setting:
+            line = source.count("\n", 0, match.start()) + 1
+            return Problem(
+                "inline templater configuration is refused (it could load code or files the "
+                "suite has not vetted); set the templater in a .sqlfluff or .sqruff file",
+                BlockerId.CI_FAILURE,
+                Location(path=path, line=line, column=1),
+                Severity.ERROR,
+            )
+    return None
 
 
 def check(ctx: MigrationContext) -> Iterator[Problem]:
@@ -265,7 +564,7 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
 
 def _read(ws: Workspace, job: Job) -> Iterator[Problem]:
     outcome = job.wait()
-    copy, warnings, config_path = job.group
+    run: _Run = job.group
     if outcome.problem is None and outcome.returncode in (0, 1):
         try:
             report = json.loads(outcome.stdout)
@@ -273,9 +572,9 @@ def _read(ws: Workspace, job: Job) -> Iterator[Problem]:
             report = None
         found = (_sqruff if job.tool is _tools.SQRUFF else _sqlfluff)(report)
         if found is not None:
-            yield from _problems(ws, copy, warnings, job.tool, found)
+            yield from _problems(ws, run, job.tool, found)
             return
-    yield job.crash(outcome, blocking=True, config=config_path)
+    yield job.crash(outcome, blocking=True, config=run.config_path)
 
 
 # (path as the tool names it, line, column, code, message, warning)
@@ -331,25 +630,49 @@ def _sqlfluff(report: Any) -> list[_Violation] | None:
     return found
 
 
-_TEMPLATE_REASON = re.compile(r'\w+Error\(\\*"(.+?)\\*"\)')
+_TEMPLATE_REASON = re.compile(r"value: (\w+)\(\\*([\"'])(.+?)\\*\2\), traceback", re.DOTALL)
+_JINJA_SYNTAX = (
+    "Failed to parse Jinja syntax. Correct the syntax or select an alternative templater. Error: "
+)
 
 
 def _template_error(message: str) -> str:
     """sqruff wraps a template error in its own Rust and Python error chains; keep the reason."""
-    reason = _TEMPLATE_REASON.search(message)
-    return f"the file could not be templated: {reason.group(1) if reason else 'jinja error'}"
+    found = _TEMPLATE_REASON.search(message)
+    if found is None:
+        return "the file could not be templated: jinja error"
+    kind, reason = found.group(1), found.group(3)
+    if kind == "RecursionError":
+        reason = "macros call themselves without end (maximum recursion depth exceeded)"
+    elif reason.startswith(_JINJA_SYNTAX):
+        reason = "invalid Jinja: " + reason.removeprefix(_JINJA_SYNTAX)
+    elif kind not in ("SQLTemplaterError", "ValueError"):
+        reason = f"{kind}: {reason}"
+    return f"the file could not be templated: {_tools.first_line(reason)}"
 
 
-def _problems(
-    ws: Workspace, copy: Path, warnings: frozenset[str], tool: Tool, found: list[_Violation]
-) -> Iterator[Problem]:
-    scrub = ws.scrubber(copy)
+def blocks(code: str, *, warning: bool, warnings: frozenset[str], configured: bool) -> bool:
+    """Whether a violation blocks: SQL that does not template, lex or parse always; with a user
+    configuration, what it does not make a warning; without one, the AM and RF rule groups."""
+    if code in ALWAYS_BLOCKING:
+        return True
+    if warning or code in warnings:
+        return False
+    return configured or code.startswith(DEFAULT_BLOCKING_GROUPS)
+
+
+def _problems(ws: Workspace, run: _Run, tool: Tool, found: list[_Violation]) -> Iterator[Problem]:
+    scrub = ws.scrubber(run.copy)
     for reported, line, column, code, message, warning in found:
-        path = ws.pr_path(reported, copy, copy)
-        as_warning = warning or code in warnings
+        path = ws.pr_path(reported, run.copy, run.copy)
+        if path is not None and code == "JJ01" and line in run.padded_lines.get(path, ()):
+            continue  # the padding of a rewritten snapshot tag is the suite's, not the author's
+        if path is not None and code == "TMP" and line is None:
+            line = run.template_lines.get(path)
+        blocking = blocks(code, warning=warning, warnings=run.warnings, configured=run.configured)
         yield Problem(
             f"{tool.name} {code}: {scrub(message).rstrip('.')}",
-            None if as_warning else BlockerId.CI_FAILURE,
+            BlockerId.CI_FAILURE if blocking else None,
             Location(path=path, line=line, column=column) if path else None,
-            Severity.WARNING if as_warning else Severity.ERROR,
+            Severity.ERROR if blocking else Severity.WARNING,
         )

@@ -182,23 +182,22 @@ def test_escapes(value: str, escapes: bool) -> None:
     assert _tools.escapes(value) is escapes
 
 
-def test_merged_sql_config_turns_dbt_into_jinja_and_library_path_off() -> None:
+def test_user_sql_config_paths_are_vetted_and_made_absolute(tmp_path: Path) -> None:
     config = _tools.ConfigFile(
         "code/dbt/.sqruff",
         b"[sqruff]\ntemplater = dbt\nwarnings = LT05, LT01\n"
-        b"[sqruff:templater:jinja]\nlibrary_path = macros\n",
+        b"[sqruff:templater:jinja]\nlibrary_path = macros\nload_macros_from_path = macros\n",
     )
-    text, warnings = lint_sql.merged_config(
-        lint_sql.ENGINES["sqruff"], config, dialect="snowflake", dbt=True
+    user = lint_sql._user_config(config, tmp_path)
+    assert user is not None
+    assert user.sections["templater:jinja"]["load_macros_from_path"] == str(
+        tmp_path / "code" / "dbt" / "macros"
     )
-    assert "templater = jinja" in text and "dialect = snowflake" in text
-    assert "library_path" not in text
-    assert warnings == {"LT05", "LT01"}
     escaping = _tools.ConfigFile(
         "code/.sqruff", b"[sqruff:templater:jinja]\nload_macros_from_path = /etc\n"
     )
     with pytest.raises(_tools.ConfigRefused, match="load_macros_from_path"):
-        lint_sql.merged_config(lint_sql.ENGINES["sqruff"], escaping, dialect="ansi", dbt=False)
+        lint_sql._user_config(escaping, tmp_path)
 
 
 @pytest.mark.parametrize(
