@@ -130,14 +130,16 @@ def init(
         "then run:",
         err=True,
     )
+    check = f"migration-checks check {target_dir} --policy {policy}"
     click.echo(f"  migration-checks keygen {_KEY_ID} --add-to {policy}", err=True)
     click.echo(f"  migration-checks sign {plan} --key {_KEY_ID}.pem", err=True)
-    click.echo(f"  migration-checks check {target_dir} --policy {policy}", err=True)
+    click.echo(f"  {check} --stage 1 --stage 2 --stage 3 --stage 4", err=True)
     click.echo(
-        "(the dry run, stage 5, reads the source database: set MIGRATION_SECRET_SOURCE_DB_URL "
-        "to its URL, postgresql://... or mysql://..., before the check)",
+        "then the dry run (stage 5), which reads the source database (stage 3, which runs the "
+        "pull request's code, refuses to run beside its URL):",
         err=True,
     )
+    click.echo(f"  MIGRATION_SECRET_SOURCE_DB_URL=postgresql://... {check} --stage 5", err=True)
 
 
 # Rendered after init wrote a starter policy: what it holds, since JSON holds no comments.
