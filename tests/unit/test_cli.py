@@ -56,7 +56,7 @@ def test_blocking_findings_exit_1_and_fail_on_never_exits_0(make_tree: Callable[
         (["check", "/no/such/dir"], "does not exist"),
         (["check", ".", "--stage", "7"], "7 is not in the range 1<=x<=6"),
         (["check", ".", "--format", "xml"], "'xml' is not one of"),
-        (["explain", "NOT_A_BLOCKER"], 'unknown blocker "NOT_A_BLOCKER"'),
+        (["explain", "NOT_A_BLOCKER"], 'unknown blocker or check "NOT_A_BLOCKER"'),
         (["schemas", "nope"], 'no schema named "nope"'),
         (["check", ".", "--policy", "/no/such/policy.json"], "cannot read policy"),
     ],

@@ -1,10 +1,10 @@
 """Verify that every file a migration PR must carry is present, as a plain file.
 
-A reviewer, and every later check, relies on the directory layout of seed section 6.1. Required
+A reviewer, and every later check, relies on the directory layout of a migration pull request. Required
 always: ``.migration_metadata.json`` (MISSING_METADATA), ``plans/signed_plan_{plan_id}.json``
 (UNSIGNED_PLAN), the three ``evidence/`` files (EVIDENCE_INCOMPLETE), and the plan summary, the
 mapping, the coercion log, the three configs, the recon plan and summary and at least one
-``runbooks/*_runbook.md`` (CI_FAILURE). Required when they apply (SPEC section 3): the manual
+``runbooks/*_runbook.md`` (CI_FAILURE). Required when they apply: the manual
 decisions file when the coercion log cites a decision; parallel run reports from
 PARALLEL_VALIDATED on (``parallel_runs.min_required`` of them to reach CUTOVER_READY); the cutover
 and rollback plans when the target is CUTOVER_READY or CUTOVER_DONE; one

@@ -1,6 +1,6 @@
 """Validate each artifact against its JSON Schema (draft 2020-12, in ``schemas/``).
 
-The schemas fix the shape and types of every artifact of SPEC section 3, so the checks after
+The schemas fix the shape and types of every artifact of a migration directory, so the checks after
 this one can trust them. Values that a dedicated check judges (signatures, secret references,
 PII handlings, encryption algorithms, state transitions) are left to that check. Each error
 names the field path and the line; it never quotes the value.

@@ -10,7 +10,7 @@ A MAJOR result is RECON_MAJOR_UNACK unless the run is acknowledged: ``acknowledg
 an ``acknowledgement`` naming who (``by``), when (``at``, not before the run finished and not in
 the future) and why (``reason``). An acknowledgement never covers a CRITICAL result. A result
 whose check is not in ``recon_config.yml`` is judged with no tolerance, with a warning.
-Values are compared exactly, never through a float (SPEC 6.1): checksums 18446744073709551557
+Values are compared exactly, never through a float: checksums 18446744073709551557
 and 18446744073709551515 differ, and so do sums 0.1000000000000000055 and 0.1. Messages show
 the values as written; a relative difference rounded for display is marked ``≈``.
 
