@@ -26,7 +26,7 @@ from migration_checks.documents import (
 from migration_checks.fs import TreeListing, UnsafePath, list_tree, read_contained, sha256_contained
 from migration_checks.git_base import BaseView
 from migration_checks.policy import Policy
-from migration_checks.validation import SchemaProblem, validate
+from migration_checks.validation import PLACEHOLDER, SchemaProblem, validate, validate_filled
 
 
 class Skip(Exception):
@@ -224,7 +224,7 @@ class MigrationContext:
         if name not in self._schema_problems:
             document = self.document(name)
             self._schema_problems[name] = (
-                validate(BY_NAME[name].schema, document.data) if document is not None else []
+                validate_filled(BY_NAME[name].schema, document.data) if document is not None else []
             )
         return self._schema_problems[name]
 
@@ -250,7 +250,10 @@ class MigrationContext:
             raise Skip(f"{path} cannot be read")
         if isinstance(outcome, DocumentError):
             raise Skip(f"{path} did not parse")
-        if self.schema_problems(name):
+        problems = self.schema_problems(name)
+        if any(problem.placeholder for problem in problems):
+            raise Skip(f'{path} still holds the template placeholder "{PLACEHOLDER}"')
+        if problems:
             raise Skip(f"{path} failed schema validation")
         return outcome
 

@@ -378,7 +378,23 @@ def _yaml_error_problems(message: str, source: bytes, limits: Limits) -> list[Pa
     reason = message.strip().splitlines()[-1].strip() if message.strip() else "syntax error"
     if where is None:
         return [ParseProblem(f"invalid YAML: {reason}")]
-    return [ParseProblem(f"invalid YAML: {reason}", int(where.group(1)), int(where.group(2)))]
+    line, column = int(where.group(1)), int(where.group(2))
+    if "tab" in reason:
+        line, column = _tab_from(source, line, column) or (line, column)
+    return [ParseProblem(f"invalid YAML: {reason}", line, column)]
+
+
+def _tab_from(source: bytes, line: int, column: int) -> tuple[int, int] | None:
+    """The first tab from where the parser stopped on (1-based line and column, in characters).
+    It stops just past a tab of the indentation, or at the end of the plain scalar before the
+    tab, which can be on the line before."""
+    lines = source.decode("utf-8-sig", errors="replace").splitlines()
+    for number in range(max(line, 1), len(lines) + 1):
+        start = max(column - 2, 0) if number == line else 0
+        found = lines[number - 1].find("\t", start)
+        if found >= 0:
+            return number, found + 1
+    return None
 
 
 def _refuse_deep_yaml(source: bytes, limits: Limits) -> None:

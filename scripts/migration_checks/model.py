@@ -224,6 +224,8 @@ class Examined:
     def line(self) -> str:
         dirs = "migration directory" if self.migrations == 1 else "migration directories"
         files = "file" if self.files_parsed == 1 else "files"
+        if not (self.checks_run or self.checks_skipped or self.checks_not_applicable):
+            return f"Examined {self.migrations} {dirs}, {self.files_parsed} {files} parsed; no check ran"
         return (
             f"Examined {self.migrations} {dirs}, {self.files_parsed} {files} parsed; checks: "
             f"{self.checks_run} run ({self.checks_passed} passed, {self.checks_failed} failed, "

@@ -3,13 +3,16 @@
 What is signed is the canonical UTF-8 of ``{"_type": "migration-checks/plan/v1", "plan": <plan>}``:
 the type tag keeps a plan signature from being accepted for any other signed document. The
 signature value is standard base64 of 64 bytes, decoded strictly (a lenient decoder would give
-one signature many spellings).
+one signature many spellings). Beside the value, ``sign`` records ``sha256``, the SHA-256 of the
+signed bytes: it proves nothing (whoever edits the plan can edit it too), but it lets a failed
+verification say whether the plan changed since it was signed or the signature is another key's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +36,10 @@ class SigningError(Exception):
     """A signature or key that cannot be used, with a message fit for a finding."""
 
 
+class SignatureMismatch(SigningError):
+    """A well-formed signature that is not the key's signature of the plan as it is now."""
+
+
 def signing_payload(plan: Any) -> bytes:
     try:
         return rfc8785.dumps({"_type": PLAN_TYPE, "plan": plan})
@@ -47,6 +54,11 @@ def signing_payload(plan: Any) -> bytes:
         ) from None
     except rfc8785.CanonicalizationError:
         raise SigningError("the plan cannot be put in RFC 8785 canonical form") from None
+
+
+def payload_sha256(plan: Any) -> str:
+    """The SHA-256 (hex) of what a signature of ``plan`` covers."""
+    return hashlib.sha256(signing_payload(plan)).hexdigest()
 
 
 def decode_signature(value: str) -> bytes:
@@ -71,7 +83,7 @@ def verify_plan(plan: Any, signature_value: str, public_key: bytes) -> None:
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, payload)
     except InvalidSignature:
-        raise SigningError(
+        raise SignatureMismatch(
             "signature does not verify over the plan's RFC 8785 canonical form"
         ) from None
 
@@ -80,12 +92,14 @@ def sign_plan(
     signed_plan: dict[str, Any], private_key: Ed25519PrivateKey, key_id: str
 ) -> dict[str, Any]:
     """A copy of ``signed_plan`` with a fresh signature over its ``plan``."""
-    value = base64.b64encode(private_key.sign(signing_payload(signed_plan["plan"]))).decode("ascii")
+    payload = signing_payload(signed_plan["plan"])
+    value = base64.b64encode(private_key.sign(payload)).decode("ascii")
     signed = {key: val for key, val in signed_plan.items() if key != "signature"}
     signed["signature"] = {
         "algorithm": ALGORITHM,
         "key_id": key_id,
         "signed_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "sha256": hashlib.sha256(payload).hexdigest(),
         "value": value,
     }
     return signed

@@ -21,6 +21,9 @@ from migration_checks.pointers import pointer
 from migration_checks.resources import SCHEMA_BASE_URI, SCHEMA_SUFFIX, schema, schema_names
 
 MAX_PROBLEMS_PER_DOCUMENT = 50
+# What ``migration-checks init`` writes where only the user knows the value (the templates under
+# templates/init): a document still holding it is not ready, whatever its schema says.
+PLACEHOLDER = "CHANGE_ME"
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 # Unquoted words that YAML 1.1 readers (PyYAML, many older tools) take as booleans or null, while
 # YAML 1.2 (which the suite reads) takes them as strings: worth a hint when a type check fails.
@@ -35,6 +38,7 @@ _YAML11_NULL = {"~", "Null", "NULL"}
 class SchemaProblem:
     message: str
     pointer: str
+    placeholder: bool = False  # a value left as the template's placeholder, not a schema error
 
 
 @cache
@@ -63,6 +67,51 @@ def validate(name: str, data: Any) -> list[SchemaProblem]:
     if total > len(problems):
         problems.append(SchemaProblem(f"{total - len(problems)} more schema errors not shown", ""))
     return problems
+
+
+def validate_filled(name: str, data: Any) -> list[SchemaProblem]:
+    """``validate``, for a document ``init`` wrote from a template: each place still holding the
+    placeholder is one problem, and the schema's problems at those places are left out (one
+    problem, one finding)."""
+    places = placeholder_pointers(data)
+    problems = [
+        SchemaProblem(
+            f'"{PLACEHOLDER}" is a placeholder from the template: fill in the real value',
+            place,
+            placeholder=True,
+        )
+        for place in places
+    ]
+    problems.extend(
+        problem
+        for problem in validate(name, data)
+        if not any(
+            problem.pointer == place or problem.pointer.startswith(f"{place}/") for place in places
+        )
+    )
+    return problems
+
+
+def placeholder_pointers(data: Any) -> list[str]:
+    """Where ``data`` holds the template's placeholder: in a string value or a key."""
+    found: list[str] = []
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, str):
+            if PLACEHOLDER in node:
+                found.append(pointer(*path))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and PLACEHOLDER in key:
+                    found.append(pointer(*path, key))
+                else:
+                    walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, (*path, index))
+
+    walk(data, ())
+    return found
 
 
 def json_type(value: Any) -> str:

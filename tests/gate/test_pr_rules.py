@@ -158,6 +158,8 @@ def test_without_base_or_branch_nothing_is_guessed(make_tree: Callable[..., Tree
     assert commits["severity"] == "notice" and commits["blocker"] is None
     (branch,) = findings_of(result, "branch_name")
     assert branch["severity"] == "warning" and "pass --branch" in branch["message"]
+    assert "is not in a git repository" in branch["message"]
+    assert "detached" not in branch["message"]
 
 
 def test_an_unknown_base_ref_is_a_configuration_error(make_tree: Callable[..., Tree]) -> None:

@@ -87,7 +87,7 @@ def test_no_migration_dir(tmp_path: Path) -> None:
     assert outcome.exit_code == 1
     lines = outcome.stdout.splitlines()
     assert any("nothing was examined" in line for line in lines)
-    assert lines[-2].startswith("Examined 0 migration directories, 0 files parsed; checks: 0 run")
+    assert lines[-2].startswith("Examined 0 migration directories, 0 files parsed; no check ran")
     assert lines[-1] == "Result: BLOCKED (CI_FAILURE)"
 
 

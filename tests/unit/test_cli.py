@@ -56,7 +56,7 @@ def test_blocking_findings_exit_1_and_fail_on_never_exits_0(make_tree: Callable[
         (["check", "/no/such/dir"], "does not exist"),
         (["check", ".", "--stage", "7"], "7 is not in the range 1<=x<=6"),
         (["check", ".", "--format", "xml"], "'xml' is not one of"),
-        (["explain", "NOT_A_BLOCKER"], 'unknown blocker "NOT_A_BLOCKER"'),
+        (["explain", "NOT_A_BLOCKER"], 'unknown blocker or check "NOT_A_BLOCKER"'),
         (["schemas", "nope"], 'no schema named "nope"'),
         (["check", ".", "--policy", "/no/such/policy.json"], "cannot read policy"),
     ],
@@ -200,11 +200,15 @@ def test_init_keygen_sign_check_round_trip(tmp_path: Path) -> None:
         "--policy",
         str(tmp_path / "policy.json"),
     ]
+    unfilled = run_cli(*check, "--format", "json")
+    assert json.loads(unfilled.stdout)["blockers"] == ["SCHEMA_VALIDATION_FAILED"]
+    migration = tmp_path / "ws" / "migration-pr-proj_round001"
+    for path in (migration / "plans").glob("*.json"), [migration / "configs/migration_config.yml"]:
+        for each in path:
+            each.write_text(each.read_text().replace("CHANGE_ME", "s3://bucket/round"))
     unsigned = run_cli(*check, "--format", "json")
     assert json.loads(unsigned.stdout)["blockers"] == ["UNSIGNED_PLAN"]
-    plan = (
-        tmp_path / "ws" / "migration-pr-proj_round001" / "plans" / "signed_plan_plan_round001.json"
-    )
+    plan = migration / "plans" / "signed_plan_plan_round001.json"
     assert (
         run_cli(
             "sign",

@@ -1,4 +1,4 @@
-"""``migration-checks explain BLOCKER_ID``: what a blocker means, how to resolve it, who raises it."""
+"""``migration-checks explain ID``: a check's or a blocker's reference page, in plain text."""
 
 from __future__ import annotations
 
@@ -6,26 +6,24 @@ import click
 
 
 @click.command()
-@click.argument("blocker_id")
-def explain(blocker_id: str) -> None:
-    """Print a blocker's condition, its resolution and the checks that raise it."""
-    from migration_checks.blockers import BLOCKERS, BlockerId
+@click.argument("identifier", metavar="BLOCKER_ID|CHECK_ID")
+def explain(identifier: str) -> None:
+    """Explain a blocker (e.g. UNSIGNED_PLAN) or a check (e.g. plan_signature).
+
+    Prints the page of docs/checks/ or docs/blockers/: for a check, its stage, whether it
+    blocks, what it verifies and why, what passes and fails, how to fix what it finds and the
+    policy fields it reads; for a blocker, its condition, its resolution and the checks that
+    raise it.
+    """
+    from migration_checks import reference
+    from migration_checks.blockers import BlockerId
     from migration_checks.registry import ALL_CHECKS
 
-    try:
-        blocker = BLOCKERS[BlockerId(blocker_id.upper())]
-    except ValueError:
+    text = reference.explain_text(identifier.strip())
+    if text is None:
         known = ", ".join(b.value for b in BlockerId)
-        raise click.UsageError(f'unknown blocker "{blocker_id}"; known blockers: {known}') from None
-    click.echo(f"{blocker.id}\n")
-    click.echo(f"Condition:  {blocker.condition}")
-    click.echo(f"Resolution: {blocker.resolution}\n")
-    raisers = [check for check in ALL_CHECKS if blocker.id in check.raises]
-    if not raisers:
-        click.echo("No check of this version raises it (later stages will).")
-        return
-    click.echo("Raised by:")
-    for check in raisers:
-        click.echo(f"  {check.id} (stage {int(check.stage)}, {check.stage.title}): {check.summary}")
-        for title in ("Passes", "Fails"):
-            click.echo(f"      {title}: {check.section(title)}")
+        raise click.UsageError(
+            f'unknown blocker or check "{identifier}"; blockers: {known}; checks: '
+            + ", ".join(c.id for c in ALL_CHECKS)
+        )
+    click.echo(text.rstrip())

@@ -157,7 +157,7 @@ def gate(
 ) -> None:
     """Decide whether the transition of each migration under PATH may merge.
 
-    Checks the approval chain of {state}_to_{target_state} (SPEC section 6), the branch name,
+    Checks the approval chain of {state}_to_{target_state}, the branch name,
     the commit messages and the labels. The state is anchored to --base (the pull request's base
     commit, which also provides the policy and the commits BASE..HEAD): without it the gate is
     blocked. With GITHUB_TOKEN, --repo and --pr it verifies every

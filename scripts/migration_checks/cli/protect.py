@@ -58,7 +58,7 @@ def protect(
     api_url: str | None,
     output_format: str,
 ) -> None:
-    """Audit (or --apply) the branch protection and repository settings of seed 6.8.
+    """Audit (or --apply) the branch protection and repository settings that prevent a bypass.
 
     Required: at least 2 approving reviews, code owner review, stale approvals dismissed, every
     stage and the gate of the reusable workflow as strict required status checks, admins

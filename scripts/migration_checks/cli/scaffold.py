@@ -1,7 +1,8 @@
-"""``migration-checks init PROJECT_ID``: scaffold a migration PR directory.
+"""``migration-checks init PROJECT_ID``: scaffold a migration PR directory, and a starter policy.
 
-The scaffold passes Stage 1 once its plan is signed with a key the policy trusts; every value to
-fill in says CHANGE_ME.
+The scaffold passes Stage 1 once every CHANGE_ME is filled in and its plan is signed with a key
+the policy trusts. Without ``--policy``, init writes a starter policy beside the new directory
+(never over an existing file) and prints the three commands that follow, with its paths.
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ _PROJECT_ID = re.compile(r"^proj_[a-z0-9]{4,32}$")
 _PLAN_ID = re.compile(r"^plan_[a-z0-9]{3,32}$")
 _ARCHETYPE = re.compile(r"^[a-z0-9]+_to_[a-z0-9]+$")
 _DATASET = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+# Rendered if a value does not have its form: the rule in words, with an example.
+_PROJECT_ID_FORM = "proj_ followed by 4 to 32 lowercase letters or digits, e.g. proj_orders2026"
+_FORMS = {
+    "PROJECT_ID": _PROJECT_ID_FORM,
+    "--plan-id": "plan_ followed by 3 to 32 lowercase letters or digits, e.g. plan_orders2026",
+    "--archetype": "SOURCE_to_TARGET in lowercase letters or digits, e.g. postgres_to_s3",
+    "--dataset": "a table, optionally schema-qualified, e.g. public.orders",
+}
 _PROFILING_REPORT = "evidence/profiling_report.json"
+STARTER_POLICY = "migration-policy.json"
+_KEY_ID = "planner"
 
 
 @click.command()
@@ -37,7 +48,8 @@ _PROFILING_REPORT = "evidence/profiling_report.json"
     help="The first dataset to migrate.",
 )
 @click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Take policy_version from this policy. Default: the bundled policy.")  # fmt: skip
+              help=f"Take policy_version from this policy. Default: write a starter policy, "
+              f"{STARTER_POLICY}, beside the new directory (an existing one is kept and used).")  # fmt: skip
 def init(
     project_id: str,
     parent: Path,
@@ -46,7 +58,11 @@ def init(
     dataset: str,
     policy_path: Path | None,
 ) -> None:
-    """Create migration-pr-PROJECT_ID/ with every required file, ready to fill in and sign."""
+    """Create migration-pr-PROJECT_ID/ with every required file, ready to fill in and sign.
+
+    PROJECT_ID is proj_ followed by 4 to 32 lowercase letters or digits, e.g.
+    proj_orders2026.
+    """
     import getpass
     import hashlib
     from datetime import UTC, datetime
@@ -62,14 +78,19 @@ def init(
         (dataset, _DATASET, "--dataset"),
     ):
         if not pattern.match(value):
-            raise click.UsageError(f'{name} "{value}" does not match {pattern.pattern}')
+            raise click.UsageError(f'{name} "{value}" must be {_FORMS[name]}')
+    target_dir = parent / f"migration-pr-{project_id}"
+    if target_dir.exists():
+        raise ConfigurationError(f"{target_dir} exists; refusing to overwrite it")
+    starter = None
+    if policy_path is None and (parent / STARTER_POLICY).exists():
+        policy_path = parent / STARTER_POLICY  # a starter policy of an earlier init: kept, used
+    elif policy_path is None:
+        starter = parent / STARTER_POLICY
     try:
         policy_version = load_policy(policy_path).version
     except PolicyError as exc:
         raise ConfigurationError(str(exc)) from None
-    target_dir = parent / f"migration-pr-{project_id}"
-    if target_dir.exists():
-        raise ConfigurationError(f"{target_dir} exists; refusing to overwrite it")
     source_system, _, target_system = archetype_id.partition("_to_")
     values = {
         "project_id": project_id,
@@ -91,11 +112,70 @@ def init(
         destination = target_dir / _destination(relative, values)
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(_render(template, values), encoding="utf-8")
+    if starter is not None:
+        _write_starter_policy(starter, policy_version)
+    policy = starter or policy_path
+    assert policy is not None
     plan = target_dir / "plans" / f"signed_plan_{plan_id}.json"
     click.echo(f"created {target_dir}", err=True)
-    click.echo("next: fill in every CHANGE_ME, then sign the plan:", err=True)
-    click.echo(f"  migration-checks sign {plan} --key KEY.pem --key-id KEY_ID", err=True)
-    click.echo(f"  migration-checks check {target_dir} --stage 1 --policy POLICY", err=True)
+    if starter is not None:
+        click.echo(STARTER_EXPLAINED.format(policy=starter), err=True)
+    else:
+        click.echo(f"policy: {policy} (policy_version {policy_version})", err=True)
+    click.echo("\nfill in every CHANGE_ME (check names any left, by file and line):", err=True)
+    for place in _placeholders(target_dir):
+        click.echo(f"  {place}", err=True)
+    click.echo(
+        "and make the mapping, the profiling report and the configs describe your dataset; "
+        "then run:",
+        err=True,
+    )
+    check = f"migration-checks check {target_dir} --policy {policy}"
+    click.echo(f"  migration-checks keygen {_KEY_ID} --add-to {policy}", err=True)
+    click.echo(f"  migration-checks sign {plan} --key {_KEY_ID}.pem", err=True)
+    click.echo(f"  {check} --stage 1 --stage 2 --stage 3 --stage 4", err=True)
+    click.echo(
+        "then the dry run (stage 5), which reads the source database (stage 3, which runs the "
+        "pull request's code, refuses to run beside its URL):",
+        err=True,
+    )
+    click.echo(f"  MIGRATION_SECRET_SOURCE_DB_URL=postgresql://... {check} --stage 5", err=True)
+
+
+# Rendered after init wrote a starter policy: what it holds, since JSON holds no comments.
+STARTER_EXPLAINED = """wrote {policy}, a starter policy (it was not there):
+  policy_version       the version every migration's metadata and plan must name
+  signing.trusted_keys the planners' public keys; empty until keygen --add-to adds one, so no
+                       plan verifies yet
+  Every setting it leaves out takes the bundled default: approvals per transition, tolerances,
+  PII, encryption, secrets, ... (`migration-checks schemas policy` describes each field). On
+  GitHub the policy is read from the pull request's base branch: commit it there first."""
+
+
+def _write_starter_policy(path: Path, policy_version: str) -> None:
+    """The smallest policy that works: its version and the keys it trusts (none yet)."""
+    import json
+    import os
+
+    text = json.dumps({"policy_version": policy_version, "signing": {"trusted_keys": []}}, indent=2)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise ConfigurationError(f"{path} exists; refusing to overwrite it") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
+def _placeholders(root: Path) -> list[str]:
+    """Each line of the new tree that still says CHANGE_ME, as PATH:LINE."""
+    from migration_checks.validation import PLACEHOLDER
+
+    places = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if PLACEHOLDER in line:
+                places.append(f"{path}:{number}")
+    return places
 
 
 def _walk(root: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:

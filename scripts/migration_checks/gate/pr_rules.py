@@ -116,8 +116,20 @@ def git_commits(directory: Path, base: str, head: str = "HEAD") -> list[Commit]:
 
 def git_branch(directory: Path) -> str | None:
     """The checked-out branch, or None when HEAD is detached (as in a CI checkout)."""
+    return branch_or_why(directory)[0]
+
+
+def branch_or_why(directory: Path) -> tuple[str | None, str]:
+    """The checked-out branch, or None and why git cannot name one."""
     try:
         name = _git(directory, "rev-parse", "--abbrev-ref", "HEAD").strip()
-    except GitError:
-        return None
-    return None if name in ("", "HEAD") else name
+    except GitError as exc:
+        if "not a git repository" in str(exc).lower():
+            return None, (
+                f'"{directory}" is not in a git repository: run the gate in the clone of the '
+                "repository, or pass --branch"
+            )
+        return None, f"git cannot name the branch ({exc}): pass --branch"
+    if name in ("", "HEAD"):
+        return None, "HEAD is detached (as in a CI checkout): pass --branch"
+    return name, ""

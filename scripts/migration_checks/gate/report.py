@@ -111,8 +111,17 @@ def summary(result: GateResult) -> str:
     return f"{markdown.summary(result.run, limit=room)}\n{section}"
 
 
+# Rendered by the text report when no stage result reached the gate: why no check ran.
+NO_STAGE_RESULTS = (
+    "The gate runs no check itself: it judges the results of the stage jobs, and none was given "
+    "(--results FILE, written by `migration-checks check --result-file FILE`, or --jobs)."
+)
+
+
 def render_text(result: GateResult, *, colour: bool = False) -> str:
     lines = [text.render(result.run, colour=colour).rstrip("\n"), ""]
+    if not result.run.stages:
+        lines[-1:-1] = [NO_STAGE_RESULTS]
     verified = result.github is not None
     for gate in result.migrations:
         chain = gate.chain

@@ -533,8 +533,8 @@ def _branch(options: GateOptions, info: PullRequestInfo | None) -> tuple[str | N
     if info is not None:
         return info.head_ref, ""
     directory = options.git_dir or (options.paths[0] if options.paths else Path())
-    branch = pr_rules.git_branch(directory)
-    return branch, "no --branch, no pull request and HEAD is detached; pass --branch"
+    branch, why = pr_rules.branch_or_why(directory)
+    return branch, f"no --branch, no pull request, and {why}"
 
 
 def _judge_commits(

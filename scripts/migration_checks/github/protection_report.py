@@ -34,7 +34,7 @@ def _cells(row: Row) -> tuple[str, ...]:
 def render_text(report: Report) -> str:
     lines = [
         f'migration-checks protect: {report.repo}, branch "{report.branch}", '
-        f'caller job "{report.caller_job}" (seed 6.8, no bypass)',
+        f'caller job "{report.caller_job}" (no bypass; docs/protect.md)',
         "",
     ]
     applied = report.applied

@@ -7,6 +7,7 @@ so a file name cannot smuggle a workflow command into the log.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,13 @@ from migration_checks.model import Finding
 from migration_checks.reporters.github import GithubReport
 
 _EMITTERS = {"error": gha.error, "warning": gha.warning, "notice": gha.notice}
+
+
+# Rendered when --format github has nowhere to put the job summary (outside GitHub Actions).
+NO_SUMMARY = (
+    "migration-checks: the job summary was not written: GITHUB_STEP_SUMMARY is not set (this is "
+    "not a GitHub Actions step) and no --output FILE was given\n"
+)
 
 
 def emit(report: GithubReport, *, summary_file: Path | None = None) -> None:
@@ -31,6 +39,8 @@ def emit(report: GithubReport, *, summary_file: Path | None = None) -> None:
         summary_file.write_text(report.summary, encoding="utf-8")
     elif os.environ.get("GITHUB_STEP_SUMMARY"):
         gha.append_job_summary(report.summary)
+    else:
+        sys.stderr.write(NO_SUMMARY)
     if os.environ.get("GITHUB_OUTPUT"):
         for name, value in report.outputs.items():
             gha.set_output(name, value)

@@ -28,9 +28,11 @@ _ANSI = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1"}
 
 def render(result: RunResult, *, colour: bool = False) -> str:
     paint: Callable[[str, str], str] = _paint if colour else lambda text, _: text
+    stages = (
+        f"stages {', '.join(str(s) for s in result.stages)}" if result.stages else "no stage run"
+    )
     lines = [
-        f"migration-checks {result.tool_version} · policy {result.policy_version or '-'} · "
-        f"stages {', '.join(str(s) for s in result.stages)}",
+        f"migration-checks {result.tool_version} · policy {result.policy_version or '-'} · {stages}",
     ]
     for finding in sorted(result.findings, key=lambda f: f.sort_key):
         lines.append(_finding_line(finding, None, paint, indent=""))

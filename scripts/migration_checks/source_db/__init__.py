@@ -10,7 +10,8 @@ When the stage is done, its outcomes (as the runner made them) make ``dry_run_re
 (``evidence``, taken by the stage's ``finish``; written by ``write_evidence`` when the runner is
 done with the directory), in ``$MIGRATION_CHECKS_DRY_RUN_DIR/<migration directory>/`` (the stage 5 action sets it
 under ``$RUNNER_TEMP``), else in a new ``mc-dry-run-*`` directory of the system's temporary
-directory; the Parquet samples go to ``samples/`` beside it. The file holds the seed's
+directory, removed when the process ends (also on an error): only a chosen directory keeps
+them; the Parquet samples go to ``samples/`` beside it. The file holds the seed's
 ``success`` (every blocking check of the dry run passed) and, per check, its status, findings
 and details (server version, latencies, sizes, rows sampled): never a URL, a credential or a
 sampled value.
@@ -18,11 +19,13 @@ sampled value.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -246,7 +249,22 @@ def output_root() -> Path:
 
 @cache
 def _temporary_root() -> Path:
-    return Path(tempfile.mkdtemp(prefix="mc-dry-run-"))
+    """A new ``mc-dry-run-*`` directory, removed when this process ends, however it ends short
+    of being killed (a forked worker, which inherits the hook, leaves it to its parent)."""
+    root = Path(tempfile.mkdtemp(prefix="mc-dry-run-"))
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(root, ignore_errors=True)
+
+    atexit.register(remove)
+    return root
+
+
+def is_temporary(directory: Path) -> bool:
+    """Whether ``directory`` lies in the temporary root, which the end of the process removes."""
+    return not os.environ.get(ENV_DIRECTORY, "").strip() and _temporary_root() in directory.parents
 
 
 def location_notice(run: DryRun) -> Problem:
@@ -258,6 +276,13 @@ def location_notice(run: DryRun) -> Problem:
             f"the dry-run evidence cannot be written under {output_root()}: "
             f"{error.strerror or type(error).__name__}; set {ENV_DIRECTORY} to a writable directory",
             severity=Severity.WARNING,
+        )
+    if is_temporary(directory):
+        return Problem(
+            f"the dry-run result ({RESULT_FILE}) and the Parquet samples are written to a "
+            f"temporary directory, removed when the run ends: set {ENV_DIRECTORY} to a "
+            "directory to keep them",
+            severity=Severity.NOTICE,
         )
     return Problem(
         f"the dry-run result goes to {directory / RESULT_FILE} and the Parquet samples to "

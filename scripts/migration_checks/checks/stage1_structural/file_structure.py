@@ -1,6 +1,6 @@
 """Verify that every file a migration PR must carry is present, as a plain file.
 
-A reviewer, and every later check, relies on the directory layout that ``init`` creates. Required
+A reviewer, and every later check, relies on the directory layout of a migration pull request. Required
 always: ``.migration_metadata.json`` (MISSING_METADATA), ``plans/signed_plan_{plan_id}.json``
 (UNSIGNED_PLAN), the three ``evidence/`` files (EVIDENCE_INCOMPLETE), and the plan summary, the
 mapping, the coercion log, the three configs, the recon plan and summary and at least one

@@ -48,7 +48,8 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
     for index, name in enumerate(meta["ci_checks_required"]):
         if expand_required(name) is None:
             yield Problem(
-                f'ci_checks_required names "{name}", which is no check, stage or alias of SPEC section 5',
+                f'ci_checks_required names "{name}", which is no check id, stage name or alias '
+                '(the README\'s "Checks" table lists the checks)',
                 _FAILED,
                 metadata.at(f"/ci_checks_required/{index}"),
             )

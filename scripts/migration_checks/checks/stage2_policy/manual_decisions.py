@@ -2,7 +2,7 @@
 
 A manual decision is a question the planner could not answer alone (may this column narrow?
 may this table be dropped?); migrating before a person answered it means nobody did. The file is
-``contracts/manual_decisions.json`` (or the original design's name ``manual_decisions_required.json``); it
+``contracts/manual_decisions.json`` (or its other name, ``manual_decisions_required.json``); it
 exists only when a decision exists, so no file means no decision and a pass. Every decision must
 have ``status: resolved``; the schema already requires ``resolution``, ``resolved_by`` and
 ``resolved_at`` on a resolved decision, so this check adds what a schema cannot say: the

@@ -83,10 +83,15 @@ def _check(ctx: MigrationContext, run: source_db.DryRun) -> Iterator[Problem]:
         "directory": str(sampler.directory),
     }
     rows = sum(s["rows"] for s in sampler.summaries)
+    where = (
+        "a temporary directory"
+        if source_db.is_temporary(sampler.directory)
+        else f"{sampler.directory}/"
+    )
     yield Problem(
         f"sampled {rows} rows from {len(sampler.summaries)} datasets of the source "
         f"({session.endpoint.label}; at most {run.sample_rows} each) into "
-        f"{sampler.directory}/; {sampler.redacted} columns with personal data are written as "
+        f"{where}; {sampler.redacted} columns with personal data are written as "
         "nulls",
         severity=Severity.NOTICE,
     )
