@@ -32,7 +32,8 @@ from typing import Any
 from xml.parsers import expat
 
 from migration_checks.blockers import BlockerId
-from migration_checks.checks.stage3_code_quality import _tools
+from migration_checks.checks.stage3_code_quality import _dependencies, _tools
+from migration_checks.checks.stage3_code_quality._dependencies import TestEnv
 from migration_checks.checks.stage3_code_quality._tools import Job, Workspace
 from migration_checks.context import MigrationContext
 from migration_checks.model import Location, Problem, Severity, Stage
@@ -90,6 +91,7 @@ class Run:
     report: Path
     progress: Path
     timeout: int
+    env: TestEnv | None = None  # the environment the suite made (None: the policy's python)
 
 
 def _pytest_config(ctx: MigrationContext, ws: Workspace) -> _tools.ConfigFile | None:
@@ -137,7 +139,17 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
     setting = ctx.policy.setting("unit_tests", "timeout_seconds")
     timeout = _tools.positive_int(setting) or DEFAULT_TIMEOUT
     cwd = copy / root if root else copy
-    python = ws.python or ws.interpreter()
+    notes: list[Job | Problem] = []
+    env: TestEnv | None = None
+    if ws.python:
+        python = ws.python  # the policy's environment, with the code's dependencies
+    else:
+        prepared = _dependencies.prepare(ctx, ws, copy, ID, timeout)
+        if prepared.env is None:
+            return list(prepared.problems)  # refused, or the install failed: no test can run
+        notes.extend(prepared.problems)
+        env = prepared.env
+        python = env.python
     args = [
         "-p", "no:cacheprovider", "-p", "mc_pytest_progress",
         "-c", config_arg, "--rootdir", str(cwd),
@@ -145,6 +157,7 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
         "--continue-on-collection-errors", "-q", "--color=no",
     ]  # fmt: skip
     return [
+        *notes,
         ws.start(
             _tools.PYTEST,
             ID,
@@ -152,11 +165,11 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
             cwd=cwd,
             copy=copy,
             blocking=True,
-            group=Run(root, report, progress, timeout),
+            group=Run(root, report, progress, timeout, env),
             command=[python, "-B", "-c", _BOOTSTRAP],
             timeout=timeout,
             env={"PYTHONPATH": str(plugin_dir), "MC_PYTEST_PROGRESS": str(progress)},
-        )
+        ),
     ]
 
 
@@ -189,7 +202,7 @@ def _results(ws: Workspace, job: Job) -> Iterator[Problem]:
     failed = 0
     for case in report.failed:
         failed += 1
-        yield _case_problem(case, run.root, job.scrub)
+        yield _undeclared_problem(case, run, ws) or _case_problem(case, run.root, job.scrub)
     if outcome.returncode == 1 and not failed:
         yield Problem(
             "pytest reported failing tests (exit status 1) but its report names none",
@@ -350,6 +363,37 @@ def _case_problem(case: Case, root: str, scrub: Callable[[str], str]) -> Problem
         BlockerId.CI_FAILURE,
         location,
     )
+
+
+def _undeclared_problem(case: Case, run: Run, ws: Workspace) -> Problem | None:
+    """A test module that cannot be collected because it imports a package that code/ does not
+    declare (nothing installed provides it, and it is no module of code/): said so, at the line
+    of the test module that imports it."""
+    if run.env is None or case.message != "collection failure" or not case.file:
+        return None
+    text = "".join(case.text)
+    module = _dependencies.undeclared_module(_exception_line(text))
+    if module is None or run.env.provides(module):
+        return None
+    if _dependencies.is_local_module(ws.code_files, module):
+        return None
+    line = _import_line(text, case.file)
+    return Problem(
+        f'tests import "{module}", which code/ does not declare: add the package that provides '
+        f"it to {run.env.declarations.suggestion()}",
+        BlockerId.CI_FAILURE,
+        Location(path=_pr_path(case.file, run.root), line=line),
+    )
+
+
+def _import_line(text: str, file: str) -> int | None:
+    """The line of ``file`` that pytest's import traceback shows (``file:line: in <module>``)."""
+    line = None
+    for raw in text.splitlines():
+        path, _, rest = raw.strip().rpartition(": in <module>")[0].rpartition(":")
+        if rest.isdigit() and (path == file or path.endswith(f"/{file}")):
+            line = int(rest)
+    return line
 
 
 def _exception_line(text: str) -> str:
