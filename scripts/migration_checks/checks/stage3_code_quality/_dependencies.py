@@ -791,7 +791,8 @@ def _build(
     }
     install = [
         "pip", "install", "--no-config", "--python", str(venv / "bin" / "python"),
-        "--link-mode=copy", "-r", str(requirements), "-c", str(constraints),
+        "--link-mode=copy", "-r", str(requirements),
+        *(["-c", str(constraints)] if found.constraints else []),
         *(["--require-hashes"] if found.require_hashes else []), *found.options,
     ]  # fmt: skip
     steps = (
@@ -830,17 +831,18 @@ def install_problem(stderr: str, problem: str | None, found: Declarations) -> Pr
     """One finding for a failed install, at the requirement uv names when it names one."""
     summary = f"did not finish: {problem}" if problem is not None else _summary(stderr)
     declared = {d.name: d for d in found.declared if d.name is not None}
-    location: Location | None = None
-    for line in stderr.splitlines():
-        if line.startswith("Using Python"):
-            continue
-        for token in _NAME_TOKEN.findall(line):
-            named = declared.get(canonicalize_name(token.rstrip("._-")))
-            if named is not None:
-                location = named.location
-                break
-        if location is not None:
-            break
+    text = "\n".join(line for line in stderr.splitlines() if not line.startswith("Using Python"))
+    # What uv quotes (`x==1`) names a package surely; any other word may be one.
+    words = [*re.findall(r"`([^`]+)`", text), text]
+    location: Location | None = next(
+        (
+            declared[name].location
+            for span in words
+            for token in _NAME_TOKEN.findall(span)
+            if (name := canonicalize_name(token.rstrip("._-"))) in declared
+        ),
+        None,
+    )
     if location is None and found.files:
         location = Location(
             path=found.declared[0].location.path if found.declared else found.files[0]
@@ -854,17 +856,25 @@ def install_problem(stderr: str, problem: str | None, found: Declarations) -> Pr
 
 
 def _summary(stderr: str) -> str:
+    """uv's error in one line: the first error with its last cause (``Failed to download
+    `x==1` (Hash mismatch for `x==1`)``), or for a failed resolution uv's reason."""
     lines = [
-        re.sub(r"^(error|cause|caused by|hint):\s*", "", line.strip(_DECORATION), flags=re.I)
+        line.strip(_DECORATION)
         for line in stderr.splitlines()
         if line.strip() and not line.startswith("Using Python")
     ]
-    for wanted in ("Hash mismatch", "Because ", "In `--require-hashes` mode"):
-        for line in lines:
-            if wanted in line:
-                return f"failed: {_tools.first_line(line)}"
-    causes = [line for line in lines if line]
-    return f"failed: {_tools.first_line(causes[-1])}" if causes else "failed"
+    lines = [line for line in lines if not line.lower().startswith(("hint:", "warning:"))]
+    plain = [re.sub(r"^(error|cause|caused by):\s*", "", line, flags=re.I) for line in lines]
+    if not plain:
+        return "failed"
+    causes = [p for line, p in zip(lines, plain, strict=True) if line.lower().startswith("cause")]
+    verdict = plain[0]
+    if verdict.startswith("No solution found") and causes:
+        verdict = causes[-1]  # "Because x was not found ... and you require x==1, ..."
+    elif causes and causes[-1] != verdict:
+        verdict = f"{verdict} ({causes[-1]})"
+    chosen = _tools.first_line(verdict).rstrip(".")
+    return f"failed: {chosen}" if chosen else "failed"
 
 
 def undeclared_module(text: str) -> str | None:
