@@ -6,19 +6,37 @@ it. The tests (``test_*.py``, ``*_test.py``) run in a subprocess, on a private c
 finished (a test cannot rewrite what they read), with a clean environment (no secret of the job
 reaches the PR's code; with a secret in the check's own environment Stage 3 does not run at
 all), and are killed, with their children and whatever they left behind, after
-``unit_tests.timeout_seconds`` (default 600). The interpreter is ``code_quality.python`` when the
-policy names one (an environment with the code's dependencies), else the suite's own, run from a
-throwaway venv of the workspace (what a test writes into its ``sys.prefix`` is deleted with
-it). A pytest configuration in ``code/`` or at the directory's root (``pytest.ini``,
-``pyproject.toml`` with ``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) is honoured
-and sets the root; without one, the root is ``code/``. Results are read from pytest's JUnit XML: each failure or
-error is a finding at the test's file and line with the test's name and the first line of its
-failure (never the traceback); a module that cannot be imported is a finding at the module. A
-run that times out is a finding at the test that was running. No tests collected is a notice.
+``unit_tests.timeout_seconds`` (default 600). A pytest configuration in ``code/`` or at the
+directory's root (``pytest.ini``, ``pyproject.toml`` with ``[tool.pytest.ini_options]``,
+``tox.ini``, ``setup.cfg``) is honoured and sets the root; without one, the root is ``code/``.
 
-Passes: ``code/spark/test_transforms.py`` whose tests pass.
-Fails: ``assert mask("1234") == "**34"`` failing; a test module importing a missing package; a
-test that sleeps past the timeout; the interpreter or pytest missing.
+The tests run with their own dependencies: what ``code/`` declares (``requirements*.txt``, hash-
+checked when hashes are given, all or nothing as pip does; a ``pyproject.toml``'s dependencies
+and its ``test``/``tests``/``testing`` extra or dependency group, or ``dev`` group) is installed
+with uv into a throwaway venv, cached by what it was built from (with the Python version and
+platform) and copied for each run, and pytest is reachable there without the suite's other
+packages. The install runs PR-chosen code (sdists' build scripts), so it runs as the tests do:
+after the linters, in a clean environment, under the same timeout. Packages come from the
+default index, or the one the check's environment names (``UV_INDEX_URL``, ``PIP_INDEX_URL``,
+``UV_FIND_LINKS``...), never one a requirements file names. ``MIGRATION_CHECKS_VENV_CACHE`` keeps
+the cache across runs (for trusted runners only: see ``_dependencies``). When the policy names
+``code_quality.python`` (an environment with the code's dependencies), nothing is installed.
+
+Results are read from pytest's JUnit XML: each failure or error is a finding at the test's file
+and line with the test's name and the first line of its failure (never the traceback); a test
+module that imports a package nothing installed provides is a finding at that import saying
+which declaring file to add it to; another module that cannot be imported is a finding at the
+module. A run that times out is a finding at the test that was running. No tests collected is
+a notice. An install that fails (a package not found, a hash mismatch, a build failure) is a
+finding at the requirement uv names, and a requirements line that would read outside ``code/``
+or fetch from elsewhere (``-r ../x``, ``-e /abs``, ``--index-url``, an absolute ``file:`` URL,
+``${VARIABLE}``, credentials in a URL) is refused at its line; then no test runs.
+
+Passes: ``code/spark/test_transforms.py`` whose tests pass; tests that import ``pandas`` with
+``pandas==2.2.3`` in ``code/requirements.txt``.
+Fails: ``assert mask("1234") == "**34"`` failing; a test module importing a package that
+``code/`` does not declare; ``tinydep==1.0 --hash=sha256:<wrong>``; ``-r ../../../etc/x``; a
+test that sleeps past the timeout; the interpreter, pytest or uv missing.
 """
 
 from __future__ import annotations
