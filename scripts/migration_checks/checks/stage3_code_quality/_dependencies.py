@@ -185,7 +185,9 @@ def is_declaring_file(rel: str) -> bool:
 def declarations(ctx: MigrationContext, copy: Path) -> Declarations:
     """Read and check every declaring file of ``code/``; local paths point into ``copy``."""
     found = Declarations()
-    found.files = sorted(p for p in ctx.tree.files if is_declaring_file(p))
+    found.files = sorted(
+        p for p in [*ctx.tree.files, *ctx.tree.symlinks] if is_declaring_file(p)
+    )  # a link is listed to be refused: what it points to is not what the PR holds
     for rel in found.files:
         if rel.endswith(".toml"):
             _read_pyproject(ctx, rel, copy, found)

@@ -207,6 +207,20 @@ def test_what_would_read_outside_or_go_elsewhere_is_refused_at_its_line(
     assert builds == []  # nothing was installed, and no test ran
 
 
+def test_a_requirements_file_that_is_a_link_is_refused(
+    make_tree: MakeTree, index: dict[str, str], builds: list[str], tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("tinydep==1.0\n")
+    tree = declaring(make_tree, {}, USES_TINYDEP)
+    (tree.migration / "code" / "requirements.txt").symlink_to(outside)
+    found = [f for f in unit_findings(tree) if f["path"] == "code/requirements.txt"]
+    assert [f["message"] for f in found] == [
+        "code/requirements.txt is a symbolic link; links are refused"
+    ]
+    assert builds == []
+
+
 def test_a_local_package_under_code_is_installed(
     make_tree: MakeTree, index: dict[str, str]
 ) -> None:
