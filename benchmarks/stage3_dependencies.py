@@ -21,20 +21,20 @@ it exits 0 whatever the figures (the target is printed as PASS/MISS).
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 from migration_checks.checks.stage3_code_quality import _dependencies, _tools
 from migration_checks.context import MigrationContext
 from migration_checks.policy import load_policy
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests/
+from tests.wheels import wheel
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "examples" / "migrations" / "migration-pr-proj_shop2026"
@@ -44,30 +44,10 @@ TARGET_S = 1.0
 
 def tiny_index(directory: Path, count: int) -> list[str]:
     """``count`` one-module wheels in a PEP 503 index; their pinned, hashed requirement lines."""
-    lines = []
-    for number in range(count):
-        name, dist = f"benchdep{number}", f"benchdep{number}-1.0"
-        files = {
-            f"{name}/__init__.py": f"VALUE = {number}\n".encode(),
-            f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
-            f"{dist}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        }  # fmt: skip
-        record = [
-            f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}"
-            for p, d in files.items()
-        ]
-        files[f"{dist}.dist-info/RECORD"] = "\n".join(
-            [*record, f"{dist}.dist-info/RECORD,,"]
-        ).encode()
-        project = directory / name
-        project.mkdir(parents=True)
-        wheel = project / f"{dist}-py3-none-any.whl"
-        with zipfile.ZipFile(wheel, "w") as archive:
-            for member, data in files.items():
-                archive.writestr(member, data)
-        (project / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>\n')
-        lines.append(f"{name}==1.0 --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}")
-    return lines
+    return [
+        f"benchdep{n}==1.0 --hash=sha256:{wheel(directory, f'benchdep{n}', '1.0', f'VALUE = {n}')}"
+        for n in range(count)
+    ]
 
 
 def timed_prepare(tree: Path) -> float:

@@ -3,9 +3,6 @@ cached and copied per run, and refused when it would read outside the pull reque
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,33 +12,9 @@ import pytest
 from migration_checks.checks.stage3_code_quality import _dependencies, _tools
 from migration_checks.model import Location
 from tests.conftest import Tree
+from tests.wheels import wheel
 
 MakeTree = Callable[..., Tree]
-
-
-def wheel(directory: Path, name: str, version: str, body: str) -> str:
-    """A pure-Python wheel of one module, written by hand; its sha256."""
-    dist = f"{name}-{version}"
-    files = {
-        f"{name}/__init__.py": body.encode(),
-        f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{dist}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }  # fmt: skip
-    record = [
-        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}"
-        for path, data in files.items()
-    ]
-    files[f"{dist}.dist-info/RECORD"] = (
-        "\n".join([*record, f"{dist}.dist-info/RECORD,,"]) + "\n"
-    ).encode()
-    project = directory / name
-    project.mkdir(parents=True, exist_ok=True)
-    path = project / f"{dist}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, data in files.items():
-            archive.writestr(member, data)
-    (project / "index.html").write_text(f'<a href="{path.name}">{path.name}</a>\n')
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
