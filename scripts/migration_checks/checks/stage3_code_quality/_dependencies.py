@@ -732,14 +732,15 @@ def prepare(
         expected = _stored_fingerprint(entry, key, persistent)
         if expected is not None and fingerprint(entry) == expected:
             return _use(entry, ws, overlay, found, prepared)
-        prepared.problems.append(
-            Problem(
-                "the cached test environment for these requirements changed after it was built "
-                "(something wrote into it); it was built again",
-                severity=Severity.NOTICE,
+        if expected is not None:
+            prepared.problems.append(
+                Problem(
+                    "the cached test environment for these requirements changed after it was "
+                    "built (something wrote into it); it was built again",
+                    severity=Severity.NOTICE,
+                )
             )
-        )
-        shutil.rmtree(entry, ignore_errors=True)
+        shutil.rmtree(entry, ignore_errors=True)  # changed, or of unknown origin
     failure = _build(ws, copy, found, sources, uv, base, root, key, check_id, timeout)
     if failure is not None:
         prepared.problems.extend(failure)
