@@ -1,12 +1,16 @@
 """Finding the migration PR directories (``migration-pr-*``) a run examines.
 
-Without a base commit, every migration directory under the paths given is examined: nothing is
-skipped by name (a directory whose name only reads as ``migration-pr-*``, in another case or with
-a look-alike dash, is a blocking finding) (a directory under ``node_modules/`` or ``.venv/`` is a directory like any other),
-except git's own ``.git``, below which git never tracks a file. Migration directories inside
-another one are examined too. Links are never followed, and a migration directory reached through
-a link (the link's name, or the name it points to, is ``migration-pr-*``) is itself a blocking
-finding: what a link points to is not what the pull request holds.
+Without a base commit, every migration directory under the paths given is examined, and a path
+given that is itself one is examined too (``check .`` run inside a migration directory, or
+``check path/to/migration-pr-x``); a path spelled with ``..`` is named by the directory it
+denotes, and refused when the ``..`` climbs out of a link. Nothing is skipped by name (a
+directory whose name only reads as ``migration-pr-*``, in another case or with a look-alike
+dash, is a blocking finding; a directory under ``node_modules/`` or ``.venv/`` is a directory
+like any other), except git's own ``.git``, below which git never tracks a file. Migration
+directories inside another one are examined too. Links are never followed, and a migration
+directory reached through a link (the link's name, or the name it points to, is
+``migration-pr-*``) is itself a blocking finding: what a link points to is not what the pull
+request holds.
 
 With a base commit (SPEC section 6.1), the directories examined are those the pull request
 changes: every ``migration-pr-*`` directory of the repository that holds a changed path, wherever
@@ -118,6 +122,15 @@ def discover(root: Path) -> list[Path]:
 
 
 def _walk(root: Path, found: Discovery) -> None:
+    if ".." in root.parts or not root.name:
+        # "." or "..": named by the directory it is, so ``check .`` run inside a migration
+        # directory examines that directory. A ".." that climbs out of a link leads somewhere
+        # else than its spelling says: refused, like the link itself.
+        lexical = Path(os.path.normpath(root.absolute()))
+        if lexical.resolve() != root.resolve():
+            found.findings.append(_climbs_through_link_finding(root))
+            return
+        root = lexical
     if root.is_symlink():
         found.findings.append(_link_finding(root))
         return
@@ -165,6 +178,16 @@ def _link_finding(link: Path) -> Finding:
         None,
         f'"{_shown(link)}" is a link to a migration directory; links are refused, so '
         "nothing behind it was examined: put the migration-pr-* directory itself there",
+    )
+
+
+def _climbs_through_link_finding(path: Path) -> Finding:
+    return make_finding(
+        CHECK,
+        None,
+        f'"{_escaped(path.as_posix())}" climbs with ".." out of a directory that is a link, so it '
+        "names another directory than it reads as; links are refused, so nothing there was "
+        'examined: name the directory without ".."',
     )
 
 

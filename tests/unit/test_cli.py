@@ -121,6 +121,44 @@ def test_discovery_finds_nested_migrations_and_ignores_links(tmp_path: Path) -> 
     assert not result["blocked"]
 
 
+def _examined(*args: str) -> list[str]:
+    outcome = run_cli(
+        "check", *args, "--stage", "1", "--policy", str(BASE_POLICY), "--format", "json"
+    )
+    return [m["path"] for m in json.loads(outcome.stdout)["migrations"]]
+
+
+def test_check_examines_the_migration_directory_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migration = tmp_path / "repo" / "team" / BASES["shop"].name
+    shutil.copytree(BASES["shop"], migration)
+    monkeypatch.chdir(migration)
+    assert _examined(".") == ["."]
+    monkeypatch.chdir(migration / "code")
+    assert _examined("..") == [migration.as_posix()]  # above the working directory: absolute
+    monkeypatch.chdir(tmp_path)
+    assert _examined(f"repo/team/{migration.name}") == [f"repo/team/{migration.name}"]
+    assert _examined(f"repo/team/{migration.name}/code/..") == [f"repo/team/{migration.name}"]
+    assert _examined("repo") == [f"repo/team/{migration.name}"]
+
+
+def test_a_dotdot_out_of_a_link_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "elsewhere/link/.." reads as "elsewhere" but is the directory above the link's target.
+    migration = tmp_path / "outside" / BASES["shop"].name
+    shutil.copytree(BASES["shop"], migration)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "link").symlink_to(migration / "code")
+    monkeypatch.chdir(tmp_path)
+    outcome = run_cli("check", "elsewhere/link/..", "--stage", "1", "--format", "json")
+    result = json.loads(outcome.stdout)
+    assert outcome.exit_code == 1
+    assert result["migrations"] == []
+    messages = [f["message"] for f in result["findings"]]
+    expected = '"elsewhere/link/.." climbs with ".." out of a directory that is a link'
+    assert any(expected in m for m in messages)
+
+
 def test_output_and_result_files(tmp_path: Path) -> None:
     out, result_file = tmp_path / "report.sarif", tmp_path / "result.json"
     outcome = run_cli(

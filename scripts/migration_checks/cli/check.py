@@ -46,7 +46,7 @@ def check(
     fail_on: str,
     allow_empty: bool,
 ) -> None:
-    """Check the migration PR directories under PATH (default: the current directory)."""  # fmt: skip
+    """Check PATH when it is a migration PR directory, else those under it (default: .)."""  # fmt: skip
     # Every module the reports need is imported before the stages run: once stage 3 has run the
     # pull request's code, which could rewrite the suite's files, nothing more is imported.
     from migration_checks import import_seal

@@ -70,7 +70,7 @@ import signal
 import site
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 # The dry run's secrets (Stage 5): MIGRATION_SECRETS and each MIGRATION_SECRET_{NAME}.
@@ -289,7 +289,7 @@ def _restore(before: Mapping[str, tuple[Path, bytes | None]]) -> Iterator[str]:
 # --- the interpreter the PR's code runs in ---------------------------------------------------
 
 
-def throwaway_interpreter(directory: Path) -> str:
+def throwaway_interpreter(directory: Path, paths: Sequence[str] | None = None) -> str:
     """A venv in ``directory`` (the workspace) that runs the suite's Python with its packages.
 
     The PR's code writes where its interpreter says things live: ``sys.prefix``,
@@ -298,7 +298,8 @@ def throwaway_interpreter(directory: Path) -> str:
     persistent runner, in every later job). Run from this venv, those are the workspace's,
     deleted with it; the suite's packages are importable through a ``.pth`` file, read-only by
     intent but not by permission: code that looks for them (``sys.path``, ``/proc``) can still
-    write there as the same user (see the module's docstring).
+    write there as the same user (see the module's docstring). ``paths``, when given, are
+    what the ``.pth`` file lists instead of the suite's site-packages.
     """
     base = Path(getattr(sys, "_base_executable", sys.executable))
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -312,6 +313,10 @@ def throwaway_interpreter(directory: Path) -> str:
     )
     python = directory / "bin" / "python"
     python.symlink_to(base)
-    suite = [path for path in site.getsitepackages() if Path(path).is_dir()]
+    suite = (
+        list(paths)
+        if paths is not None
+        else [p for p in site.getsitepackages() if Path(p).is_dir()]
+    )
     (packages / "migration_checks_suite.pth").write_text("\n".join(suite) + "\n", encoding="utf-8")
     return str(python)

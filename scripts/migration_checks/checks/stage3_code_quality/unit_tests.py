@@ -6,19 +6,37 @@ it. The tests (``test_*.py``, ``*_test.py``) run in a subprocess, on a private c
 finished (a test cannot rewrite what they read), with a clean environment (no secret of the job
 reaches the PR's code; with a secret in the check's own environment Stage 3 does not run at
 all), and are killed, with their children and whatever they left behind, after
-``unit_tests.timeout_seconds`` (default 600). The interpreter is ``code_quality.python`` when the
-policy names one (an environment with the code's dependencies), else the suite's own, run from a
-throwaway venv of the workspace (what a test writes into its ``sys.prefix`` is deleted with
-it). A pytest configuration in ``code/`` or at the directory's root (``pytest.ini``,
-``pyproject.toml`` with ``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) is honoured
-and sets the root; without one, the root is ``code/``. Results are read from pytest's JUnit XML: each failure or
-error is a finding at the test's file and line with the test's name and the first line of its
-failure (never the traceback); a module that cannot be imported is a finding at the module. A
-run that times out is a finding at the test that was running. No tests collected is a notice.
+``unit_tests.timeout_seconds`` (default 600). A pytest configuration in ``code/`` or at the
+directory's root (``pytest.ini``, ``pyproject.toml`` with ``[tool.pytest.ini_options]``,
+``tox.ini``, ``setup.cfg``) is honoured and sets the root; without one, the root is ``code/``.
 
-Passes: ``code/spark/test_transforms.py`` whose tests pass.
-Fails: ``assert mask("1234") == "**34"`` failing; a test module importing a missing package; a
-test that sleeps past the timeout; the interpreter or pytest missing.
+The tests run with their own dependencies: what ``code/`` declares (``requirements*.txt``, hash-
+checked when hashes are given, all or nothing as pip does; a ``pyproject.toml``'s dependencies
+and its ``test``/``tests``/``testing`` extra or dependency group, or ``dev`` group) is installed
+with uv into a throwaway venv, cached by what it was built from (with the Python version and
+platform) and copied for each run, and pytest is reachable there without the suite's other
+packages. The install runs PR-chosen code (sdists' build scripts), so it runs as the tests do:
+after the linters, in a clean environment, under the same timeout. Packages come from the
+default index, or the one the check's environment names (``UV_INDEX_URL``, ``PIP_INDEX_URL``,
+``UV_FIND_LINKS``...), never one a requirements file names. ``MIGRATION_CHECKS_VENV_CACHE`` keeps
+the cache across runs (for trusted runners only: see ``_dependencies``). When the policy names
+``code_quality.python`` (an environment with the code's dependencies), nothing is installed.
+
+Results are read from pytest's JUnit XML: each failure or error is a finding at the test's file
+and line with the test's name and the first line of its failure (never the traceback); a test
+module that imports a package nothing installed provides is a finding at that import saying
+which declaring file to add it to; another module that cannot be imported is a finding at the
+module. A run that times out is a finding at the test that was running. No tests collected is
+a notice. An install that fails (a package not found, a hash mismatch, a build failure) is a
+finding at the requirement uv names, and a requirements line that would read outside ``code/``
+or fetch from elsewhere (``-r ../x``, ``-e /abs``, ``--index-url``, an absolute ``file:`` URL,
+``${VARIABLE}``, credentials in a URL) is refused at its line; then no test runs.
+
+Passes: ``code/spark/test_transforms.py`` whose tests pass; tests that import ``pandas`` with
+``pandas==2.2.3`` in ``code/requirements.txt``.
+Fails: ``assert mask("1234") == "**34"`` failing; a test module importing a package that
+``code/`` does not declare; ``tinydep==1.0 --hash=sha256:<wrong>``; ``-r ../../../etc/x``; a
+test that sleeps past the timeout; the interpreter, pytest or uv missing.
 """
 
 from __future__ import annotations
@@ -32,7 +50,8 @@ from typing import Any
 from xml.parsers import expat
 
 from migration_checks.blockers import BlockerId
-from migration_checks.checks.stage3_code_quality import _tools
+from migration_checks.checks.stage3_code_quality import _dependencies, _tools
+from migration_checks.checks.stage3_code_quality._dependencies import TestEnv
 from migration_checks.checks.stage3_code_quality._tools import Job, Workspace
 from migration_checks.context import MigrationContext
 from migration_checks.model import Location, Problem, Severity, Stage
@@ -91,6 +110,7 @@ class Run:
     report: Path
     progress: Path
     timeout: int
+    env: TestEnv | None = None  # the environment the suite made (None: the policy's python)
 
 
 def _pytest_config(ctx: MigrationContext, ws: Workspace) -> _tools.ConfigFile | None:
@@ -138,7 +158,17 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
     setting = ctx.policy.setting("unit_tests", "timeout_seconds")
     timeout = _tools.positive_int(setting) or DEFAULT_TIMEOUT
     cwd = copy / root if root else copy
-    python = ws.python or ws.interpreter()
+    notes: list[Job | Problem] = []
+    env: TestEnv | None = None
+    if ws.python:
+        python = ws.python  # the policy's environment, with the code's dependencies
+    else:
+        prepared = _dependencies.prepare(ctx, ws, copy, ID, timeout)
+        if prepared.env is None:
+            return list(prepared.problems)  # refused, or the install failed: no test can run
+        notes.extend(prepared.problems)
+        env = prepared.env
+        python = env.python
     args = [
         "-p", "no:cacheprovider", "-p", "mc_pytest_progress",
         "-c", config_arg, "--rootdir", str(cwd),
@@ -146,6 +176,7 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
         "--continue-on-collection-errors", "-q", "--color=no",
     ]  # fmt: skip
     return [
+        *notes,
         ws.start(
             _tools.PYTEST,
             ID,
@@ -153,11 +184,11 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
             cwd=cwd,
             copy=copy,
             blocking=True,
-            group=Run(root, report, progress, timeout),
+            group=Run(root, report, progress, timeout, env),
             command=[python, "-B", "-c", _BOOTSTRAP],
             timeout=timeout,
             env={"PYTHONPATH": str(plugin_dir), "MC_PYTEST_PROGRESS": str(progress)},
-        )
+        ),
     ]
 
 
@@ -190,7 +221,7 @@ def _results(ws: Workspace, job: Job) -> Iterator[Problem]:
     failed = 0
     for case in report.failed:
         failed += 1
-        yield _case_problem(case, run.root, job.scrub)
+        yield _undeclared_problem(case, run, ws) or _case_problem(case, run.root, job.scrub)
     if outcome.returncode == 1 and not failed:
         yield Problem(
             "pytest reported failing tests (exit status 1) but its report names none",
@@ -351,6 +382,37 @@ def _case_problem(case: Case, root: str, scrub: Callable[[str], str]) -> Problem
         BlockerId.CI_FAILURE,
         location,
     )
+
+
+def _undeclared_problem(case: Case, run: Run, ws: Workspace) -> Problem | None:
+    """A test module that cannot be collected because it imports a package that code/ does not
+    declare (nothing installed provides it, and it is no module of code/): said so, at the line
+    of the test module that imports it."""
+    if run.env is None or case.message != "collection failure" or not case.file:
+        return None
+    text = "".join(case.text)
+    module = _dependencies.undeclared_module(_exception_line(text))
+    if module is None or run.env.provides(module):
+        return None
+    if _dependencies.is_local_module(ws.code_files, module):
+        return None
+    line = _import_line(text, case.file)
+    return Problem(
+        f'tests import "{module}", which code/ does not declare: add the package that provides '
+        f"it to {run.env.declarations.suggestion()}",
+        BlockerId.CI_FAILURE,
+        Location(path=_pr_path(case.file, run.root), line=line),
+    )
+
+
+def _import_line(text: str, file: str) -> int | None:
+    """The line of ``file`` that pytest's import traceback shows (``file:line: in <module>``)."""
+    line = None
+    for raw in text.splitlines():
+        path, _, rest = raw.strip().rpartition(": in <module>")[0].rpartition(":")
+        if rest.isdigit() and (path == file or path.endswith(f"/{file}")):
+            line = int(rest)
+    return line
 
 
 def _exception_line(text: str) -> str:
