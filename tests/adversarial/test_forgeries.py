@@ -45,11 +45,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import rfc8785
 
 from migration_checks import signing
 from tests.conftest import _KEY, KEY_ID, Tree, build_tree, run_cli
-from tests.gate.trees import PLAN
+from tests.gate.trees import NOW, PLAN, gate_tree, git_repo, load_records, save_records
+from tests.github.conftest import HEAD, REPO, approved_pull
+from tests.github.fake_github import TOKEN, FakeGithub
 
 OTHER_KEY = signing.generate_private_key()
 OTHER_ID = "other-planner"
@@ -405,3 +408,118 @@ def test_one_key_under_two_ids_is_refused_with_the_policy(tmp_path: Path) -> Non
     done = run_cli("check", str(tree.workspace), "--policy", str(tree.policy), "--stage", "1")
     assert done.exit_code == 2, done.output
     assert "the same key is already trusted" in done.output
+
+
+# --- approval forgeries ------------------------------------------------------------------------------
+
+Records = list[dict[str, Any]]
+# (records, tree, pull) -> None: what the forger changes.
+Forge = Callable[[Records, Tree, Any], None]
+
+
+def _one_approver_two_roles(records: Records, tree: Tree, pull: Any) -> None:
+    records[1]["approver"]["id"] = "jsmith"  # jsmith is in shop/security too (below)
+
+
+def _copied_under_another_name(records: Records, tree: Tree, pull: Any) -> None:
+    """in-toto #69: Bob's record copied as Carol's; Carol did not review."""
+    copied = copy.deepcopy(records[0])
+    copied.update(approval_id="appr_shop03", approver={**records[1]["approver"], "id": "someone"})
+    records[1] = copied
+
+
+def _copied_id(records: Records, tree: Tree, pull: Any) -> None:
+    records[1]["approval_id"] = records[0]["approval_id"]
+
+
+def _field(field: str, value: Any, index: int = 0) -> Forge:
+    def forge(records: Records, tree: Tree, pull: Any) -> None:
+        records[index][field] = value
+
+    return forge
+
+
+def _stale(records: Records, tree: Tree, pull: Any) -> None:
+    """An artifact edited after it was approved (the records keep the old digest)."""
+    mapping = tree.migration / "contracts/schema_mapping.yml"
+    mapping.write_text(mapping.read_text() + "# changed after approval\n")
+
+
+def _subset(records: Records, tree: Tree, pull: Any) -> None:
+    """The digest over fewer files than the record names."""
+    records[0]["artifacts_reviewed"].append("runbooks/orders_runbook.md")
+
+
+def _review(state: str = "APPROVED", commit: str | None = None) -> Forge:
+    def forge(records: Records, tree: Tree, pull: Any) -> None:
+        pull.reviews = [r for r in pull.reviews if r["user"]["login"] != "lchen"]
+        pull.review("lchen", state, commit)
+
+    return forge
+
+
+def _author_approves(records: Records, tree: Tree, pull: Any) -> None:
+    pull.author = "lchen"
+
+
+APPROVAL_FORGERIES: dict[str, tuple[Forge, bool]] = {
+    # name -> (forge, rehash: the forger recomputes sha256_reviewed as an author would)
+    "one approver filling two roles": (_one_approver_two_roles, True),
+    "a record copied under another approver's name": (_copied_under_another_name, True),
+    "a copied approval id": (_copied_id, True),
+    "replayed: another plan": (_field("plan_id", "plan_other01"), True),
+    "replayed: another project": (_field("project_id", "proj_other01"), True),
+    "replayed: another transition": (_field("transition", "PROPOSED_to_PLANNED"), True),
+    "stale: an artifact changed after approval": (_stale, False),
+    "a digest over a subset of the artifacts named": (_subset, False),
+    "expired": (_field("expiry", "2026-11-09T00:00:00Z", 1), True),
+    "older than max_age_days": (_field("approved_at", "2026-09-01T00:00:00Z"), True),
+    "dated in the future": (_field("approved_at", "2026-11-11T00:00:00Z"), True),
+    "a time without an offset": (_field("approved_at", "2026-11-04T10:12:00"), True),
+    "the review on an older commit": (_review(commit="1" * 40), True),
+    "the review withdrawn (changes requested)": (_review("CHANGES_REQUESTED"), True),
+    "the review only commented": (_review("COMMENTED"), True),
+    "the pull request's author approving": (_author_approves, True),
+}
+
+
+def _gate(tmp: Path, forge: Forge | None, rehash: bool) -> tuple[int, str]:
+    def factory(base: str = "shop", mutations: Any = None, **kwargs: Any) -> Tree:
+        return build_tree(tmp, base, mutations, **kwargs)
+
+    tree = gate_tree(factory)
+    fake = FakeGithub(repo=REPO)
+    fake.start()
+    try:
+        pull = approved_pull(fake)
+        fake.teams["shop/security"].append("jsmith")
+        records = load_records(tree.migration)
+        if forge is not None:
+            forge(records, tree, pull)
+        save_records(tree.migration, records, rehash=rehash)
+        git_repo(tree.workspace, ["[MIGRATION] APPROVE: approvals"])
+        done = run_cli(
+            "gate", str(tree.workspace), "--policy", str(tree.policy), "--repo", REPO,
+            "--pr", "7", "--now", NOW, "--base", "main", "--head-sha", HEAD, "--format", "json",
+            env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.base_url},
+        )  # fmt: skip
+    finally:
+        fake.stop()
+    assert done.exit_code in (0, 1), done.output
+    assert "Traceback" not in done.output
+    return done.exit_code, done.stdout
+
+
+def test_the_valid_approvals_pass(tmp_path: Path) -> None:
+    """The control: without a forgery the gate lets the transition merge."""
+    code, out = _gate(tmp_path, None, True)
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("name", sorted(APPROVAL_FORGERIES))
+def test_no_forged_copied_replayed_stale_or_mistimed_approval_counts(
+    tmp_path: Path, name: str
+) -> None:
+    forge, rehash = APPROVAL_FORGERIES[name]
+    code, _ = _gate(tmp_path, forge, rehash)
+    assert code == 1, f"accepted: {name}"
