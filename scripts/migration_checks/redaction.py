@@ -72,6 +72,20 @@ def redact(text: str) -> str:
     return _CANDIDATE.sub(_random_looking, text)
 
 
+def redact_credentials(text: str) -> str:
+    """``text`` with what is a credential by its shape or its place replaced by ``[redacted]``: a
+    password in a URL or after ``password=`` (and the like), a token of a well-known kind, a PEM
+    private key. Unlike ``redact``, digests and random-looking strings stay: this is for data
+    (a sample of the source's rows), where hashes and generated ids are ordinary values."""
+    if not text:
+        return text
+    text = URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
+    text = _KEY_VALUE.sub(lambda m: f"{m.group('key')}{REDACTED}", text)
+    text = WELL_KNOWN_TOKEN.sub(REDACTED, text)
+    # A token in fullwidth letters is still a token: the whole value goes.
+    return REDACTED if WELL_KNOWN_TOKEN.search(text.translate(_FULLWIDTH)) else text
+
+
 def _random_looking(match: re.Match[str]) -> str:
     value = match.group(0)
     classes = (

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from migration_checks import redaction
 from migration_checks.source_db.backends import Interval, OutOfRange
 from migration_checks.source_db.catalog import Relation
 from migration_checks.source_db.connection import Session, SourceError
@@ -69,6 +70,20 @@ def _pyarrow() -> Any:
 def nulls_like(array: Any) -> Any:
     """An array of as many nulls, of the same type: a column whose values must not be kept."""
     return _pyarrow().nulls(len(array), type=array.type)
+
+
+def without_credentials(array: Any) -> tuple[Any, int]:
+    """A text column with every credential-shaped part of a value replaced by ``[redacted]``
+    (``redaction.redact_credentials``), and how many values changed. A token pasted into a
+    source row is a secret there too, and the sample is a file the job keeps. Other types hold
+    no text to redact (a list or struct of text is left as it is)."""
+    pa = _pyarrow()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array, 0
+    values = array.to_pylist()
+    kept = [v if v is None else redaction.redact_credentials(v) for v in values]
+    changed = sum(a != b for a, b in zip(values, kept, strict=True))
+    return (pa.array(kept, type=array.type) if changed else array), changed
 
 
 # reading -------------------------------------------------------------------------------------

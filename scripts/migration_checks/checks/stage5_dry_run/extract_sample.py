@@ -14,8 +14,11 @@ Parquet, one file per dataset, beside ``dry_run_result.json``.
 PII detectors (email, phone, SSN, payment card with the Luhn checksum, IP address) run on the
 sampled text; a column where they find personal data is PII_NOT_ADDRESSED unless the mapping
 declares its ``pii`` or the plan lists a handling for it. Columns with personal data, found or
-declared, are written to Parquet as nulls. Sample values are never printed: findings name the
-column, the detector or the kind of problem, and a count.
+declared, are written to Parquet as nulls. A value that holds a credential (a token of a
+well-known kind, a private key, a password in a URL or after ``password=``) is written with it
+replaced by ``[redacted]``, with a warning that names the column and counts them: the sample is a
+file the job keeps, and a secret pasted into a row is a secret there too. Sample values are never
+printed: findings name the column, the detector or the kind of problem, and a count.
 
 Passes: 100 rows of ``customers`` whose ``email`` column is declared ``pii: email``; ``total``
 ``numeric(12,2)`` values that fit ``decimal(12,2)``.
@@ -32,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from migration_checks import pii, source_db, sqltypes
+from migration_checks import pii, redaction, source_db, sqltypes
 from migration_checks.blockers import BlockerId
 from migration_checks.context import MigrationContext
 from migration_checks.documents import Document
@@ -156,6 +159,17 @@ class _Sampler:
             if personal:
                 array = sampling.nulls_like(array)
                 redacted.append(column["target"]["name"])
+            else:
+                array, hidden = sampling.without_credentials(array)
+                if hidden:
+                    yield Problem(
+                        f"column {label}: {hidden} of {len(sample)} sampled values hold what "
+                        "looks like a credential (a token, a private key, a password in a URL or "
+                        f"a key=value pair); the sample has them as {redaction.REDACTED}; if the "
+                        "source stores credentials there, rotate them and exclude the column",
+                        severity=Severity.WARNING,
+                        location=self.mapping.at(f"{at}/source/name"),
+                    )
             arrays.append(array)
             targets.append(column["target"]["name"])
         self.redacted += len(redacted)
