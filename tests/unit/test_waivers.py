@@ -360,3 +360,21 @@ def test_an_unknown_check_in_enforcement_is_a_policy_error(make_tree: Callable[.
     done = tree.run()
     assert done.exit_code == 2
     assert '/enforcement/tolerance_check: "tolerance_check" is not a check id' in done.output
+
+
+def test_a_secret_in_a_reason_is_never_shown(loose: Callable[..., Tree]) -> None:
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    result = run_at(loose(waiver(reason=f"the token {token} is fine")))
+    for name in ("text", "markdown", "sarif", "json"):
+        report = REPORTERS[name](result)
+        assert token not in report and "the token " in report and "redacted" in report, name
+
+
+def test_more_than_100_waivers_is_a_schema_finding(make_tree: Callable[..., Tree]) -> None:
+    many = [waiver(id=f"W-{n}") for n in range(1, 102)]
+    tree = make_tree("shop", [write_waivers(*many)])
+    result = run_at(tree, stages=(1,))
+    (problem,) = [f for f in findings_of(result, "schema_validation") if f.location]
+    assert problem.location is not None and problem.location.path == WAIVERS
+    assert problem.location.line == 2 and problem.blocker is BlockerId.SCHEMA_VALIDATION_FAILED
+    assert waiver_findings(result) == []
