@@ -25,7 +25,8 @@ from migration_checks.validation import validate
 from migration_checks.waivers import Waiver
 from tests.conftest import Tree, run_cli
 from tests.gate.trees import ROGUE_KEY
-from tests.trust.conftest import MERGED_AT_PLANNED, at, git, make_repo
+from tests.trust.conftest import MERGED_AT_PLANNED, at, make_repo
+from tests.trust.test_base_commit import policy_in_repo
 
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
 RECON = "configs/recon_config.yml"
@@ -327,12 +328,7 @@ def test_evaluate_mode_never_softens_a_never_blocker(make_tree: Callable[..., Tr
 
 def test_evaluate_mode_in_the_pull_request_s_policy_copy_is_ignored(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", MERGED_AT_PLANNED)
-    policy = repo.root / "policy" / "policy.json"
-    policy.parent.mkdir()
-    policy.write_text(repo.tree.policy.read_text())
-    git(repo.root, "add", "-A")
-    git(repo.root, "commit", "-qm", "base: the policy")
-    repo.base = git(repo.root, "rev-parse", "HEAD")
+    policy = policy_in_repo(repo)
     # The pull request loosens a tolerance and puts the check into evaluate mode in its copy.
     data = json.loads(policy.read_text())
     data["enforcement"] = {"tolerance_validation": {"mode": "evaluate", "until": "2999-01-01"}}
