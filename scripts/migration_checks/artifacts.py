@@ -57,6 +57,8 @@ AUDIT_LOG = Artifact(
     "audit_log_excerpt",
     BlockerId.EVIDENCE_INCOMPLETE,
 )
+# Optional: findings the pull request asks to accept, which apply once approved (waivers.py).
+WAIVERS = Artifact("waivers", "evidence/waivers.json", "waivers", None)
 PROFILING_REPORT = Artifact(
     "profiling_report", "evidence/profiling_report.json", "profiling_report", None
 )
@@ -74,6 +76,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     EVIDENCE_LINKS,
     APPROVALS,
     AUDIT_LOG,
+    WAIVERS,
     PROFILING_REPORT,
 )
 BY_NAME = {artifact.name: artifact for artifact in ARTIFACTS}

@@ -84,6 +84,28 @@ class Series:
     y: tuple[float, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaiverMark:
+    """A waiver of ``evidence/waivers.json`` that matches a finding (waivers.py). Applied: the
+    gate verified its approval, the finding no longer blocks and ``blocker`` keeps what it
+    raised. Pending: ``check`` cannot verify approvals, so the finding still blocks."""
+
+    id: str
+    blocker: BlockerId
+    reason: str  # as shown: redacted, one line
+    expires_at: str  # ISO 8601, UTC
+    applied: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvaluateMark:
+    """A finding of a check the policy enforces in evaluate mode (``enforcement``): a warning
+    until ``blocks_from`` (a UTC date), when ``blocker`` starts to block."""
+
+    blocker: BlockerId
+    blocks_from: str  # YYYY-MM-DD
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """What a check yields: a message, the blocker it raises (if any) and where."""
@@ -120,6 +142,8 @@ class Finding:
     location: Location | None
     resolution: str | None
     series: Series | None = None
+    waiver: WaiverMark | None = None
+    evaluate: EvaluateMark | None = None
 
     @property
     def sort_key(self) -> tuple[int, int, str, int, int, str]:
@@ -306,6 +330,21 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
     if location is not None and location.pointer is not None:
         data["pointer"] = location.pointer
+    if finding.waiver is not None:
+        waiver = finding.waiver
+        data["waiver"] = {
+            "id": waiver.id,
+            "status": "applied" if waiver.applied else "pending",
+            "blocker": str(waiver.blocker),
+            "reason": waiver.reason,
+            "expires_at": waiver.expires_at,
+        }
+    if finding.evaluate is not None:
+        data["enforcement"] = {
+            "mode": "evaluate",
+            "blocker": str(finding.evaluate.blocker),
+            "blocks_from": finding.evaluate.blocks_from,
+        }
     if finding.series is not None:
         series = finding.series
         data["series"] = {

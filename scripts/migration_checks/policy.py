@@ -12,14 +12,19 @@ import base64
 import binascii
 import json
 import os
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from migration_checks.blockers import BlockerId
+from migration_checks.catalogue import SPEC_CHECKS
 from migration_checks.documents import Document, DocumentError, Limits, format_of, parse_document
 from migration_checks.fs import TooLarge
 from migration_checks.git_base import BaseCommit, BaseError
+from migration_checks.pointers import pointer
 from migration_checks.resources import default_policy_bytes
 from migration_checks.tls import parse_tls_version
 from migration_checks.validation import validate
@@ -110,6 +115,30 @@ class Policy:
 
     def label(self, name: str) -> str:
         return str(self.section("labels").get(name, _LABEL_DEFAULTS[name]))
+
+    @property
+    def waiver_approvers(self) -> tuple[str, ...]:
+        """Roles whose approval makes a waiver apply (waivers.approvers); none by default."""
+        return tuple(str(role) for role in self.setting("waivers", "approvers") or ())
+
+    @property
+    def never_waived(self) -> frozenset[BlockerId]:
+        """Blockers no waiver suppresses and no evaluate mode softens (waivers.never)."""
+        return frozenset(BlockerId(b) for b in self.setting("waivers", "never") or ())
+
+    @property
+    def waiver_max_days(self) -> int:
+        return int(self.setting("waivers", "max_days") or 90)
+
+    @property
+    def waiver_max_findings(self) -> int:
+        return int(self.setting("waivers", "max_findings") or 25)
+
+    @property
+    def evaluate_until(self) -> dict[str, date]:
+        """Each check in evaluate mode (enforcement), with the first day its findings block."""
+        listed = self.setting("enforcement") or {}
+        return {check: date.fromisoformat(entry["until"]) for check, entry in listed.items()}
 
 
 _ABSENT = object()
@@ -242,6 +271,49 @@ def _semantic_problems(document: Document, source: str) -> list[str]:
             'write it as "1.2", "TLS1.2" or "TLSv1.3"'
         )
     problems.extend(_rule_problems(document, source))
+    problems.extend(_enforcement_problems(document, source))
+    problems.extend(_waiver_problems(document, source))
+    return problems
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _enforcement_problems(document: Document, source: str) -> list[str]:
+    """Evaluate mode for a check that does not exist or never blocks, or an unreadable date."""
+    problems = []
+    for check_id, entry in document.get("/enforcement", {}).items():
+        ptr = pointer("enforcement", check_id)
+        where = _where(source, *_line_col(document, ptr))
+        if check_id not in SPEC_CHECKS:
+            problems.append(f'{where}{ptr}: "{check_id}" is not a check id (see the README)')
+        elif not SPEC_CHECKS[check_id][1]:
+            problems.append(f'{where}{ptr}: "{check_id}" never blocks, so it has no evaluate mode')
+        until = entry.get("until")
+        try:
+            valid = isinstance(until, str) and bool(_DATE.match(until))
+            valid = valid and bool(date.fromisoformat(until))
+        except ValueError:
+            valid = False
+        if not valid:
+            where = _where(source, *_line_col(document, f"{ptr}/until"))
+            problems.append(f"{where}{ptr}/until: not a date of the form YYYY-MM-DD")
+    return problems
+
+
+def _waiver_problems(document: Document, source: str) -> list[str]:
+    """A waiver approver role the policy gives no members: no waiver could ever be approved."""
+    roles = document.get("/approvals/roles")
+    if roles is None:
+        roles = _default_policy_data()["approvals"]["roles"]
+    problems = []
+    for i, role in enumerate(document.get("/waivers/approvers", [])):
+        if role not in roles:
+            where = _where(source, *_line_col(document, f"/waivers/approvers/{i}"))
+            problems.append(
+                f'{where}/waivers/approvers/{i}: role "{role}" is not in approvals.roles, so '
+                "no one could approve a waiver as it"
+            )
     return problems
 
 

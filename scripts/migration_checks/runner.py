@@ -11,9 +11,10 @@ import contextlib
 import time
 import traceback
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from migration_checks import __version__
+from migration_checks import __version__, enforcement, waivers
 from migration_checks.blockers import BLOCKERS
 from migration_checks.catalogue import SPEC_CHECKS, expand_required
 from migration_checks.context import MigrationContext, Skip
@@ -52,7 +53,14 @@ def run(
     stages: Sequence[int] = ALL_STAGES,
     allow_empty: bool = False,
     base: BaseCommit | None = None,
+    now: datetime | None = None,
 ) -> RunResult:
+    """Run ``stages`` over every migration directory under ``paths``.
+
+    ``now`` (default: the current time) decides which waivers have expired and whether a check
+    in evaluate mode blocks yet (from its date, in UTC).
+    """
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     stage_list = tuple(sorted(set(stages)))
     found = discover_all(paths, base)
     run_findings = list(found.findings)
@@ -68,6 +76,8 @@ def run(
         )
         for directory in found.directories
     ]
+    # Read before any stage runs: stage 3 runs the pull request's code, which could rewrite it.
+    loaded = [_waivers(ctx, moment) for ctx in contexts]
     outcomes: list[dict[str, CheckOutcome]] = [{} for _ in contexts]
     stage_findings: list[list[Finding]] = [[] for _ in contexts]
     try:
@@ -84,8 +94,13 @@ def run(
         stages=stage_list,
         roots=tuple(display_path(path) for path in paths),
         migrations=tuple(
-            _migration_result(ctx, [done[check_id] for check_id in ordered], stage_list, extra)
-            for ctx, done, extra in zip(contexts, outcomes, stage_findings, strict=True)
+            _migration_result(
+                ctx,
+                *_settle(ctx, [done[c] for c in ordered], stage_list, moment, w),
+                stage_list,
+                extra,
+            )
+            for ctx, done, extra, w in zip(contexts, outcomes, stage_findings, loaded, strict=True)
         ),
         findings=tuple(run_findings),
     )
@@ -146,9 +161,38 @@ def _nothing_found(paths: Sequence[Path], found: Discovery, *, allow_empty: bool
     )
 
 
+def _waivers(ctx: MigrationContext, now: datetime) -> waivers.Waivers:
+    present = waivers.FILE in ctx.tree.files or ctx.tree.is_link(waivers.FILE)
+    return waivers.load(
+        ctx.usable("waivers") if present else None, ctx.policy, now, present=present
+    )
+
+
+def _settle(
+    ctx: MigrationContext,
+    outcomes: list[CheckOutcome],
+    stages: Sequence[int],
+    now: datetime,
+    loaded: waivers.Waivers,
+) -> tuple[list[CheckOutcome], list[Finding]]:
+    """The policy's evaluate mode, then the waivers of the pull request: ``check`` verifies no
+    approval, so a waived finding is marked pending and still blocks (see waivers.py)."""
+    policy = ctx.policy
+    outcomes = enforcement.soften(outcomes, policy, now.date())
+    outcomes, found = waivers.apply(
+        outcomes,
+        loaded,
+        approved=None,
+        max_findings=policy.waiver_max_findings,
+        stages=stages,
+    )
+    return outcomes, [f for f in loaded.problems if f.stage in stages] + found
+
+
 def _migration_result(
     ctx: MigrationContext,
     outcomes: list[CheckOutcome],
+    waiver_findings: list[Finding],
     stages: Sequence[int],
     findings: Sequence[Finding] = (),
 ) -> MigrationResult:
@@ -159,7 +203,11 @@ def _migration_result(
         target_state=_text(ctx.data("metadata", "/target_state")),
         outcomes=tuple(outcomes),
         files_parsed=ctx.files_parsed,
-        extra_findings=(*findings, *judge_required_checks(ctx, outcomes, stages)),
+        extra_findings=(
+            *findings,
+            *waiver_findings,
+            *judge_required_checks(ctx, outcomes, stages),
+        ),
     )
 
 

@@ -41,6 +41,7 @@ ARTIFACT_SCHEMAS = [
     "evidence_links",
     "approval_records",
     "audit_log_excerpt",
+    "waivers",
     "policy",
     "check_result",
 ]
@@ -445,8 +446,20 @@ MUTATIONS = [
     m("audit_log_excerpt", "type", ("entries", 0, "actor"), None),
     m("audit_log_excerpt", "required", ("entries", 1, "target")),
     m("audit_log_excerpt", "additionalProperties", ("entries", 0, "detail"), "x"),
+    # waivers
+    m("waivers", "type", ("waivers", 0, "reason"), 5),
+    m("waivers", "required", ("waivers", 0, "expires_at")),
+    m("waivers", "enum", ("waivers", 0, "blocker"), "NOT_A_BLOCKER"),
+    m("waivers", "pattern", ("waivers", 0, "id"), "W-01"),
+    m("waivers", "pattern", ("waivers", 0, "pointer"), "/checks/0~2"),
+    m("waivers", "pattern", ("waivers", 0, "reason"), "two\nlines"),
+    m("waivers", "pattern", ("waivers", 0, "requested_by"), "-author"),
+    m("waivers", "additionalProperties", ("waivers", 0, "scope"), "x"),
     # policy
     m("policy", "type", ("parallel_runs", "min_required"), "3"),
+    m("policy", "enum", ("enforcement", "lint_sql", "mode"), "warn"),
+    m("policy", "enum", ("waivers", "never", 0), "NOT_A_BLOCKER"),
+    m("policy", "maximum", ("waivers", "max_days"), 400),
     m("policy", "type", ("pii", "categories"), "email"),
     m("policy", "required", ("policy_version",)),
     m("policy", "required", ("signing", "trusted_keys", 0, "public_key")),
@@ -474,6 +487,8 @@ MUTATIONS = [
     m("check_result", "enum", ("migrations", 0, "blockers", 0), "NOT_A_BLOCKER"),
     m("check_result", "anyOf", ("migrations", 0, "findings", 0, "blocker"), "NOT_A_BLOCKER"),
     m("check_result", "const", ("schema_version",), "v2"),
+    m("check_result", "enum", ("migrations", 0, "findings", 2, "waiver", "status"), "granted"),
+    m("check_result", "required", ("migrations", 0, "findings", 3, "enforcement", "blocks_from")),
     m("check_result", "maximum", ("stages", 0), 7),
     m("check_result", "uniqueItems", ("blockers",), ["UNSIGNED_PLAN", "UNSIGNED_PLAN"]),
     m("check_result", "additionalProperties", ("migrations", 0, "findings", 1, "hint"), "x"),
@@ -591,10 +606,17 @@ OPTIONAL_KEYS: dict[str, set[str]] = {
         "approvals/*/scope/wave",
     },
     "audit_log_excerpt": {"entries/*/details", "entries/*/details/key_id"},
-    "check_result": {"migrations/*/findings/*/pointer"},
+    "check_result": {
+        "migrations/*/findings/*/pointer",
+        "migrations/*/findings/*/waiver",
+        "migrations/*/findings/*/enforcement",
+    },
+    "waivers": {"waivers/*/pointer"},
 }
 POLICY_REQUIRED_KEYS = {
     "policy_version",
+    "enforcement/lint_sql/mode",
+    "enforcement/lint_sql/until",
     "rules/*/id",
     "rules/*/query",
     "signing/trusted_keys/*/algorithm",
@@ -639,6 +661,7 @@ DATE_TIME_MUTATIONS = [
     ("approval_records", ("approvals", 0, "approved_at")),
     ("approval_records", ("approvals", 0, "expiry")),
     ("audit_log_excerpt", ("entries", 0, "timestamp")),
+    ("waivers", ("waivers", 0, "expires_at")),
 ]
 
 
@@ -750,7 +773,10 @@ def test_check_result_example_validates() -> None:
     findings = result["migrations"][0]["findings"]
     assert len(result["migrations"]) == 1
     assert len(result["migrations"][0]["checks"]) == 2
-    assert [f["blocker"] for f in findings] == ["UNSIGNED_PLAN", None]
+    assert [f["blocker"] for f in findings] == ["UNSIGNED_PLAN", None, None, None]
+    # A waived finding and one of a check in evaluate mode keep their blocker aside.
+    assert findings[2]["waiver"]["blocker"] == "POLICY_VIOLATION"
+    assert findings[3]["enforcement"]["blocker"] == "CI_FAILURE"
     assert_valid("check_result", result)
 
 

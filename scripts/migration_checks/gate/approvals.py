@@ -38,6 +38,7 @@ from migration_checks.fs import UnsafePath, check_relative, list_tree, sha256_co
 from migration_checks.gate.shown import DIGEST_SHOWN, Forms, Shown
 from migration_checks.policy import Policy
 from migration_checks.pull_request import Review
+from migration_checks.times import parse_time as parse_time  # re-exported: callers import it here
 
 DEFAULT_MAX_AGE_DAYS = 30
 MAX_FILES_LISTED = 20_000  # of a migration directory whose reviewed artifacts may be named
@@ -45,9 +46,6 @@ APPROVED = "APPROVED"
 # Review states that decide a reviewer's standing; COMMENTED and PENDING do not change it.
 _DECISIVE_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?$"
-)
 
 
 class RecordStatus(StrEnum):
@@ -187,6 +185,16 @@ class ChainInputs:
     digest_of: Callable[[str], str] | None
     files: Collection[str] = frozenset()  # the migration directory's files, which may be named
     policy_roles: frozenset[str] = frozenset()  # every role the policy names, which may be named
+    # Set when judging the approval of a waiver (waivers.py): only records naming it count, they
+    # must cover the waivers file, and its requester cannot approve it. Records that name a
+    # waiver never count for the transition itself.
+    waiver: str | None = None
+    requester: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """What the records approve: the transition, or a waiver of it."""
+        return f'waiver "{self.waiver}"' if self.waiver is not None else self.transition
 
     @property
     def plan_path(self) -> str | None:
@@ -383,6 +391,10 @@ def _judge_record(
 
     if not is_object:
         return verdict(RecordStatus.REJECTED, [Reason("the record is not an object", here)])
+    waiver = record.get("waiver")
+    if waiver != inputs.waiver:
+        what = "a waiver" if waiver is not None else "the transition, not a waiver"
+        return verdict(RecordStatus.IGNORED, [Reason(f"approves {what}", f"{here}/waiver")])
     transition = record.get("transition")
     if transition != inputs.transition:
         shown_transition = forms.transition(transition, f"{here}/transition")
@@ -401,7 +413,7 @@ def _judge_record(
             RecordStatus.IGNORED,
             [
                 Reason(
-                    f"{shown_role} is not one that {inputs.transition} requires ({needed})",
+                    f"{shown_role} is not one that {inputs.subject} requires ({needed})",
                     shown_role.pointer,
                 )
             ],
@@ -422,6 +434,13 @@ def _judge_record(
     reasons.extend(_binding_reasons(record, inputs, here, forms))
     reasons.extend(_time_reasons(record, inputs, here))
     reasons.extend(_digest_reasons(record, inputs, here, forms))
+    if inputs.requester is not None and _key(approver) == _key(inputs.requester):
+        reasons.append(
+            Reason(
+                f"{shown_approver} requested {inputs.subject} and cannot approve it",
+                shown_approver.pointer,
+            )
+        )
     if github is not None and approver is not None:
         if github.pr_author is not None and _key(approver) == _key(github.pr_author):
             reasons.append(
@@ -455,22 +474,6 @@ def _binding_reasons(
             Reason(f'is for {plan_id}, the metadata names "{inputs.plan_id}"', plan_id.pointer)
         )
     return reasons
-
-
-def parse_time(value: Any) -> datetime | str:
-    """An RFC 3339 time with a UTC offset, or why it is not one."""
-    if not isinstance(value, str):
-        return "is not an RFC 3339 date-time"
-    match = _RFC3339.match(value)
-    if match is None:
-        return "is not an RFC 3339 date-time (e.g. 2026-01-05T14:30:00Z)"
-    if match["offset"] is None:
-        return "has no UTC offset, so the moment it names is unknown; add Z or +hh:mm"
-    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
-    try:
-        return datetime.fromisoformat(text.replace("t", "T"))
-    except ValueError:
-        return "is not a valid date-time"
 
 
 def _time_reasons(record: Mapping[str, Any], inputs: ChainInputs, here: str) -> list[Reason]:
@@ -595,6 +598,16 @@ def _digest_reasons(
             Reason(
                 f'artifacts_reviewed does not include the signed plan "{plan_path}"; an approval '
                 "must cover it",
+                f"{here}/artifacts_reviewed",
+            )
+        )
+    if inputs.waiver is not None and (
+        not isinstance(paths, list) or artifacts.WAIVERS.path not in paths
+    ):
+        reasons.append(
+            Reason(
+                f'artifacts_reviewed does not include "{artifacts.WAIVERS.path}"; the approval '
+                "of a waiver must cover it",
                 f"{here}/artifacts_reviewed",
             )
         )

@@ -19,6 +19,7 @@ from migration_checks.blockers import BlockerId
 from migration_checks.documents import DocumentError, Limits, parse_document
 from migration_checks.model import (
     CheckOutcome,
+    EvaluateMark,
     Finding,
     Location,
     Severity,
@@ -247,6 +248,8 @@ def _finding(data: dict[str, Any]) -> Finding:
             column=data.get("column"),
             pointer=data.get("pointer"),
         )
+    # A waiver mark is not read back: the gate judges the waivers itself (waivers.py).
+    deferred = data.get("enforcement")
     return Finding(
         check=data["check"],
         stage=data["stage"],
@@ -255,4 +258,9 @@ def _finding(data: dict[str, Any]) -> Finding:
         message=redact(data["message"]),
         location=redact_location(location),
         resolution=data.get("resolution"),
+        evaluate=EvaluateMark(
+            blocker=BlockerId(deferred["blocker"]), blocks_from=deferred["blocks_from"]
+        )
+        if deferred is not None
+        else None,
     )

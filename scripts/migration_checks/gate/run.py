@@ -25,13 +25,14 @@ labels and the sticky comment belong to the pull request's own run.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migration_checks import __version__, anchoring, artifacts, states
+from migration_checks import __version__, anchoring, artifacts, states, waivers
 from migration_checks.blockers import BlockerId
 from migration_checks.context import MigrationContext
 from migration_checks.discovery import discover_all
@@ -148,6 +149,8 @@ class LoadedMigration:
     metadata: Document | None
     findings: list[Finding] = field(default_factory=list)
     gate: MigrationGate | None = None
+    waiver_file: waivers.Waivers | None = None  # the pull request's waivers, when it has some
+    approved_waivers: set[str] = field(default_factory=set)  # ids verified like any approval
 
     def value(self, ptr: str) -> Any:
         return self.metadata.get(ptr) if self.metadata is not None else None
@@ -284,28 +287,7 @@ def _chain_findings(report: ChainReport, document: Document | None) -> list[Find
             return Location(path=APPROVALS_FILE)
         return document.at(ptr)
 
-    found = []
-    for record in report.records:
-        if record.status is RecordStatus.REJECTED:
-            for reason in record.reasons:
-                found.append(
-                    finding(
-                        "approval_chain",
-                        f"approval {record.label} ({record.shown_role.bare}, "
-                        f"{record.shown_approver.quoted}) does not count: {reason.message}",
-                        location=at(reason.pointer),
-                    )
-                )
-        elif record.status is RecordStatus.SURPLUS:
-            reason = record.reasons[-1]
-            found.append(
-                finding(
-                    "approval_chain",
-                    f"approval {record.label} is not counted: {reason.message}",
-                    severity=Severity.NOTICE,
-                    location=at(reason.pointer),
-                )
-            )
+    found = _record_findings(report, document, "approval_chain")
     for role in report.roles:
         if role.status is RoleStatus.APPROVED:
             continue
@@ -323,6 +305,129 @@ def _chain_findings(report: ChainReport, document: Document | None) -> list[Find
             )
         )
     return found
+
+
+def _record_findings(report: ChainReport, document: Document | None, check: str) -> list[Finding]:
+    """A warning for each record that does not count, a notice for each surplus one."""
+
+    def at(ptr: str) -> Location:
+        if document is None:
+            return Location(path=APPROVALS_FILE)
+        return document.at(ptr)
+
+    found = []
+    for record in report.records:
+        if record.status is RecordStatus.REJECTED:
+            for reason in record.reasons:
+                found.append(
+                    finding(
+                        check,
+                        f"approval {record.label} ({record.shown_role.bare}, "
+                        f"{record.shown_approver.quoted}) does not count: {reason.message}",
+                        location=at(reason.pointer),
+                    )
+                )
+        elif record.status is RecordStatus.SURPLUS:
+            reason = record.reasons[-1]
+            found.append(
+                finding(
+                    check,
+                    f"approval {record.label} is not counted: {reason.message}",
+                    severity=Severity.NOTICE,
+                    location=at(reason.pointer),
+                )
+            )
+    return found
+
+
+def _has_waivers(migration: LoadedMigration) -> bool:
+    tree = migration.ctx.tree
+    return waivers.FILE in tree.files or tree.is_link(waivers.FILE)
+
+
+def judge_waivers(
+    migration: LoadedMigration,
+    policy: Policy,
+    now: datetime,
+    facts: GithubFacts | None,
+    chain: ChainReport | None,
+) -> None:
+    """Which waivers of the pull request apply: each needs an approval record naming it, verified
+    like any approval (approvals.evaluate) by a role of the base policy's waivers.approvers and
+    someone other than its requester. A waiver not approved is a blocker (see waivers.py)."""
+    if not _has_waivers(migration):
+        return
+    ctx = migration.ctx
+    loaded = waivers.load(ctx.usable("waivers"), policy, now, present=True)
+    migration.waiver_file = loaded
+    migration.findings.extend(loaded.problems)
+    document = ctx.usable("approvals") if loaded.valid else None
+    records = list(document.data["approvals"]) if document is not None else []
+    for waiver in loaded.valid:
+        why = _waiver_unapproved(migration, waiver, policy, now, facts, chain, records, document)
+        if why is None:
+            migration.approved_waivers.add(waiver.id)
+            continue
+        migration.findings.append(
+            finding(
+                waivers.CHECK,
+                f'waiver "{waiver.id}" is not approved: {why}',
+                blocker=BlockerId.POLICY_VIOLATION,
+                location=waiver.location,
+                stage=waiver.stage,
+            )
+        )
+
+
+def _waiver_unapproved(
+    migration: LoadedMigration,
+    waiver: waivers.Waiver,
+    policy: Policy,
+    now: datetime,
+    facts: GithubFacts | None,
+    chain: ChainReport | None,
+    records: list[Any],
+    document: Document | None,
+) -> str | None:
+    """Why the waiver is not approved, or None when a record approving it counts."""
+    if chain is None or migration.metadata is None:
+        return "the transition could not be judged (see approval_chain), so no approval counts"
+    if not policy.waiver_approvers:
+        return "the policy names no role that may approve a waiver (waivers.approvers)"
+    ctx = migration.ctx
+    inputs = dataclasses.replace(
+        approvals.inputs_from_policy(
+            _approval_policy(policy),
+            chain.transition,
+            project_id=migration.metadata.data["project_id"],
+            plan_id=migration.metadata.data["plan_id"],
+            now=now,
+            digest_of=ctx.sha256,
+            files=ctx.tree.files,
+        ),
+        required=policy.waiver_approvers,
+        waiver=waiver.id,
+        requester=waiver.requested_by,
+    )
+    report = approvals.evaluate(records, inputs, facts)
+    migration.findings.extend(_record_findings(report, document, waivers.CHECK))
+    if any(role.status is RoleStatus.APPROVED for role in report.roles):
+        return None
+    roles = ", ".join(report.required)
+    unverified = [r for r in report.roles if r.status is RoleStatus.UNVERIFIED]
+    if unverified:
+        return approvals.role_issue(unverified[0], report.transition)
+    notes = [
+        f"{r.role}: {r.note}"
+        for r in report.roles
+        if r.note and r.note != "no approval record names this role"
+    ]
+    if notes:
+        return "; ".join(notes)
+    return (
+        f'no approval record names it ("waiver": "{waiver.id}") by a role of waivers.approvers '
+        f"({roles})"
+    )
 
 
 def _judge_branch(migration: LoadedMigration, branch: str | None, why_unknown: str) -> str | None:
@@ -426,7 +531,7 @@ def run_gate(
         if options.merge_group is not None:
             outcome.merge_queue_base = options.merge_group.base_sha
             run_findings.extend(_queue_findings(options.merge_group, options.base, info))
-        if any(_needs_approvals(m, policy) for m in migrations):
+        if any(_needs_approvals(m, policy) or _has_waivers(m) for m in migrations):
             facts = GithubFacts(
                 head_sha=head,
                 pr_author=info.author,
@@ -442,6 +547,7 @@ def run_gate(
     gates = []
     for migration in migrations:
         chain = judge_chain(migration, policy, options.now, facts)
+        judge_waivers(migration, policy, options.now, facts, chain)
         expected = _judge_branch(migration, branch, why_unknown)
         if not discovery_blocked:
             # With two migration directories no stage job checked either: the discovery's
@@ -655,12 +761,25 @@ def _result(
             "target_state": _text(migration.value("/target_state")),
             "files_parsed": ctx.files_parsed,
         }
-        own.append(MigrationResult(**common, outcomes=(), extra_findings=tuple(migration.findings)))
+        outcomes = list(results.outcomes.get(key, ()))
+        # The gate judges the waivers itself, for the findings of every stage at once.
+        extra = [f for f in results.extra.get(key, ()) if f.check != waivers.CHECK]
+        breadth: list[Finding] = []
+        if migration.waiver_file is not None:
+            outcomes, breadth = waivers.apply(
+                outcomes,
+                migration.waiver_file,
+                approved=migration.approved_waivers,
+                max_findings=options.policy.waiver_max_findings,
+                stages=results.stages,
+            )
+        gate_findings = (*migration.findings, *breadth)
+        own.append(MigrationResult(**common, outcomes=(), extra_findings=gate_findings))
         combined.append(
             MigrationResult(
                 **common,
-                outcomes=tuple(results.outcomes.get(key, ())),
-                extra_findings=(*results.extra.get(key, ()), *migration.findings),
+                outcomes=tuple(outcomes),
+                extra_findings=(*extra, *gate_findings),
             )
         )
     roots = tuple(display_path(p) for p in options.paths)

@@ -25,6 +25,24 @@ def clean(text: str) -> str:
     )
 
 
+def marked(finding: Finding) -> str:
+    """The finding's message with its waiver or evaluate mode, as every report shows it."""
+    waiver, evaluate = finding.waiver, finding.evaluate
+    if waiver is not None:
+        state = "waived by" if waiver.applied else "waivable by"
+        pending = "" if waiver.applied else ", pending approval (the gate verifies it)"
+        return (
+            f"{finding.message} [{state} {waiver.id}{pending}, {waiver.blocker}, until "
+            f"{waiver.expires_at}: {waiver.reason}]"
+        )
+    if evaluate is not None:
+        return (
+            f"{finding.message} [evaluate mode: {evaluate.blocker} blocks from "
+            f"{evaluate.blocks_from}]"
+        )
+    return finding.message
+
+
 def repo_path(migration: MigrationResult | None, finding: Finding) -> str | None:
     """The finding's file relative to where the run started (the repository root in CI)."""
     if finding.location is None:

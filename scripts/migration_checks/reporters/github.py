@@ -11,7 +11,7 @@ from typing import Literal
 
 from migration_checks.model import RunResult, Severity
 from migration_checks.reporters import markdown, verdict
-from migration_checks.reporters._common import repo_path
+from migration_checks.reporters._common import marked, repo_path
 
 PER_LEVEL = 10
 Level = Literal["error", "warning", "notice"]
@@ -51,7 +51,7 @@ def annotations_for(result: RunResult) -> list[Annotation]:
             continue
         counts[finding.severity] += 1
         location = finding.location
-        message = finding.message
+        message = marked(finding)
         if finding.blocker:
             message = f"{finding.blocker}: {message} (resolution: {finding.resolution})"
         shown.append(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from migration_checks.model import Finding, MigrationResult, RunResult, Stage, Status
-from migration_checks.reporters._common import clean, mermaid_chart, position
+from migration_checks.model import Finding, MigrationResult, RunResult, Stage, Status, WaiverMark
+from migration_checks.reporters._common import clean, marked, mermaid_chart, position
 
 MARKER = "<!-- migration-checks -->"
 COMMENT_LIMIT = 65_536  # characters
@@ -168,7 +168,33 @@ def _migration_head(migration: MigrationResult, with_checks: bool) -> str:
                 f"| {stage.value} {stage.title} | `{outcome.check_id}` | {_STATUS[outcome.status]} | "
                 f"{outcome.duration_ms} ms | {text(outcome.reason or '')} |"
             )
+    if with_checks:
+        lines += _waiver_table(migration)
     return "\n".join(lines)
+
+
+def _waiver_table(migration: MigrationResult) -> list[str]:
+    """The waivers that match findings: applied (the gate verified their approval) or pending."""
+    waived: dict[str, tuple[WaiverMark, str, int]] = {}
+    for finding in migration.findings:
+        mark = finding.waiver
+        if mark is not None:
+            _, check, count = waived.get(mark.id, (mark, finding.check, 0))
+            waived[mark.id] = (mark, check, count + 1)
+    if not waived:
+        return []
+    lines = [
+        "",
+        "| Waiver | Status | Check | Blocker | Findings | Expires | Reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for waiver_id, (mark, check, count) in sorted(waived.items()):
+        status = "✅ applied" if mark.applied else "⏳ pending approval"
+        lines.append(
+            f"| {code(waiver_id)} | {status} | `{check}` | `{mark.blocker}` | {count} | "
+            f"{text(mark.expires_at)} | {text(mark.reason)} |"
+        )
+    return lines
 
 
 def _row(finding: Finding) -> str:
@@ -176,7 +202,7 @@ def _row(finding: Finding) -> str:
     if finding.blocker:
         severity += f" `{finding.blocker}`"
     where = code(f"{finding.location.path}{position(finding)}") if finding.location else ""
-    message = text(finding.message)
+    message = text(marked(finding))
     if finding.resolution:
         message += f" — *{text(finding.resolution)}*"
     return f"| {severity} | `{finding.check}` | {where} | {message} |"

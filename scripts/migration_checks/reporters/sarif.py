@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from migration_checks.model import Finding, MigrationResult, RunResult, Severity
-from migration_checks.reporters._common import repo_path
+from migration_checks.reporters._common import marked, repo_path
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/org/migration-checks"
@@ -84,7 +84,7 @@ def to_dict(result: RunResult) -> dict[str, Any]:
             "ruleIndex": index[finding.check],
             "level": _LEVEL[finding.severity],
             "message": {
-                "text": finding.message
+                "text": marked(finding)
                 + (f" (resolution: {finding.resolution})" if finding.resolution else "")
             },
             "locations": _location(migration, finding),

@@ -13,7 +13,7 @@ from migration_checks.model import (
     Stage,
     Status,
 )
-from migration_checks.reporters._common import clean, position, sparkline
+from migration_checks.reporters._common import clean, marked, position, sparkline
 
 _MARK = {
     Status.PASSED: ("ok", "green"),
@@ -106,7 +106,7 @@ def _finding_line(
 ) -> str:
     where = f"{clean(finding.location.path)}{position(finding)}: " if finding.location else ""
     blocker = f" {finding.blocker}" if finding.blocker else ""
-    line = f"{indent}{where}{paint(str(finding.severity), _SEVERITY_COLOUR[finding.severity])}{blocker}: {clean(finding.message)}"
+    line = f"{indent}{where}{paint(str(finding.severity), _SEVERITY_COLOUR[finding.severity])}{blocker}: {clean(marked(finding))}"
     if finding.series is not None and finding.series.y:
         first, last = finding.series.x[0], finding.series.x[-1]
         line += f" [{sparkline(finding.series)} {clean(first)}..{clean(last)}]"
