@@ -121,7 +121,9 @@ inputs:
     default: ${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha || '' }}
   fail-on:
     description: >-
-      `blocking` fails the step when any blocker stands; `never` reports blockers but passes.
+      `blocking` fails the step when any blocker stands; `unwaived` only when a blocker stands
+      that no waiver of evidence/waivers.json matches (the gate verifies the waivers); `never`
+      reports blockers but passes.
     required: false
     default: blocking
 """

@@ -147,7 +147,9 @@ on:
         required: false
         default: ""
       fail-on:
-        description: "`blocking` fails a job when a blocker stands; `never` only reports."
+        description: >-
+          `blocking` fails the gate when a blocker stands, and a stage job when a blocker stands
+          that no waiver of the pull request matches; `never` only reports.
         type: string
         required: false
         default: blocking
@@ -274,7 +276,9 @@ _STAGE = """\
         with:
           path: ${{ needs.discover.outputs.path }}
           policy: ${{ inputs.policy }}
-          fail-on: ${{ inputs.fail-on }}
+          # A blocker a waiver of the pull request matches waits for the gate, which alone
+          # can verify the waiver's approval; the gate still blocks while it is not approved.
+          fail-on: ${{ inputs.fail-on == 'blocking' && 'unwaived' || inputs.fail-on }}
 
 """
 _DRY_RUN_SECRETS = """\

@@ -279,6 +279,18 @@ class RunResult:
         return bool(self.blockers)
 
     @property
+    def blocked_unwaived(self) -> bool:
+        """Whether a blocker stands that no waiver of the pull request matches (a matched one
+        waits for the gate, which alone can verify the waiver's approval)."""
+        return any(f.blocker is not None and f.waiver is None for _, f in self.all_findings())
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether a run ends with exit 1 under ``--fail-on``."""
+        if fail_on == "never":
+            return False
+        return self.blocked_unwaived if fail_on == "unwaived" else self.blocked
+
+    @property
     def examined(self) -> Examined:
         statuses = [o.status for m in self.migrations for o in m.outcomes]
         passed, failed, errored = (

@@ -374,3 +374,24 @@ def test_more_than_100_waivers_is_a_schema_finding(make_tree: Callable[..., Tree
     assert problem.location is not None and problem.location.path == WAIVERS
     assert problem.location.line == 2 and problem.blocker is BlockerId.SCHEMA_VALIDATION_FAILED
     assert waiver_findings(result) == []
+
+
+# --- --fail-on unwaived: a stage job waits for the gate on what a waiver matches --------------
+
+
+@pytest.mark.parametrize(
+    ("entries", "codes"),
+    [
+        ((), {"blocking": 1, "unwaived": 1, "never": 0}),
+        ((waiver(pointer=None),), {"blocking": 1, "unwaived": 0, "never": 0}),  # both matched
+        ((waiver(),), {"blocking": 1, "unwaived": 1, "never": 0}),  # /checks/1 stands
+        ((waiver(expires_at="2026-01-01T00:00:00Z"),), {"blocking": 1, "unwaived": 1, "never": 0}),
+    ],
+)
+def test_fail_on_unwaived_exits_1_only_for_a_blocker_no_waiver_matches(
+    loose: Callable[..., Tree], entries: tuple[dict[str, Any], ...], codes: dict[str, int]
+) -> None:
+    tree = loose(*entries)
+    for fail_on, code in codes.items():
+        outcome = tree.run("--fail-on", fail_on, "--format", "json", stages=(1, 2))
+        assert outcome.exit_code == code, (fail_on, outcome.output[-2000:])

@@ -84,4 +84,4 @@ def check(
             deliver(text.render(result, colour=colour), output)
         else:
             deliver(REPORTERS[output_format](result), output)
-    sys.exit(1 if result.blocked and fail_on == "blocking" else 0)
+    sys.exit(1 if result.fails(fail_on) else 0)

@@ -116,10 +116,12 @@ def report_options(formats: tuple[str, ...], result_help: str) -> Callable[[F], 
                 ),
                 click.option(
                     "--fail-on",
-                    type=click.Choice(("blocking", "never")),
+                    type=click.Choice(("blocking", "unwaived", "never")),
                     default="blocking",
                     show_default=True,
-                    help="'never' reports blockers but exits 0.",
+                    help="'never' reports blockers but exits 0; 'unwaived' exits 1 only for a "
+                    "blocker that no waiver of evidence/waivers.json matches (the gate decides "
+                    "whether a matching waiver is approved).",
                 ),
             )
         ):
