@@ -47,10 +47,12 @@ reaches no later run. uv installs with ``--link-mode=copy``: no file of a venv i
 into uv's cache, so writing through one cannot change what uv links into the next venv. After a
 build, every entry of the venv is fingerprinted (path, type, mode, size, inode, change time:
 the change time cannot be set back by a user who is not root); before each reuse the venv is
-checked against that fingerprint and rebuilt, with a notice, if anything changed.
+checked against that fingerprint and rebuilt, with a notice, if anything changed. Each build
+has a uv cache of its own, deleted when the build ends (a test that runs later could otherwise
+poison the archives the next build installs from).
 
 Where the cache lives decides what that protects. By default it is a private directory of the
-run (``mkdtemp``, mode 0700, deleted when the run ends) with uv's own cache inside it, and the
+run (``mkdtemp``, mode 0700, deleted when the run ends), and the
 fingerprints are kept in the check process's memory, which the PR's code cannot read
 (``_isolation``: non-dumpable). Nothing survives the run, so nothing a PR's code writes there
 can reach a later run; within the run (several migration directories, or several test runs), a
@@ -741,7 +743,8 @@ def prepare(
                 )
             )
         shutil.rmtree(entry, ignore_errors=True)  # changed, or of unknown origin
-    failure = _build(ws, copy, found, sources, uv, base, root, key, check_id, timeout)
+    uv_cache = root / "uv-cache" if persistent else None
+    failure = _build(ws, copy, found, sources, uv, base, root, key, check_id, timeout, uv_cache)
     if failure is not None:
         prepared.problems.extend(failure)
         return prepared
@@ -780,7 +783,11 @@ def _build(
     key: str,
     check_id: str,
     timeout: int,
+    uv_cache: Path | None,
 ) -> list[Problem] | None:
+    """Build the venv of ``key``; uv's cache is ``uv_cache`` (a persistent cache's), else one
+    of this build only, deleted with it: a test that runs after the build could otherwise write
+    into the archives uv installs the next venv from."""
     staging = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
     venv = staging / "venv"
     requirements, constraints = ws.out("requirements.txt"), ws.out("constraints.txt")
@@ -788,7 +795,7 @@ def _build(
     constraints.write_text("\n".join(found.constraints) + "\n", encoding="utf-8")
     env = {
         **sources,
-        "UV_CACHE_DIR": str(root / "uv-cache"),
+        "UV_CACHE_DIR": str(uv_cache or staging / "uv-cache"),
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_NO_PROGRESS": "1",
     }

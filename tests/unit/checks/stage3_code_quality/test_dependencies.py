@@ -335,3 +335,23 @@ def test_an_install_failure_never_shows_a_credential() -> None:
     assert "s3cr3t-Pa55" not in problem.message
     assert problem.location == Location(path="code/requirements.txt", line=4)
     assert "401 Unauthorized" in problem.message
+
+
+def test_what_a_test_writes_into_the_cache_reaches_no_later_build(
+    make_tree: MakeTree, index: dict[str, str], builds: list[str]
+) -> None:
+    requirements = {"code/requirements.txt": "tinydep==1.0\n"}
+    assert unit_findings(declaring(make_tree, requirements, USES_TINYDEP)) == []
+    cache, _ = _dependencies.cache_root()
+    assert not any(cache.rglob("uv-cache")), "each build's uv cache is deleted with the build"
+    # A test that knows where the cache is rewrites every copy of the package it finds there
+    # (the cached venv; uv's archives, were they kept), as a test of another migration could.
+    poison = (
+        "import pathlib\n\n\ndef test_poison() -> None:\n"
+        f"    for found in pathlib.Path({str(cache)!r}).rglob('tinydep/__init__.py'):\n"
+        "        found.write_text('VALUE = 0\\n')\n"
+    )
+    assert unit_findings(declaring(make_tree, requirements, poison)) == []
+    (notice,) = unit_findings(declaring(make_tree, requirements, CHECKS_CLEAN))
+    assert "changed after it was built" in notice["message"]  # rebuilt, and clean
+    assert len(builds) == 2
