@@ -26,6 +26,7 @@ class Hit:
     key: str | None = None  # the key a credential value is under
     # Whether the text hashed tells this secret from the others of its type (see ``identifies``).
     identifies: bool = True
+    in_name: bool = False  # found in the file's path, not in its content
 
     @property
     def fingerprint(self) -> str:

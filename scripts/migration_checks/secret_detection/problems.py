@@ -37,6 +37,10 @@ def hit_message(hits: Sequence[Hit], baseline: Baseline) -> str:
         what = f'literal credential under "{key}"' if key else "literal credential"
     else:
         what = "secret of type " + " and ".join(f'"{k}"' for k in kinds)
+    if first.in_name:
+        what += (
+            " in the file's path (git keeps a name in its history as it keeps content: rename it)"
+        )
     name = baseline.path or DEFAULT_BASELINE
     fixed = [h.kind for h in ordered if not h.identifies]
     if fixed:

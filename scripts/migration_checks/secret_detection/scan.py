@@ -526,6 +526,39 @@ def _parsed_text(ctx: MigrationContext, path: str, text: str) -> Document | None
         return None
 
 
+# What a file's path is read as by the engine (its format plugins: a path is no assignment).
+_NAME_READ_AS = "name.txt"
+_NOT_IN_NAMES = frozenset(
+    {KEYWORD_TYPE, "Base64 High Entropy String", "Hex High Entropy String", "Public IP (ipv4)"}
+)
+
+
+def name_hits(path: str) -> tuple[Hit, ...]:
+    """Credentials of a known format in a file's path (``code/AKIA....txt``): a name is in the
+    repository's history as its content is. Only formats count: a path is no assignment, and a
+    digest or an address in a name is no secret."""
+    found = {
+        (secret.type, secret.secret_value or "")
+        for secret, _ in engine_scan_lines(_NAME_READ_AS, path)
+        if secret.type not in _NOT_IN_NAMES
+    }
+    found |= {(token.kind, token.value) for token in token_secrets(path, fold(path))}
+    # One hit for each type: the engine's GitHub plugin reports a token's prefix where ours
+    # reports the whole token, which is what tells it from another.
+    by_kind: dict[str, str] = {}
+    for kind, value in sorted(found, key=lambda item: len(item[1])):
+        by_kind[kind] = value
+    return tuple(
+        Hit(kind, path, None, None, _hash(value), identifies=identifies(kind, value), in_name=True)
+        for kind, value in sorted(by_kind.items())
+    )
+
+
+def _with_name_hits(scan: FileScan) -> FileScan:
+    named = name_hits(scan.path)
+    return replace(scan, hits=(*named, *scan.hits)) if named else scan
+
+
 # Below this many bytes (a file counts at least _FILE_WEIGHT), one process scans faster than
 # forking workers does.
 PARALLEL_BYTES = 1 << 20
@@ -542,7 +575,7 @@ def scan_files(
         yield from spread(
             paths,
             lambda path: max(sizes.get(path, 0), _FILE_WEIGHT),
-            lambda path: scan_file(ctx, path, options),
+            lambda path: _with_name_hits(scan_file(ctx, path, options)),
             min_weight=PARALLEL_BYTES,
             workers=workers,
         )

@@ -9,7 +9,9 @@ skips them, and a text file over the policy's ``limits.max_file_bytes`` is repor
 skipped in silence; nor is a tree with more files than ``limits.max_files``: the files past the
 limit were not scanned, so the scan is incomplete and blocks; and a file in which 1,000
 secrets are found is reported with those and a finding that the rest of it was not judged (it
-blocks whatever the rest holds). A big tree is scanned on every usable core. The judge is detect-secrets,
+blocks whatever the rest holds). A big tree is scanned on every usable core. A file's path
+is read too: a credential of a known format in a file or folder name (``code/AKIA....txt``) is
+in the repository's history as content is, and is reported (its path shown redacted). The judge is detect-secrets,
 every plugin and default filter (AWS, GitHub, GitLab, Slack, Stripe and other tokens, private
 keys, JWTs, basic-auth URLs, high-entropy strings, secret-sounding keywords; YAML values are read
 as detect-secrets reads them, block scalars included), plus two rules of ours: a password in a

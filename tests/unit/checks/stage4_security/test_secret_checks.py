@@ -110,3 +110,25 @@ def test_a_file_of_a_thousand_secrets_blocks_without_reading_on(make_tree: Any) 
     assert stopped[0]["blocker"] == "SECRETS_EXPOSED"
     assert "stopped after the first 1000 secrets" in stopped[0]["message"]
     assert max(f["line"] for f in found if f["line"] is not None) <= 1000
+
+
+def test_a_credential_in_a_file_s_name_blocks_and_is_never_shown(make_tree: Any) -> None:
+    aws, github = "AKIAUJZDE8GXD6NCF10E", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    tree = make_tree(
+        mutations=[
+            {"write": {"file": f"code/{aws}.txt", "content": "nothing here\n"}},
+            {"write": {"file": f"runbooks/{github}/notes.md", "content": "# notes\n"}},
+            {
+                "write": {
+                    "file": "evidence/3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d.json",
+                    "content": "{}\n",
+                }
+            },
+        ]
+    )
+    outcome = tree.run("--format", "json", stages=(4,))
+    assert aws not in outcome.output and github not in outcome.output
+    found = [f for f in findings(tree) if "in the file's path" in f["message"]]
+    assert len(found) == 2 and all(f["blocker"] == "SECRETS_EXPOSED" for f in found)
+    assert {f["path"] for f in found} == {"code/[redacted].txt", "runbooks/[redacted]/notes.md"}
+    assert all(f["line"] is None for f in found)
