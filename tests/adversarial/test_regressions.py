@@ -79,3 +79,22 @@ def test_a_relative_difference_beyond_float_is_drawn_not_crashed(
     assert trend["series"]["y"][-1] == 1.7976931348623157e308
     assert "1e+400" in trend["message"]
     assert "[▁▁▁█ run_001..run_004]" in outputs["text"]
+
+
+def test_a_huge_invalid_document_lists_its_first_schema_error_only() -> None:
+    """jsonschema-rs collects every error before it returns one: 2,000,000 empty objects gave
+    14,000,000 errors and the run was killed. Past MAX_VALUES_LISTED values only the first is
+    found (lazily), and a problem says so; the document is never taken for valid."""
+    import time
+
+    from migration_checks.validation import MAX_VALUES_LISTED, validate
+
+    started = time.perf_counter()
+    problems = validate("type_coercion_log", {"coercions": [{}] * (MAX_VALUES_LISTED + 1)})
+    assert time.perf_counter() - started < 2.0
+    assert [p.message for p in problems] == [
+        'missing required field "/coercions/0/dataset"',
+        f"the document holds more than {MAX_VALUES_LISTED} values: only its first schema error "
+        "is listed",
+    ]
+    assert len(validate("type_coercion_log", {"coercions": [{}] * 10})) == 51  # 50 and "more"
