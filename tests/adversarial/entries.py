@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from migration_checks import registry, signing
 from migration_checks.blockers import BLOCKERS, BlockerId
-from migration_checks.documents import DocumentError, Limits, parse_document
+from migration_checks.documents import DocumentError, Format, Limits, parse_document
 from migration_checks.fs import (
     TooLarge,
     UnsafePath,
@@ -57,6 +57,7 @@ from migration_checks.secret_detection import references
 from tests.adversarial import invariants, strategies
 from tests.adversarial.invariants import require
 from tests.adversarial.strategies import EXAMPLE, hostile_text, json_values
+from tests.unit.test_signing import _leaves  # every leaf's path, as the mutation test walks them
 
 LIMITS = Limits()
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
@@ -104,7 +105,7 @@ def _plain(data: Any, depth: int = 0) -> None:
         )
 
 
-def _document(fmt: str, raw: bytes, plain_data: bool, exact_numbers: bool) -> None:
+def _document(fmt: Format, raw: bytes, plain_data: bool, exact_numbers: bool) -> None:
     try:
         document = parse_document(
             f"f.{fmt}", raw, fmt, LIMITS, plain_data=plain_data, exact_numbers=exact_numbers
@@ -178,10 +179,11 @@ def _paths(rel: str) -> None:
     if parts is not None:
         require(all(p not in ("", ".", "..") for p in parts), "unsafe part accepted")
         require(not rel.startswith("/") and "\x00" not in rel, "unsafe path accepted")
-    for reader in (
+    readers: tuple[Callable[[], bytes], ...] = (
         lambda: read_contained(root, rel, 64),
         lambda: sha256_contained(root, rel).encode(),
-    ):
+    )
+    for reader in readers:
         try:
             data = reader()
         except (FileNotFoundError, UnsafePath, TooLarge, NotADirectoryError):
@@ -259,17 +261,6 @@ def _public_hex() -> str:
     import base64
 
     return base64.b64decode(signing.public_key_base64(_signing_key())).hex()
-
-
-def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _leaves(value, (*path, index))
-    else:
-        yield path
 
 
 def _plan_signature(example: tuple[Any, str, bytes, Any]) -> None:
@@ -355,7 +346,7 @@ def _record_lists(draw: st.DrawFn) -> list[Any]:
     return records
 
 
-_RECORD_VALUES = (
+_RECORD_VALUES: tuple[Any, ...] = (
     "2026-11-04T10:12:00",
     "2026-11-04T10:12:00+14:00",
     "9999-12-31T23:59:59Z",
@@ -629,7 +620,7 @@ _LINK_TARGETS = (
 @st.composite
 def _tree_mutations(draw: st.DrawFn) -> list[tuple[str, str, Any]]:
     files = _tree_files()
-    mutations = []
+    mutations: list[tuple[str, str, Any]] = []
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(
             st.sampled_from(

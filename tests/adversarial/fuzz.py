@@ -67,7 +67,7 @@ def run_entry(entry: Entry, examples: int, run_seed: int) -> tuple[int, str | No
     test = seed(run_seed)(hypothesis_test(entry, examples, counter=counter))
     lines: list[str] = []
     try:
-        with reporting.with_reporter(lines.append):
+        with reporting.with_reporter(lambda value: lines.append(str(value))):
             test()
     except Exception:
         return counter[0], "\n".join([*lines, traceback.format_exc()])
@@ -113,6 +113,7 @@ def _atheris(entry: Entry, argv: list[str]) -> int:
         print("atheris is not installed: pip install atheris (3.0.0 has a 3.11 wheel)")
         return 2
     test: Any = hypothesis_test(entry, LONG_PASS, shrink=False)
+    atheris.instrument_all()  # coverage of every module loaded so far: the suite's included
     atheris.Setup([sys.argv[0], *argv], test.hypothesis.fuzz_one_input)
     atheris.Fuzz()
     return 0  # atheris.Fuzz() exits the process itself

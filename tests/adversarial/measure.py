@@ -68,9 +68,9 @@ def main() -> int:
     sampler = TreeSampler()
     sampler.start()
     started = time.monotonic()
+    code = 0
     try:
         cli.main(args, prog_name="migration-checks", standalone_mode=True)
-        code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     wall = time.monotonic() - started

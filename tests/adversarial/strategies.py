@@ -235,7 +235,8 @@ def document_bytes(fmt: str) -> st.SearchStrategy[bytes]:
 def _yaml_dump(value: Any) -> bytes:
     import yaml
 
-    return yaml.safe_dump(value, allow_unicode=True).encode("utf-8", "surrogatepass")
+    text: str = yaml.safe_dump(value, allow_unicode=True)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def pointers_into(data: Any, limit: int = 12) -> list[str]:
