@@ -68,7 +68,7 @@ _YAML_ERROR_AT = re.compile(r"at line (\d+), column (\d+)")
 class Limits:
     """Bounds on what one PR may make the suite read; the policy's ``limits`` overrides them."""
 
-    max_file_bytes: int = 64 * 1024 * 1024
+    max_file_bytes: int = 8 * 1024 * 1024
     max_depth: int = 64
     max_alias_events: int = 100_000
     max_files: int = 20_000

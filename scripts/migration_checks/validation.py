@@ -53,10 +53,32 @@ def validator(name: str) -> Any:
     return jsonschema_rs.validator_for(schema(name), registry=_registry(), validate_formats=True)
 
 
+# Listing every schema error costs memory and time in proportion to the errors (jsonschema-rs
+# collects them all before returning the first): two million empty objects in a 6 MB array
+# made fourteen million, and the run was killed. A document with more values than this gets its
+# first error only (found lazily), and a problem that says the listing stopped.
+MAX_VALUES_LISTED = 100_000
+
+
 def validate(name: str, data: Any) -> list[SchemaProblem]:
     checker = validator(name)
     if checker.is_valid(data):
         return []
+    if _more_values_than(data, MAX_VALUES_LISTED):
+        try:
+            checker.validate(data)
+        except jsonschema_rs.ValidationError as exc:
+            first = _problems_for(exc, data)[:1]
+        else:  # is_valid said otherwise; never report such a document as valid
+            first = [SchemaProblem("(document root): does not match its schema", "")]
+        return [
+            *first,
+            SchemaProblem(
+                f"the document holds more than {MAX_VALUES_LISTED} values: only its first "
+                "schema error is listed",
+                "",
+            ),
+        ]
     problems: list[SchemaProblem] = []
     total = 0
     for error in checker.iter_errors(data):
@@ -112,6 +134,20 @@ def placeholder_pointers(data: Any) -> list[str]:
 
     walk(data, ())
     return found
+
+
+def _more_values_than(data: Any, limit: int) -> bool:
+    stack, seen = [data], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def json_type(value: Any) -> str:

@@ -14,7 +14,7 @@ from migration_checks.gate.approvals import RoleStatus
 from migration_checks.gate.run import GateResult, MigrationGate
 from migration_checks.gate.shown import Shown
 from migration_checks.reporters import github, json_v1, markdown, text
-from migration_checks.reporters._common import clean
+from migration_checks.reporters._common import clean, log_lines
 
 _ROLE_STATUS = {
     RoleStatus.APPROVED: "✅ approved",
@@ -154,7 +154,7 @@ def render_text(result: GateResult, *, colour: bool = False) -> str:
                 f"added {_names(outcome.labels_add)}, removed {_names(outcome.labels_remove)}"
             )
     lines.append("Gate: BLOCKED" if result.blocked else "Gate: the transition may merge")
-    return "\n".join(lines) + "\n"
+    return log_lines(lines)
 
 
 def _names(names: list[str]) -> str:

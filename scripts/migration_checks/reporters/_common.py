@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from migration_checks.model import Finding, MigrationResult, Series
@@ -43,6 +44,19 @@ def marked(finding: Finding) -> str:
     return finding.message
 
 
+def log_lines(lines: list[str]) -> str:
+    """``lines`` as the text of a log: a line that would start with ``::`` after its leading
+    white space (the GitHub runner trims it) gets its first colon escaped, so a file or
+    directory named ``::error::x`` shows as itself instead of becoming a workflow command."""
+    return "".join(
+        f"{line.replace(':', _COLON, 1) if line.lstrip().startswith('::') else line}\n"
+        for line in lines
+    )
+
+
+_COLON = "\\x3a"
+
+
 def repo_path(migration: MigrationResult | None, finding: Finding) -> str | None:
     """The finding's file relative to where the run started (the repository root in CI)."""
     if finding.location is None:
@@ -64,10 +78,13 @@ _BARS = "▁▂▃▄▅▆▇█"
 
 def sparkline(series: Series) -> str:
     """The series on one line of block characters, lowest value ▁, highest █."""
-    low, high = min(series.y, default=0.0), max(series.y, default=0.0)
+    # Halved, so that the span of two large floats of opposite signs does not overflow; a
+    # value that is not finite (no check draws one) is drawn at the bottom.
+    points = [value / 2 if math.isfinite(value) else 0.0 for value in series.y]
+    low, high = min(points, default=0.0), max(points, default=0.0)
     span = high - low
     return "".join(
-        _BARS[round((value - low) / span * (len(_BARS) - 1)) if span else 0] for value in series.y
+        _BARS[round((value - low) / span * (len(_BARS) - 1)) if span else 0] for value in points
     )
 
 

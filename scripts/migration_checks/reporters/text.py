@@ -13,7 +13,7 @@ from migration_checks.model import (
     Stage,
     Status,
 )
-from migration_checks.reporters._common import clean, marked, position, sparkline
+from migration_checks.reporters._common import clean, log_lines, marked, position, sparkline
 
 _MARK = {
     Status.PASSED: ("ok", "green"),
@@ -45,7 +45,7 @@ def render(result: RunResult, *, colour: bool = False) -> str:
         lines.append(paint(f"Result: BLOCKED ({', '.join(result.blockers)})", "red"))
     else:
         lines.append(paint("Result: no blocking finding", "green"))
-    return "\n".join(lines) + "\n"
+    return log_lines(lines)
 
 
 def _paint(text: str, colour: str) -> str:

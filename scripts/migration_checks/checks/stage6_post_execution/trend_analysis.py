@@ -16,7 +16,9 @@ Fails: (a warning) ``orders_total`` at 0.00001, 0.00002, 0.00004, 0.00008 over r
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterator
+from decimal import Decimal
 
 from migration_checks.context import MigrationContext
 from migration_checks.model import Problem, Series, Severity, Stage
@@ -49,6 +51,12 @@ def check(ctx: MigrationContext) -> Iterator[Problem]:
                 y_label="relative difference",
                 x=tuple(r.run_id for r, _ in shown),
                 # float for drawing only: the trend itself is decided on exact values
-                y=tuple(float(j.relative) for _, j in shown),
+                y=tuple(_point(j.relative) for _, j in shown),
             ),
         )
+
+
+def _point(relative: Decimal) -> float:
+    """A chart point: the nearest float, and the largest float for a difference beyond it (a
+    source of 1E-400 gives 1E+400, which as a float is infinite, and JSON has no Infinity)."""
+    return min(float(relative), sys.float_info.max)
