@@ -840,15 +840,17 @@ def write_evidence_links(root: Path) -> None:
 
 def write_policy(path: Path, public_key: str) -> None:
     """The bundled default policy, trusting ``public_key``, asking for one runbook per dataset
-    and reading files of up to 256 MiB."""
+    and reading files of up to 256 MiB and 50 million values."""
     policy = json.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
     policy["signing"]["trusted_keys"] = [
         {"key_id": KEY_ID, "algorithm": "ed25519", "public_key": public_key}
     ]
     policy["runbooks"]["per_dataset"] = True
-    # The large tree's mapping is over the default 8 MiB file limit: a team with 5,000 tables
-    # raises it in its policy, as this one does.
-    policy.setdefault("limits", {})["max_file_bytes"] = 256 * 1024 * 1024
+    # The large tree's mapping is over the default limits (8 MiB, a million values): a team
+    # with 5,000 tables raises them in its policy, as this one does.
+    policy.setdefault("limits", {}).update(
+        {"max_file_bytes": 256 * 1024 * 1024, "max_values": 50_000_000}
+    )
     write_json(path, policy)
 
 

@@ -72,6 +72,7 @@ class Limits:
     max_depth: int = 64
     max_alias_events: int = 100_000
     max_files: int = 20_000
+    max_values: int = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,7 @@ def parse_document(
     With ``exact_numbers`` (JSON only), numbers that are not integers are ``Decimal``, not float.
     """
     source = _strip_bom(raw)
+    _check_value_count(source, limits)
     text = _decode(source)
     data = (
         _parse_json(text, source, exact_numbers)
@@ -204,6 +206,27 @@ def parse_document(
     document = Document(path, fmt, data, source)
     _check_values(document, text, limits, plain_data, exact_numbers)
     return document
+
+
+def _check_value_count(source: bytes, limits: Limits) -> None:
+    """Refuse a document that could hold more than ``limits.max_values`` values, before parsing
+    it: bytes alone do not bound what a parse costs (``[{},{},...]``: 3 bytes an object, a few
+    hundred bytes of memory each). Every value but the first of a collection follows a comma or
+    starts a line, and every collection opens with a bracket, so their count bounds the values
+    from above, in one pass over the bytes."""
+    bound = sum(source.count(mark) for mark in (b",", b"\n", b"{", b"["))
+    if bound > limits.max_values:
+        raise DocumentError(
+            [
+                ParseProblem(
+                    f"the file may hold more than {limits.max_values:,} values (its commas, "
+                    f"lines and brackets number {bound:,}; limit limits.max_values): split it, "
+                    "or raise the limit in the base policy",
+                    1,
+                    1,
+                )
+            ]
+        )
 
 
 # decoding -------------------------------------------------------------------------------------

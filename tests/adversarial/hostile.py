@@ -190,12 +190,7 @@ FIXTURES: tuple[Hostile, ...] = (
     Hostile("deep_json", deep_json, says="nesting"),
     Hostile("one_line_50mb_json", one_line_50mb_json),
     Hostile("one_line_50mb_text", one_line_50mb_text, says="SECRETS_EXPOSED"),
-    Hostile(
-        "many_small_values",
-        many_small_values,
-        known="6 MB of JSON parse into 2,000,000 objects: about 600 MB and 13 s; the parsers "
-        "need a limit on the number of values (limits.max_values), not only on bytes",
-    ),
+    Hostile("many_small_values", many_small_values, says="limits.max_values"),
     Hostile("long_line_yaml", long_line_yaml),
     Hostile("hundred_thousand_files", hundred_thousand_files, says="more than 20000 files"),
     Hostile("many_links", many_links, says="link"),

@@ -231,3 +231,12 @@ def test_a_large_file_is_read_again_for_positions(tmp_path: Path) -> None:
     gone = load_document(tmp_path, "gone.yml", LIMITS)
     (tmp_path / "gone.yml").unlink()
     assert gone.at("/last").line is None  # no position, and no crash
+
+
+def test_a_document_that_may_hold_more_values_than_the_limit_is_refused_unparsed() -> None:
+    crowded = ("[" + "{}," * 1500 + "{}]").encode()
+    with pytest.raises(DocumentError) as refused:
+        parse_document("many.json", crowded, "json", Limits(max_values=2000))
+    (problem,) = refused.value.problems
+    assert "limits.max_values" in problem.message and (problem.line, problem.column) == (1, 1)
+    assert len(parse_document("many.json", crowded, "json", Limits(max_values=4000)).data) == 1501
