@@ -42,6 +42,34 @@ for sqlfluff that sqruff cannot honour (``[sqlfluff:templater:jinja:macros]``,
 ``[sqlfluff:templater:python:context]``) runs on sqlfluff when it is installed, with a notice;
 else sqruff runs and a notice names what it ignored.
 
+**Nothing takes a file out of the check.** A ``.sqlfluffignore`` or ``.sqruffignore`` under
+``code/`` is not honoured (it is removed from the linters' private copy, the engines are told to
+disregard ignore files, and a notice at the file says so); one at the migration directory's root
+never reaches the linters. The settings that skip files are the suite's whatever a configuration
+says: ``large_file_skip_byte_limit`` and ``large_file_skip_char_limit`` are 0 (no size limit)
+and ``sql_file_exts`` always holds ``.sql``; a configuration that sets them otherwise gets a
+notice at its line naming the override. ``max_parse_depth`` and its kin cannot hide a file: a
+file beyond them is a parse error, which blocks.
+
+**Inline noqa.** The engines run with ``--disable-noqa`` and the suite applies the directives
+the file's author wrote as sqlfluff reads them: ``-- noqa`` and ``-- noqa: all`` (every rule on
+that line), ``-- noqa: LT05, AL*`` (rules by code, glob, or, with sqlfluff, by name or group
+such as ``layout.long_lines``, ``layout``), ``-- noqa: disable=...`` / ``enable=...`` (from that
+line on), also in ``/* */`` comments. No directive silences a template, lexing or parse error
+(``-- noqa: PRS`` and ``disable=all`` around SQL that does not parse leave it blocking, the
+finding saying so), and a directive a template renders is not read. Without a user
+configuration a noqa silences warnings only, not the suite's default blocking rules (AM, RF):
+those are the suite's verdict on meaning, which a team changes in a configuration it commits
+(``warnings = AM08``), where reviewers see it as one setting, not line by line.
+
+**Branches.** Each model is rendered once, with the stubs' values: ``is_incremental()`` and
+``execute`` are true, ``target.name`` is ``dev``, ``var()`` is the project's ``vars:`` or the
+call's default, ``env_var()`` its default. The engines lint the branches that rendering does not
+take as variants of the template, and report their rule violations, but no parse error in them:
+SQL that does not parse inside ``{% if target.name == 'prod' %}``, ``{% if not
+is_incremental() %}`` or ``{% if env_var('X', '') %}`` is not found (rendering every
+combination of conditions would multiply the runs); such branches are the reviewers' to read.
+
 Each violation is a finding at its file, line and column with the rule code. Violations inside
 what a template produced are reported where the tag stands when no user configuration is given
 (``ignore_templated_areas = False``); a configuration may say otherwise.
