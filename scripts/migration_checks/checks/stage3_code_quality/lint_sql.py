@@ -42,6 +42,34 @@ for sqlfluff that sqruff cannot honour (``[sqlfluff:templater:jinja:macros]``,
 ``[sqlfluff:templater:python:context]``) runs on sqlfluff when it is installed, with a notice;
 else sqruff runs and a notice names what it ignored.
 
+**Nothing takes a file out of the check.** A ``.sqlfluffignore`` or ``.sqruffignore`` under
+``code/`` is not honoured (it is removed from the linters' private copy, the engines are told to
+disregard ignore files, and a notice at the file says so); one at the migration directory's root
+never reaches the linters. The settings that skip files are the suite's whatever a configuration
+says: ``large_file_skip_byte_limit`` and ``large_file_skip_char_limit`` are 0 (no size limit)
+and ``sql_file_exts`` always holds ``.sql``; a configuration that sets them otherwise gets a
+notice at its line naming the override. ``max_parse_depth`` and its kin cannot hide a file: a
+file beyond them is a parse error, which blocks.
+
+**Inline noqa.** The engines run with ``--disable-noqa`` and the suite applies the directives
+the file's author wrote as sqlfluff reads them: ``-- noqa`` and ``-- noqa: all`` (every rule on
+that line), ``-- noqa: LT05, AL*`` (rules by code, glob, or, with sqlfluff, by name or group
+such as ``layout.long_lines``, ``layout``), ``-- noqa: disable=...`` / ``enable=...`` (from that
+line on), also in ``/* */`` comments. No directive silences a template, lexing or parse error
+(``-- noqa: PRS`` and ``disable=all`` around SQL that does not parse leave it blocking, the
+finding saying so), and a directive a template renders is not read. Without a user
+configuration a noqa silences warnings only, not the suite's default blocking rules (AM, RF):
+those are the suite's verdict on meaning, which a team changes in a configuration it commits
+(``warnings = AM08``), where reviewers see it as one setting, not line by line.
+
+**Branches.** Each model is rendered once, with the stubs' values: ``is_incremental()`` and
+``execute`` are true, ``target.name`` is ``dev``, ``var()`` is the project's ``vars:`` or the
+call's default, ``env_var()`` its default. The engines lint the branches that rendering does not
+take as variants of the template, and report their rule violations, but no parse error in them:
+SQL that does not parse inside ``{% if target.name == 'prod' %}``, ``{% if not
+is_incremental() %}`` or ``{% if env_var('X', '') %}`` is not found (rendering every
+combination of conditions would multiply the runs); such branches are the reviewers' to read.
+
 Each violation is a finding at its file, line and column with the rule code. Violations inside
 what a template produced are reported where the tag stands when no user configuration is given
 (``ignore_templated_areas = False``); a configuration may say otherwise.
@@ -57,12 +85,13 @@ Fails: ``SELECT FROM WHERE`` (PRS); ``from a inner join b`` without a condition 
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import importlib
 import io
 import json
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,10 +262,12 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
         config_file.write_text(text, encoding="utf-8")
         args = ["lint", "--format", "json", "--ignore-local-config", "--nocolor"]
         args += ["--config", str(config_file), "--library-path", library or "none"]
+        # Inline noqa is applied by the suite (``_Noqa``): never to a parse error.
+        args.append("--disable-noqa")
         if run_engine.name == "sqruff":
-            args.append("--parsing-errors")
+            args += ["--parsing-errors", "--disregard-sqruffignores"]
         else:
-            args += ["--disable-progress-bar", "--processes", "0"]
+            args += ["--disable-progress-bar", "--processes", "0", "--disregard-sqlfluffignores"]
         started.extend(
             ws.start_batches(
                 run_engine.tool,
@@ -253,6 +284,7 @@ def launch(ctx: MigrationContext, ws: Workspace) -> list[Job | Problem]:
                     configured,
                     plan.template_lines,
                     plan.padded_lines,
+                    plan.noqa,
                 ),
             )
         )
@@ -269,6 +301,7 @@ class _Run:
     configured: bool
     template_lines: dict[str, int]  # where a template does not parse (the engine gives no line)
     padded_lines: dict[str, frozenset[int]]  # lines of rewritten snapshot tags
+    noqa: dict[str, _Noqa]  # the inline noqa directives of each file
 
 
 # (engine, configuration text, library path, whether a user configuration governs, its path)
@@ -292,13 +325,20 @@ class _Plan:
         self.groups: dict[_GroupKey, list[str]] = {}
         self.template_lines: dict[str, int] = {}
         self.padded_lines: dict[str, frozenset[int]] = {}
+        self.noqa: dict[str, _Noqa] = {}
         self.problems: list[Job | Problem] = []
+        self._overridden: set[tuple[str, str]] = set()
+        self._drop_ignore_files(ws.code_files)
         self._chains: dict[str, list[_UserConfig]] = {}
         self._libraries: dict[str, str | None] = {}
         self.projects = _dbt.find_projects(ctx)
         for project in self.projects:
             self.problems.extend(project.problems)
         sources = {path: self._source(path) for path in files}
+        for path, source in sources.items():
+            found_noqa = _Noqa.scan(source)
+            if found_noqa.directives:
+                self.noqa[path] = found_noqa
         members: dict[str, list[str]] = {}
         outside: list[str] = []
         for path in files:
@@ -326,6 +366,22 @@ class _Plan:
                 self._add(path, sources[path], project, library)
         for path in outside:
             self._add(path, sources[path], None, None)
+
+    def _drop_ignore_files(self, code_files: list[str]) -> None:
+        """An ignore file would take SQL out of the check: it is removed from the private copy
+        (the engines are also told to disregard them), and a notice says so."""
+        for rel in code_files:
+            if posixpath.basename(rel) not in IGNORE_FILES:
+                continue
+            (self.copy / rel).unlink(missing_ok=True)
+            self.problems.append(
+                Problem(
+                    f"{posixpath.basename(rel)} is not honoured: lint_sql lints every .sql file "
+                    "under code/ (SQL that does not parse must not be hidden)",
+                    location=Location(path=rel, line=1),
+                    severity=Severity.NOTICE,
+                )
+            )
 
     def _source(self, path: str) -> str:
         return (self.copy / path).read_bytes().decode("utf-8", "replace")
@@ -417,7 +473,31 @@ class _Plan:
         if "ignore" in core:
             kept = [v.strip() for v in core["ignore"].split(",") if v.strip() not in _NEVER_IGNORED]
             core["ignore"] = ",".join(v for v in kept if v)
+        self._force(chain, core)
         return chain, merged
+
+    def _force(self, chain: list[_UserConfig], core: dict[str, str]) -> None:
+        """The settings that would take a file out of the lint are the suite's (``FORCED``);
+        a configuration that sets one otherwise gets a notice at its line, once."""
+        for key, (value, allowed) in FORCED.items():
+            for user in chain:
+                given = user.sections.get("", {}).get(key)
+                if given is None or allowed(given) or (user.config.path, key) in self._overridden:
+                    continue
+                self._overridden.add((user.config.path, key))
+                self.problems.append(
+                    Problem(
+                        f'"{key} = {_shown(given)}" is overridden with "{value}": lint_sql '
+                        "lints every .sql file, whatever its size (SQL that does not parse must "
+                        "not be skipped)",
+                        location=Location(path=user.config.path, line=_line_of(user.config, key)),
+                        severity=Severity.NOTICE,
+                    )
+                )
+            if key not in core or not allowed(core[key]):
+                core[key] = value
+        core.pop("disable_noqa_except", None)  # it would turn the engine's noqa back on
+        core["disable_noqa"] = "True"
 
     def _chain(self, directory: str) -> list[_UserConfig]:
         if directory not in self._chains:
@@ -436,6 +516,42 @@ class _Plan:
 
 # In each directory, in the order sqlfluff reads them (a later one wins), then sqruff's own.
 CONFIG_NAMES = ("setup.cfg", "tox.ini", ".sqlfluff", "pyproject.toml", ".sqruff")
+# Files that tell an engine to skip SQL files; never honoured.
+IGNORE_FILES = frozenset({".sqlfluffignore", ".sqruffignore"})
+
+
+def _no_limit(value: str) -> bool:
+    try:
+        return int(value.strip()) <= 0
+    except ValueError:
+        return value.strip().lower() in ("", "none")
+
+
+def _has_sql(value: str) -> bool:
+    return ".sql" in {v.strip().lower() for v in value.split(",")}
+
+
+# Settings that would take files out of the lint: the suite's value, and which values are fine.
+FORCED: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "large_file_skip_byte_limit": ("0", _no_limit),
+    "large_file_skip_char_limit": ("0", _no_limit),
+    "sql_file_exts": (".sql", _has_sql),
+}
+
+
+def _line_of(config: ConfigFile, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=:]")
+    try:
+        lines = config.text().splitlines()
+    except ConfigRefused:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 60 and text.isprintable() else f"{text[:57]!r}…"
+
+
 # A user configuration may make rules warnings or switch them off; it cannot hide SQL that does
 # not template, lex or parse (the gate's meaning).
 _NEVER_IGNORED = frozenset({"parsing", "templating", "lexing"})
@@ -558,6 +674,68 @@ def _inline_templater(path: str, source: str) -> Problem | None:
     return None
 
 
+# ``-- noqa``, ``-- noqa: LT05,AL*``, ``-- noqa: disable=all``, ``/* noqa: enable=LT05 */``:
+# the last ``noqa`` of a comment, as sqlfluff reads it.
+_NOQA = re.compile(
+    r"(?:--|/\*)[^\n]*?(?<![\w.])noqa\b[ \t]*(?::[ \t]*([^\n]*?))?[ \t]*(?:\*/|$)", re.M
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Directive:
+    line: int
+    action: str | None  # None: this line only; "disable" / "enable": from this line on
+    rules: tuple[str, ...] | None  # None: every rule
+
+
+@dataclass(frozen=True, slots=True)
+class _Noqa:
+    """The inline ``noqa`` directives a file's author wrote, applied by the suite as sqlfluff
+    applies them (the engines run with ``--disable-noqa``), except that none silences a
+    template, lexing or parse error: those the caller keeps. Directives a template produces are
+    not read (the engine would read them in the rendered SQL)."""
+
+    directives: tuple[_Directive, ...]
+
+    @classmethod
+    def scan(cls, source: str) -> _Noqa:
+        found = []
+        for match in _NOQA.finditer(source):
+            line = source.count("\n", 0, match.start()) + 1
+            body = (match.group(1) or "").strip()
+            action: str | None = None
+            if "=" in body:
+                head, body = (part.strip() for part in body.split("=", 1))
+                if head not in ("disable", "enable"):
+                    continue  # malformed: silences nothing
+                action = head
+            rules = None if body in ("", "all") else tuple(r.strip() for r in body.split(","))
+            found.append(_Directive(line, action, rules))
+        return cls(tuple(found))
+
+    def silences(self, line: int, code: str, name: str) -> bool:
+        """Whether a directive covers a violation of ``code`` (rule ``name``) at ``line``."""
+        disabled = False
+        for directive in self.directives:
+            if directive.action is None:
+                if directive.line == line and _covers(directive.rules, code, name):
+                    return True
+            elif directive.line <= line and _covers(directive.rules, code, name):
+                disabled = directive.action == "disable"
+        return disabled
+
+
+def _covers(rules: tuple[str, ...] | None, code: str, name: str) -> bool:
+    if rules is None:
+        return True
+    group = name.split(".", 1)[0]
+    return any(
+        fnmatch.fnmatchcase(code, rule)
+        or (name and (fnmatch.fnmatchcase(name, rule) or rule == group))
+        for rule in rules
+    )
+
+
 def check(ctx: MigrationContext) -> Iterator[Problem]:
     yield from _tools.results(ctx, ID, _read)
 
@@ -577,8 +755,8 @@ def _read(ws: Workspace, job: Job) -> Iterator[Problem]:
     yield job.crash(outcome, blocking=True, config=run.config_path)
 
 
-# (path as the tool names it, line, column, code, message, warning)
-_Violation = tuple[str, int | None, int | None, str, str, bool]
+# (path as the tool names it, line, column, code, message, warning, rule name or "")
+_Violation = tuple[str, int | None, int | None, str, str, bool, str]
 
 
 def _sqruff(report: Any) -> list[_Violation] | None:
@@ -602,6 +780,7 @@ def _sqruff(report: Any) -> list[_Violation] | None:
                     str(code),
                     message,
                     False,
+                    "",
                 )
             )
     return found
@@ -625,6 +804,7 @@ def _sqlfluff(report: Any) -> list[_Violation] | None:
                     str(v.get("code") or "PRS"),
                     str(v.get("description", "")),
                     v.get("warning") is True,
+                    str(v.get("name") or ""),
                 )
             )
     return found
@@ -663,15 +843,27 @@ def blocks(code: str, *, warning: bool, warnings: frozenset[str], configured: bo
 
 def _problems(ws: Workspace, run: _Run, tool: Tool, found: list[_Violation]) -> Iterator[Problem]:
     scrub = ws.scrubber(run.copy)
-    for reported, line, column, code, message, warning in found:
+    for reported, line, column, code, message, warning, name in found:
         path = ws.pr_path(reported, run.copy, run.copy)
         if path is not None and code == "JJ01" and line in run.padded_lines.get(path, ()):
             continue  # the padding of a rewritten snapshot tag is the suite's, not the author's
         if path is not None and code == "TMP" and line is None:
             line = run.template_lines.get(path)
         blocking = blocks(code, warning=warning, warnings=run.warnings, configured=run.configured)
+        noqa = run.noqa.get(path) if path is not None and line is not None else None
+        text = scrub(message).rstrip(".")
+        if noqa is not None and line is not None and noqa.silences(line, code, name):
+            if code in ALWAYS_BLOCKING:
+                text += " (a noqa cannot silence SQL that does not template, lex or parse)"
+            elif blocking and not run.configured:
+                text += (
+                    " (a noqa does not silence the suite's default blocking rules; a team "
+                    "configuration can make this rule a warning)"
+                )
+            else:
+                continue
         yield Problem(
-            f"{tool.name} {code}: {scrub(message).rstrip('.')}",
+            f"{tool.name} {code}: {text}",
             BlockerId.CI_FAILURE if blocking else None,
             Location(path=path, line=line, column=column) if path else None,
             Severity.ERROR if blocking else Severity.WARNING,
