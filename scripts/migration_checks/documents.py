@@ -381,6 +381,15 @@ def _parse_yaml(text: str, source: bytes, limits: Limits, plain_data: bool) -> A
         raise DocumentError(_yaml_error_problems(str(exc), source, limits)) from None
     except RecursionError:
         raise DocumentError([ParseProblem("nesting is too deep to parse")]) from None
+    except TypeError:  # a key the reader cannot hash: a list or a mapping (``? [a, b]``)
+        complex_key = _COMPLEX_KEY.search(text)
+        where = (text.count("\n", 0, complex_key.start()) + 1, 1) if complex_key else (None, None)
+        raise DocumentError(
+            [ParseProblem("a mapping key is a list or a mapping; keys must be strings", *where)]
+        ) from None
+
+
+_COMPLEX_KEY = re.compile(r"^[ \t-]*\?(?:[ \t]|$)|[\[{,][ \t]*[\[{]", re.MULTILINE)
 
 
 def _yaml_error_problems(message: str, source: bytes, limits: Limits) -> list[ParseProblem]:

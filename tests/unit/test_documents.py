@@ -240,3 +240,14 @@ def test_a_document_that_may_hold_more_values_than_the_limit_is_refused_unparsed
     (problem,) = refused.value.problems
     assert "limits.max_values" in problem.message and (problem.line, problem.column) == (1, 1)
     assert len(parse_document("many.json", crowded, "json", Limits(max_values=4000)).data) == 1501
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),  # yaml_rs raises TypeError on these (the fuzzer's find)
+    [("? <<: [a, b]\n: 1\n", 1), ("a: 1\n? {b: [1]}\n: 2\n", 2), ("x: 1\n? <<: {a: 1}\n: 3\n", 2)],
+)
+def test_a_key_that_is_a_list_or_a_mapping_is_a_finding(text: str, line: int) -> None:
+    with pytest.raises(DocumentError) as refused:
+        parse_document("x.yml", text.encode(), "yaml", Limits())
+    (problem,) = refused.value.problems
+    assert "keys must be strings" in problem.message and problem.line == line
