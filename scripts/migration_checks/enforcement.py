@@ -8,6 +8,12 @@ of ``waivers.never`` (secrets, an unsigned plan, a critical reconciliation) is n
 The policy comes from the base commit (``--base``), so a pull request cannot put a check into
 evaluate mode; without ``--base`` the policy the caller names is trusted as given. The runner
 applies it, where the check ran; the gate takes the stage results as they were judged.
+
+A check whose input another check rejected is skipped, and adds no blocker of its own: the
+rejection blocks. Once that rejection is softened here, or waived in the gate, nothing would
+block for the skipped check, and what it never judged (a plan's signature, a secret, a decision)
+would pass unseen. So ``unjudged`` fails closed: while a finding of the migration is softened or
+waived, every blocking check that was skipped blocks, with the first blocker it raises.
 """
 
 from __future__ import annotations
@@ -16,8 +22,17 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-from migration_checks.model import CheckOutcome, EvaluateMark, Finding, Severity, Status, fails
+from migration_checks.model import (
+    CheckOutcome,
+    EvaluateMark,
+    Finding,
+    Severity,
+    Status,
+    fails,
+    make_finding,
+)
 from migration_checks.policy import Policy
+from migration_checks.registry import BY_ID
 
 
 def soften(outcomes: Sequence[CheckOutcome], policy: Policy, today: date) -> list[CheckOutcome]:
@@ -56,3 +71,33 @@ def _deferred(finding: Finding, first_day: date) -> Finding:
         severity=Severity.WARNING,
         evaluate=EvaluateMark(blocker=finding.blocker, blocks_from=first_day.isoformat()),
     )
+
+
+def unjudged(outcomes: Sequence[CheckOutcome], *, softened: bool = True) -> list[Finding]:
+    """A blocker for each blocking check that was skipped, when a finding of these outcomes no
+    longer blocks because an approved waiver applies or, with ``softened`` (the runner's call;
+    the gate's stage results already hold what the runner found), evaluate mode softened it."""
+    lifted = any(
+        (softened and finding.evaluate is not None)
+        or (finding.waiver is not None and finding.waiver.applied)
+        for outcome in outcomes
+        for finding in outcome.findings
+    )
+    if not lifted:
+        return []
+    found = []
+    for outcome in outcomes:
+        check = BY_ID.get(outcome.check_id)
+        if outcome.status is not Status.SKIPPED or check is None or not check.raises:
+            continue
+        found.append(
+            make_finding(
+                outcome.check_id,
+                int(outcome.stage),
+                f"{outcome.check_id} did not run ({outcome.reason or 'its input was rejected'}), "
+                "and the finding that stopped it is softened by evaluate mode or waived: what "
+                "it checks was never judged, so it blocks until its input passes",
+                blocker=check.raises[0],
+            )
+        )
+    return found

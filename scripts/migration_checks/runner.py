@@ -186,7 +186,11 @@ def _settle(
         max_findings=policy.waiver_max_findings,
         stages=stages,
     )
-    return outcomes, [f for f in loaded.problems if f.stage in stages] + found
+    return outcomes, [
+        *(f for f in loaded.problems if f.stage in stages),
+        *found,
+        *enforcement.unjudged(outcomes),
+    ]
 
 
 def _migration_result(

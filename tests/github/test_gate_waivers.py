@@ -328,3 +328,36 @@ def test_offline_an_approval_record_alone_does_not_apply_a_waiver(
     assert code == 1
     assert all(f["waiver"]["status"] == "pending" for f in tolerance_findings(result).values())
     assert any("not verified against GitHub" in m for m in waiver_messages(result))
+
+
+def test_an_approved_waiver_of_a_rejection_still_blocks_what_it_kept_from_running(
+    make_tree: Callable[..., Tree], tmp_path: Path, fake: FakeGithub
+) -> None:
+    """Waiving the plan's schema finding would skip plan_signature for good: the plan, edited
+    after signing and without its signature, must still block as unsigned."""
+    plan_waiver = waiver(
+        check="schema_validation", blocker="SCHEMA_VALIDATION_FAILED", path=PLAN, pointer=None
+    )
+    tree = gate_tree(
+        make_tree,
+        [
+            {"set": {"file": PLAN, "pointer": "/plan/note", "value": "edited"}},
+            {"delete": {"file": PLAN, "pointer": "/signature"}},
+            write_waivers(plan_waiver),
+        ],
+        policy=POLICY,
+        resign_plan=False,
+    )
+    add_records(tree, waiver_record())
+    target = tmp_path / "results" / "stage-1.json"
+    target.parent.mkdir(parents=True)
+    tree.run("--result-file", str(target), stages=(1,))
+    reviewed(fake, "mlead")
+
+    code, result = run_gate(tree, target.parent, fake)
+
+    findings = [f for m in result["result"]["migrations"] for f in m["findings"]]
+    schema = [f for f in findings if f["check"] == "schema_validation"]
+    assert schema and all(f.get("waiver", {}).get("status") == "applied" for f in schema)
+    unsigned = [f for f in findings if f["blocker"] == "UNSIGNED_PLAN"]
+    assert code == 1 and [f["check"] for f in unsigned] == ["plan_signature"]

@@ -395,3 +395,49 @@ def test_fail_on_unwaived_exits_1_only_for_a_blocker_no_waiver_matches(
     for fail_on, code in codes.items():
         outcome = tree.run("--fail-on", fail_on, "--format", "json", stages=(1, 2))
         assert outcome.exit_code == code, (fail_on, outcome.output[-2000:])
+
+
+# --- what a softened or waived finding kept from running still blocks -----------------------
+
+SIGNED_PLAN = "plans/signed_plan_plan_shop2026.json"
+DECISIONS = "contracts/manual_decisions.json"
+
+
+@pytest.mark.parametrize(
+    ("mutations", "check", "blocker"),
+    [
+        (  # an unsigned plan, edited after signing: plan_signature is skipped
+            [
+                {"set": {"file": SIGNED_PLAN, "pointer": "/plan/note", "value": "edited"}},
+                {"delete": {"file": SIGNED_PLAN, "pointer": "/signature"}},
+            ],
+            "plan_signature",
+            "UNSIGNED_PLAN",
+        ),
+        (  # an unresolved decision beside an unknown field: manual_decisions is skipped
+            [
+                {
+                    "set": {
+                        "file": DECISIONS,
+                        "pointer": "/decisions/1/status",
+                        "value": "unresolved",
+                    }
+                },
+                {"set": {"file": DECISIONS, "pointer": "/decisions/1/x_extra", "value": 1}},
+            ],
+            "manual_decisions",
+            "UNRESOLVED_MANUAL_DECISIONS",
+        ),
+    ],
+)
+def test_evaluate_mode_never_lets_what_a_skipped_check_would_judge_pass(
+    make_tree: Callable[..., Tree], mutations: list[dict[str, Any]], check: str, blocker: str
+) -> None:
+    evaluate = {"/enforcement": {"schema_validation": {"mode": "evaluate", "until": "2027-06-01"}}}
+    tree = make_tree("shop", mutations, policy=evaluate, resign_plan=False)
+    result = run_at(tree, stages=(1, 2))
+    statuses = {o.check_id: o.status for o in result.migrations[0].outcomes}
+    assert statuses["schema_validation"] == "passed" and statuses[check] == "skipped"
+    assert blocker in result.blockers
+    (closed,) = [f for f in result.migrations[0].findings if f.check == check]
+    assert "never judged" in closed.message

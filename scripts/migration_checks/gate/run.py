@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migration_checks import __version__, anchoring, artifacts, states, waivers
+from migration_checks import __version__, anchoring, artifacts, enforcement, states, waivers
 from migration_checks.blockers import BlockerId
 from migration_checks.context import MigrationContext
 from migration_checks.discovery import discover_all
@@ -773,6 +773,7 @@ def _result(
                 max_findings=options.policy.waiver_max_findings,
                 stages=results.stages,
             )
+            breadth += enforcement.unjudged(outcomes, softened=False)
         gate_findings = (*migration.findings, *breadth)
         own.append(MigrationResult(**common, outcomes=(), extra_findings=gate_findings))
         combined.append(

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from detect_secrets.core.potential_secret import PotentialSecret
 
 from migration_checks import fs
-from migration_checks.documents import Document, DocumentError, format_of, parse_document
+from migration_checks.documents import (
+    Document,
+    DocumentError,
+    Limits,
+    format_of,
+    parse_document,
+)
 from migration_checks.fs import TooLarge, UnsafePath
 from migration_checks.model import Location
 from migration_checks.parallel import spread
@@ -172,6 +178,21 @@ class _Lines:
         return line, offset - self._starts[line - 1] + 1
 
 
+# A YAML tag before a value (``password: !secret "x"``, ``- !!str x``, CloudFormation's ``!Sub``):
+# the readers of values skip a tagged scalar, and an artifact with one does not parse at all.
+_YAML_TAG = re.compile(
+    r"(?<=[:\-\[{,?][ \t])[ \t]*+!(?:<[^>\n]{0,200}+>|!?[\w.:/-]{0,200}+)(?=[ \t]|$)", re.M
+)
+
+
+def untagged(text: str) -> str | None:
+    """A YAML text with each tag before a value turned into spaces (lines and columns kept), or
+    None when it has none."""
+    if "!" not in text or _YAML_TAG.search(text) is None:
+        return None
+    return _YAML_TAG.sub(lambda tag: " " * len(tag.group()), text)
+
+
 def scan_text(
     path: str,
     text: str,
@@ -182,7 +203,42 @@ def scan_text(
 ) -> list[Hit]:
     """Every secret of a file's text, inside ``engine()``. ``document`` gives the file parsed
     (JSON or YAML), when it is one, for the credential-value rule and the known digests. With
-    ``most``, ``ScanStopped`` is raised as soon as that many are found."""
+    ``most``, ``ScanStopped`` is raised as soon as that many are found. A YAML text with tags is
+    also read with its tags blanked out (a tag must not hide the value after it); what only that
+    reading finds is added."""
+    hits = _scan_text(path, text, options, document, most=most)
+    plain = untagged(text) if format_of(path) == "yaml" else None
+    if plain is None:
+        return hits
+
+    def plain_document() -> Document | None:
+        try:
+            return parse_document(path, plain.encode("utf-8"), "yaml", _LOOSE, plain_data=False)
+        except DocumentError:
+            return None
+
+    seen = {(hit.line, hit.hashed_secret) for hit in hits}
+    more = [
+        hit
+        for hit in _scan_text(path, plain, options, plain_document, most=most)
+        if (hit.line, hit.hashed_secret) not in seen
+    ]
+    if most is not None and len(hits) + len(more) >= most:
+        raise ScanStopped([*hits, *more])
+    return sorted([*hits, *more], key=_hit_order)
+
+
+_LOOSE = Limits()
+
+
+def _scan_text(
+    path: str,
+    text: str,
+    options: Options,
+    document: Callable[[], Document | None],
+    *,
+    most: int | None,
+) -> list[Hit]:
     lines = _Lines(text)
     hits: list[Hit] = []
     engine_hashes: set[str] = set()

@@ -132,3 +132,27 @@ def test_a_credential_in_a_file_s_name_blocks_and_is_never_shown(make_tree: Any)
     assert len(found) == 2 and all(f["blocker"] == "SECRETS_EXPOSED" for f in found)
     assert {f["path"] for f in found} == {"code/[redacted].txt", "runbooks/[redacted]/notes.md"}
     assert all(f["line"] is None for f in found)
+
+
+def test_a_yaml_tag_does_not_hide_the_secret_after_it(make_tree: Any) -> None:
+    tree = make_tree(
+        mutations=[
+            {
+                "replace": {
+                    "file": "configs/migration_config.yml",
+                    "old": "source:\n",
+                    "new": 'source:\n  password: !secret "hunter2Secret!xyz"\n',
+                }
+            },
+            {
+                "write": {
+                    "file": "runbooks/stack.yml",
+                    "content": "token: !!str ghx_abcdefghijklmnop1234\nurl: !Ref Db\n",
+                }
+            },
+        ]
+    )
+    found = {(f["check"], f["path"], f["line"]) for f in findings(tree) if f["blocker"]}
+    assert ("credential_validation", "configs/migration_config.yml", 4) in found
+    assert ("secrets_scan", "runbooks/stack.yml", 1) in found
+    assert not any(path == "runbooks/stack.yml" and line == 2 for _, path, line in found)
