@@ -135,10 +135,16 @@ class PositionIndex:
         offset = self._offset(self._tree.val(node))
         return offset - 1 if offset and self._tree.is_val_quoted(node) else offset
 
+    def _is_node(self, node: int | None) -> bool:
+        """Whether ``node`` is a node of the tree: rapidyaml does not check, it crashes."""
+        return node is not None and node != _NONE and 0 <= node < self._tree.size()
+
     def node_offset(self, node: int) -> int | None:
         """Where a node starts: its key in a mapping, its value for a scalar, else its first child."""
         tree = self._tree
         while True:
+            if not self._is_node(node):
+                return None
             if tree.has_key(node):
                 offset = self._key_offset(node)
                 if offset is not None:
@@ -193,7 +199,10 @@ class PositionIndex:
         node, exact = self.find(pointer)
         offset = self.value_offset(node) if exact else self.node_offset(node)
         while offset is None and node != self.root:
-            node = int(self._tree.parent(node))
+            parent = self._tree.parent(node)
+            if not self._is_node(parent):
+                break  # the tree's own root has no parent: rapidyaml crashes on NONE
+            node = int(parent)
             offset = self.node_offset(node)
         return self.line_column(offset) if offset is not None else (1, 1)
 

@@ -251,3 +251,16 @@ def test_a_key_that_is_a_list_or_a_mapping_is_a_finding(text: str, line: int) ->
         parse_document("x.yml", text.encode(), "yaml", Limits())
     (problem,) = refused.value.problems
     assert "keys must be strings" in problem.message and problem.line == line
+
+
+def test_positions_never_hand_rapidyaml_a_node_it_does_not_have() -> None:
+    """rapidyaml does not check node ids, it crashes the process (the fuzzer's find): walking up
+    from a node whose text is empty stops at the tree's own root, whose parent is NONE."""
+    from migration_checks.positions import _NONE, PositionIndex
+
+    index = PositionIndex(b"---\n---\n- \n")
+    assert index.node_offset(_NONE) is None
+    assert index.node_offset(index._tree.size() + 7) is None
+    for pointer in ("", "/0", "/1", "/1/0", "/7/x", "/x"):
+        line, column = index.locate(pointer)
+        assert line >= 1 and column >= 1
