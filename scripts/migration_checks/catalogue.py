@@ -6,6 +6,7 @@ may name them, the stage names, or the seed's aliases that stand for several.
 
 from __future__ import annotations
 
+from migration_checks.blockers import BlockerId
 from migration_checks.model import Stage
 
 STAGE_PACKAGES = {
@@ -48,6 +49,39 @@ SPEC_CHECKS: dict[str, tuple[Stage, bool]] = {
     "recon_severity": (Stage.POST_EXECUTION, True),
     "parallel_run_progress": (Stage.POST_EXECUTION, False),
     "trend_analysis": (Stage.POST_EXECUTION, False),
+}
+
+
+# The blocker each blocking check raises first (SPEC section 5's table): what stands for a check
+# that could not run once what stopped it no longer blocks (``enforcement.unjudged``). The
+# registry checks that each check raises it.
+SPEC_BLOCKERS: dict[str, BlockerId] = {
+    "file_structure": BlockerId.MISSING_METADATA,
+    "json_yaml_syntax": BlockerId.SCHEMA_VALIDATION_FAILED,
+    "schema_validation": BlockerId.SCHEMA_VALIDATION_FAILED,
+    "metadata_consistency": BlockerId.SCHEMA_VALIDATION_FAILED,
+    "plan_signature": BlockerId.UNSIGNED_PLAN,
+    "evidence_completeness": BlockerId.EVIDENCE_INCOMPLETE,
+    "policy_version_check": BlockerId.POLICY_VERSION_MISMATCH,
+    "tolerance_validation": BlockerId.POLICY_VIOLATION,
+    "approval_requirements": BlockerId.POLICY_VIOLATION,
+    "pii_handling": BlockerId.PII_NOT_ADDRESSED,
+    "encryption_compliance": BlockerId.ENCRYPTION_UNMET,
+    "profiling_completeness": BlockerId.PROFILING_INCOMPLETE,
+    "manual_decisions": BlockerId.UNRESOLVED_MANUAL_DECISIONS,
+    "lossy_mappings": BlockerId.LOSSY_MAPPING_NO_APPROVAL,
+    "policy_rules": BlockerId.POLICY_VIOLATION,
+    "lint_python": BlockerId.CI_FAILURE,
+    "lint_sql": BlockerId.CI_FAILURE,
+    "lint_yaml": BlockerId.CI_FAILURE,
+    "unit_tests": BlockerId.CI_FAILURE,
+    "secrets_scan": BlockerId.SECRETS_EXPOSED,
+    "credential_validation": BlockerId.SECRETS_EXPOSED,
+    "dependency_scan": BlockerId.CI_FAILURE,
+    "connection_test": BlockerId.CI_FAILURE,
+    "schema_compatibility": BlockerId.CI_FAILURE,
+    "extract_sample": BlockerId.CI_FAILURE,
+    "recon_severity": BlockerId.RECON_CRITICAL,
 }
 
 # Names ci_checks_required may use besides check ids: stage names (short, and the seed's keys of

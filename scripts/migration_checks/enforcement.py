@@ -13,7 +13,7 @@ A check whose input another check rejected is skipped, and adds no blocker of it
 rejection blocks. Once that rejection is softened here, or waived in the gate, nothing would
 block for the skipped check, and what it never judged (a plan's signature, a secret, a decision)
 would pass unseen. So ``unjudged`` fails closed: while a finding of the migration is softened or
-waived, every blocking check that was skipped blocks, with the first blocker it raises.
+waived, every blocking check that was skipped blocks, with its own blocker (``SPEC_BLOCKERS``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
+from migration_checks.catalogue import SPEC_BLOCKERS
 from migration_checks.model import (
     CheckOutcome,
     EvaluateMark,
@@ -32,7 +33,6 @@ from migration_checks.model import (
     make_finding,
 )
 from migration_checks.policy import Policy
-from migration_checks.registry import BY_ID
 
 
 def soften(outcomes: Sequence[CheckOutcome], policy: Policy, today: date) -> list[CheckOutcome]:
@@ -87,8 +87,8 @@ def unjudged(outcomes: Sequence[CheckOutcome], *, softened: bool = True) -> list
         return []
     found = []
     for outcome in outcomes:
-        check = BY_ID.get(outcome.check_id)
-        if outcome.status is not Status.SKIPPED or check is None or not check.raises:
+        blocker = SPEC_BLOCKERS.get(outcome.check_id)
+        if outcome.status is not Status.SKIPPED or blocker is None:
             continue
         found.append(
             make_finding(
@@ -97,7 +97,7 @@ def unjudged(outcomes: Sequence[CheckOutcome], *, softened: bool = True) -> list
                 f"{outcome.check_id} did not run ({outcome.reason or 'its input was rejected'}), "
                 "and the finding that stopped it is softened by evaluate mode or waived: what "
                 "it checks was never judged, so it blocks until its input passes",
-                blocker=check.raises[0],
+                blocker=blocker,
             )
         )
     return found

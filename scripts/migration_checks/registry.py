@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from migration_checks.blockers import BlockerId
-from migration_checks.catalogue import SPEC_CHECKS, STAGE_PACKAGES
+from migration_checks.catalogue import SPEC_BLOCKERS, SPEC_CHECKS, STAGE_PACKAGES
 from migration_checks.checks.stage1_structural import (
     evidence_completeness,
     file_structure,
@@ -120,6 +120,8 @@ def _load(module: ModuleType) -> Check:
         raise RuntimeError(f"check {check_id}: RAISES must be non-empty exactly when BLOCKING")
     if check_id not in SPEC_CHECKS or SPEC_CHECKS[check_id] != (stage, blocking):
         raise RuntimeError(f"check {check_id} does not match SPEC section 5")
+    if blocking and SPEC_BLOCKERS.get(check_id) not in raises:
+        raise RuntimeError(f"check {check_id} does not raise its SPEC_BLOCKERS blocker")
     return Check(
         id=check_id,
         stage=stage,
