@@ -53,6 +53,7 @@ from tests.conftest import _KEY, KEY_ID, Tree, build_tree, run_cli
 from tests.gate.trees import NOW, PLAN, gate_tree, git_repo, load_records, save_records
 from tests.github.conftest import HEAD, REPO, approved_pull
 from tests.github.fake_github import TOKEN, FakeGithub
+from tests.unit.test_signing import _leaves  # every leaf's path, as the mutation test walks them
 
 OTHER_KEY = signing.generate_private_key()
 OTHER_ID = "other-planner"
@@ -87,17 +88,6 @@ def _dump(document: Any) -> str:
 
 
 # --- plan forgeries: each a text of the plan file ----------------------------------------------------
-
-
-def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _leaves(value, (*path, index))
-    else:
-        yield path
 
 
 def _containers(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
